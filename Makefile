@@ -1,0 +1,33 @@
+# Two commands for users: `make lab` opens the lessons, `make test` runs every test.
+# Each target creates .venv on first use and installs what it needs into it, nothing else.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8888
+
+.PHONY: lab test bench book clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# One stamp per set of extras, remade when pyproject.toml changes.
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[$*]"
+	touch $@
+
+lab: $(VENV)/.installed-notebook
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --notebook-dir=notebooks
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/run.py
+
+book: $(VENV)/.installed-notebook
+	$(BIN)/jupyter nbconvert --to html --execute --output-dir book notebooks/*.ipynb
+
+clean:
+	rm -rf $(VENV) book .pytest_cache .hypothesis

@@ -1,0 +1,501 @@
+"""The autograd engine: a Value remembers how it was made, and backward() applies the chain rule.
+
+Every operation is one entry in OP_RULES: its forward function and, side by side, the local
+derivative of its result with respect to each operand. backward(), the pictures and the
+step-by-step explanations all read that one table, so they can never disagree.
+
+A local derivative rule is written once and works on plain numbers and on Values alike: with
+numbers it gives the gradient, with Values (``grad(..., create_graph=True)``) it builds a graph
+of the derivative itself, which is how second derivatives work.
+
+Memory and speed matter because students build graphs of a hundred thousand nodes: a node holds
+five slots and no closure, so graphs are freed by reference counting the moment they are no
+longer used, and the cyclic garbage collector has no cycles to chase.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from numbers import Real
+from typing import Callable, Iterable, Iterator, Sequence
+
+__all__ = [
+    "Value", "OpRule", "OP_RULES", "grad", "no_grad", "is_grad_enabled",
+    "sum_values", "dot", "topological_order",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class OpRule:
+    """One operation: how it computes its result, and its local derivative for each operand.
+
+    ``local_derivatives(*operands, out)`` returns d(out)/d(operand) for every operand, given the
+    operands and the result: plain numbers during backward(), Values when building the graph of
+    a derivative. ``formulas`` says the same in words, one per operand (one for all operands of
+    an op that takes any number of them).
+    """
+
+    name: str
+    forward: Callable[..., float]
+    local_derivatives: Callable[..., Sequence]
+    formulas: tuple[str, ...]
+    domain: str = "every real number"
+
+    def formula_for(self, position: int) -> str:
+        """The local derivative of this op with respect to its operand at ``position``, as text."""
+        return self.formulas[min(position, len(self.formulas) - 1)]
+
+
+# --- helpers the rules use, valid on numbers and on Values alike -------------------------------
+
+def _data(x) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def _log(x):
+    return x.log() if isinstance(x, Value) else math.log(x)
+
+
+def _sigmoid(x: float) -> float:
+    # Two forms so that exp() only ever sees a non-positive number and cannot overflow.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    exp_x = math.exp(x)
+    return exp_x / (1.0 + exp_x)
+
+
+def _power(base: float, exponent: float) -> float:
+    # math.pow raises where ** would quietly return a complex number or 0.0 ** -1 -> inf.
+    return math.pow(base, exponent)
+
+
+# --- the table: every op, its forward, and its local derivatives -------------------------------
+
+LEAF = OpRule("", forward=lambda: 0.0, local_derivatives=lambda out: (), formulas=())
+
+OP_RULES: dict[str, OpRule] = {rule.name: rule for rule in (
+    LEAF,
+    OpRule("+", operator.add,
+           lambda a, b, out: (1.0, 1.0),
+           ("d(a + b)/da = 1", "d(a + b)/db = 1")),
+    OpRule("-", operator.sub,
+           lambda a, b, out: (1.0, -1.0),
+           ("d(a - b)/da = 1", "d(a - b)/db = -1")),
+    OpRule("*", operator.mul,
+           lambda a, b, out: (b, a),
+           ("d(a * b)/da = b", "d(a * b)/db = a")),
+    OpRule("/", operator.truediv,
+           lambda a, b, out: (1.0 / b, -out / b),
+           ("d(a / b)/da = 1 / b", "d(a / b)/db = -a / b^2"),
+           domain="b != 0"),
+    OpRule("**", _power,
+           lambda a, b, out: (b * a ** (b - 1.0), out * _log(a)),
+           ("d(a^b)/da = b * a^(b-1)", "d(a^b)/db = a^b * log(a)"),
+           domain="a > 0 for a gradient with respect to b; a^b real and finite"),
+    OpRule("neg", operator.neg,
+           lambda a, out: (-1.0,),
+           ("d(-a)/da = -1",)),
+    OpRule("exp", math.exp,
+           lambda a, out: (out,),
+           ("d(exp a)/da = exp(a)",),
+           domain="a <= 709.78 (beyond that exp(a) is too large for a float)"),
+    OpRule("log", math.log,
+           lambda a, out: (1.0 / a,),
+           ("d(log a)/da = 1 / a",),
+           domain="a > 0"),
+    OpRule("sqrt", math.sqrt,
+           lambda a, out: (0.5 / out,),
+           ("d(sqrt a)/da = 1 / (2 sqrt(a))",),
+           domain="a >= 0, and a > 0 for a gradient"),
+    OpRule("tanh", math.tanh,
+           lambda a, out: (1.0 - out * out,),
+           ("d(tanh a)/da = 1 - tanh(a)^2",)),
+    OpRule("sigmoid", _sigmoid,
+           lambda a, out: (out * (1.0 - out),),
+           ("d(sigmoid a)/da = sigmoid(a) * (1 - sigmoid(a))",)),
+    OpRule("ReLU", lambda a: a if a > 0.0 else 0.0,
+           lambda a, out: (1.0 if _data(a) > 0.0 else 0.0,),
+           ("d(relu a)/da = 1 if a > 0 else 0",)),
+    OpRule("abs", abs,
+           lambda a, out: (1.0 if _data(a) > 0.0 else -1.0 if _data(a) < 0.0 else 0.0,),
+           ("d|a|/da = sign(a)",)),
+    OpRule("sum", lambda *terms: math.fsum(terms),
+           lambda *terms_and_out: (1.0,) * (len(terms_and_out) - 1),
+           ("d(a1 + a2 + ... + an)/dai = 1",)),
+    OpRule("dot", lambda *weights_then_inputs: _dot_forward(weights_then_inputs),
+           lambda *operands_and_out: _dot_derivatives(operands_and_out[:-1]),
+           ("d(w1*x1 + ... + wn*xn)/dwi = xi, and d/dxi = wi",)),
+)}
+
+
+def _dot_forward(weights_then_inputs: Sequence[float]) -> float:
+    half = len(weights_then_inputs) // 2
+    return math.fsum(map(operator.mul, weights_then_inputs[:half], weights_then_inputs[half:]))
+
+
+def _dot_derivatives(weights_then_inputs: Sequence) -> tuple:
+    # Each weight's derivative is its input and each input's is its weight: swap the halves.
+    half = len(weights_then_inputs) // 2
+    return tuple(weights_then_inputs[half:]) + tuple(weights_then_inputs[:half])
+
+
+@lru_cache(maxsize=256)
+def power_rule(exponent: float) -> OpRule:
+    """The rule for ``a ** exponent`` with a constant exponent (the exponent gets no gradient)."""
+    shown = f"{exponent:g}"
+    return OpRule(f"**{shown}", lambda a: _power(a, exponent),
+                  lambda a, out: (exponent * a ** (exponent - 1.0),),
+                  (f"d(a^{shown})/da = {shown} * a^({shown}-1)",),
+                  domain="a^exponent real and finite")
+
+
+@lru_cache(maxsize=64)
+def leaky_relu_rule(slope: float) -> OpRule:
+    """The rule for leaky ReLU: ``a`` where a > 0, ``slope * a`` elsewhere."""
+    shown = f"{slope:g}"
+    return OpRule(f"leaky_relu({shown})", lambda a: a if a > 0.0 else slope * a,
+                  lambda a, out: (1.0 if _data(a) > 0.0 else slope,),
+                  (f"d(leaky_relu a)/da = 1 if a > 0 else {shown}",))
+
+
+def _opaque_rule(name: str) -> OpRule:
+    """A node built by hand with an op this table does not know: its backward step does nothing,
+    as in micrograd, where such a node's _backward is a no-op."""
+    return OpRule(name, forward=lambda *operands: 0.0,
+                  local_derivatives=lambda *operands_and_out: (0.0,) * (len(operands_and_out) - 1),
+                  formulas=(f"no rule is known for {name!r}",))
+
+
+# --- recording on or off ------------------------------------------------------------------------
+
+_recording = True
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()``."""
+    return _recording
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block operations compute numbers but record no graph (e.g. a weight update)."""
+    global _recording
+    previous, _recording = _recording, False
+    try:
+        yield
+    finally:
+        _recording = previous
+
+
+# --- the Value ------------------------------------------------------------------------------------
+
+def _show_call(name: str, operands: Sequence[Value]) -> str:
+    """How the op reads in an error message: ``1.0 / 0.0``, ``(-8.0) **0.5``, ``log(0.0)``."""
+    shown = [f"({x.data!r})" if x.data < 0 else repr(x.data) for x in operands]
+    if len(shown) == 2 and name in ("+", "-", "*", "/", "**"):
+        return f"{shown[0]} {name} {shown[1]}"
+    if len(shown) == 1 and name.startswith("**"):
+        return f"{shown[0]} {name}"
+    return f"{name}({', '.join(shown)})"
+
+
+def _forward_error(rule: OpRule, operands: Sequence[Value], error: Exception) -> ArithmeticError:
+    # Keep the kind of error (ZeroDivisionError, OverflowError, ValueError) so callers can catch it.
+    kind = type(error) if isinstance(error, (ArithmeticError, ValueError)) else OverflowError
+    return kind(
+        f"{_show_call(rule.name, operands)} has no finite real result ({error}); "
+        f"{rule.name} needs {rule.domain}. Check the inputs that reach this op."
+    )
+
+
+def _check_real(data: object) -> float:
+    if isinstance(data, Real) and not isinstance(data, bool):
+        data = float(data)
+        if math.isfinite(data):
+            return data
+        raise ValueError(f"Value got {data!r}; a Value must hold a finite number.")
+    raise TypeError(
+        f"Value needs a real number (int or float), got {type(data).__name__}: {data!r}"
+    )
+
+
+class Value:
+    """A number that remembers which operation made it from which operands.
+
+    ``data`` is the number, ``grad`` is d(output)/d(this value) after ``output.backward()``,
+    ``_prev`` holds the operands in order (``a + a`` keeps both) and ``_op`` names the op.
+    """
+
+    __slots__ = ("data", "grad", "_prev", "_rule", "label")
+
+    def __init__(self, data: float, _children: Iterable[Value] = (), _op: str = "",
+                 label: str = "") -> None:
+        self.data = data if type(data) is float and data - data == 0.0 else _check_real(data)
+        self.grad = 0.0
+        self._prev = tuple(_children)
+        self._rule = OP_RULES.get(_op) or _opaque_rule(_op)
+        self.label = label
+
+    @property
+    def _op(self) -> str:
+        return self._rule.name
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # --- applying an op -------------------------------------------------------------------
+    # Binary and unary ops unpack their operands by hand: it is three times faster than the
+    # general star-call, and these run once per node.
+
+    @staticmethod
+    def _apply(rule: OpRule, operands: tuple[Value, ...]) -> Value:
+        """Run ``rule`` forward on any number of operands and record the result as a new node."""
+        try:
+            data = rule.forward(*[operand.data for operand in operands])
+        except (ArithmeticError, ValueError) as error:
+            raise _forward_error(rule, operands, error) from None
+        return _record(data, operands, rule)
+
+    def _binary(self, rule: OpRule, other: Value) -> Value:
+        try:
+            data = rule.forward(self.data, other.data)
+        except (ArithmeticError, ValueError) as error:
+            raise _forward_error(rule, (self, other), error) from None
+        return _record(data, (self, other), rule)
+
+    def _unary(self, rule: OpRule) -> Value:
+        try:
+            data = rule.forward(self.data)
+        except (ArithmeticError, ValueError) as error:
+            raise _forward_error(rule, (self,), error) from None
+        return _record(data, (self,), rule)
+
+    # --- arithmetic -------------------------------------------------------------------------
+
+    def __add__(self, other: Value | float) -> Value:
+        return self._binary(ADD, other if isinstance(other, Value) else Value(other))
+
+    def __radd__(self, other: float) -> Value:
+        return Value(other)._binary(ADD, self)
+
+    def __sub__(self, other: Value | float) -> Value:
+        return self._binary(SUB, other if isinstance(other, Value) else Value(other))
+
+    def __rsub__(self, other: float) -> Value:
+        return Value(other)._binary(SUB, self)
+
+    def __mul__(self, other: Value | float) -> Value:
+        return self._binary(MUL, other if isinstance(other, Value) else Value(other))
+
+    def __rmul__(self, other: float) -> Value:
+        return Value(other)._binary(MUL, self)
+
+    def __truediv__(self, other: Value | float) -> Value:
+        return self._binary(DIV, other if isinstance(other, Value) else Value(other))
+
+    def __rtruediv__(self, other: float) -> Value:
+        return Value(other)._binary(DIV, self)
+
+    def __pow__(self, exponent: Value | float) -> Value:
+        if isinstance(exponent, Value):
+            return self._binary(POW, exponent)
+        return self._unary(power_rule(_check_real(exponent)))
+
+    def __rpow__(self, base: float) -> Value:
+        return Value(base)._binary(POW, self)
+
+    def __neg__(self) -> Value:
+        return self._unary(NEG)
+
+    # --- functions ---------------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        return self._unary(OP_RULES["exp"])
+
+    def log(self) -> Value:
+        return self._unary(OP_RULES["log"])
+
+    def sqrt(self) -> Value:
+        return self._unary(OP_RULES["sqrt"])
+
+    def tanh(self) -> Value:
+        return self._unary(OP_RULES["tanh"])
+
+    def sigmoid(self) -> Value:
+        return self._unary(OP_RULES["sigmoid"])
+
+    def relu(self) -> Value:
+        return self._unary(RELU)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        return self._unary(leaky_relu_rule(_check_real(slope)))
+
+    def __abs__(self) -> Value:
+        return self._unary(OP_RULES["abs"])
+
+    def abs(self) -> Value:
+        return abs(self)
+
+    # --- the chain rule ----------------------------------------------------------------------
+
+    def local_derivatives(self) -> Sequence[float]:
+        """d(self)/d(operand) for each operand in ``_prev``, from this op's rule in OP_RULES."""
+        try:
+            return self._rule.local_derivatives(*[p.data for p in self._prev], self.data)
+        except (ArithmeticError, ValueError) as error:
+            raise _backward_error(self, error) from None
+
+    def _backward(self) -> None:
+        """One chain-rule step: pass this node's grad to its operands, times the local derivative.
+
+        operand.grad += upstream_grad * d(self)/d(operand)
+        """
+        operands = self._prev
+        upstream_grad = self.grad
+        try:
+            if len(operands) == 2:
+                a, b = operands
+                d_self_d_a, d_self_d_b = self._rule.local_derivatives(a.data, b.data, self.data)
+                a.grad += upstream_grad * d_self_d_a
+                b.grad += upstream_grad * d_self_d_b
+            elif len(operands) == 1:
+                (a,) = operands
+                (d_self_d_a,) = self._rule.local_derivatives(a.data, self.data)
+                a.grad += upstream_grad * d_self_d_a
+            else:
+                for operand, local_derivative in zip(operands, self.local_derivatives()):
+                    operand.grad += upstream_grad * local_derivative
+        except (ArithmeticError, ValueError) as error:
+            raise _backward_error(self, error) from None
+
+    def backward(self) -> None:
+        """Fill in ``.grad`` of every Value this one depends on: d(self)/d(that value).
+
+        Leaves (values no op produced, such as weights) accumulate: calling backward() k times
+        without zeroing leaves k times the gradient, as in PyTorch. Every other node shows the
+        gradient of the latest pass.
+        """
+        order = topological_order(self)
+        for node in order:
+            if node._prev:
+                node.grad = 0.0
+        self.grad = 1.0 if self._prev else self.grad + 1.0
+        for node in reversed(order):
+            if node._prev:
+                node._backward()
+        _check_gradients(order)
+
+
+_new_value = object.__new__
+
+
+def _record(data: float, operands: tuple[Value, ...], rule: OpRule) -> Value:
+    """A new node holding ``data``, made by ``rule`` from ``operands`` (no graph in no_grad)."""
+    if not data - data == 0.0:  # inf or nan: a float overflowed
+        raise _forward_error(rule, operands, OverflowError(f"the result is {data}"))
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    if _recording:
+        out._prev = operands
+        out._rule = rule
+    else:
+        out._prev = ()
+        out._rule = LEAF
+    out.label = ""
+    return out
+
+
+def _backward_error(node: Value, error: Exception) -> ArithmeticError:
+    kind = type(error) if isinstance(error, (ArithmeticError, ValueError)) else OverflowError
+    return kind(
+        f"backward through {_show_call(node._op, node._prev)}: its local derivative has no finite "
+        f"real value ({error}); {node._op} needs {node._rule.domain}."
+    )
+
+
+def _as_value(x: Value | float) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+ADD, SUB, MUL, DIV, POW, NEG, RELU = (OP_RULES[name] for name in ("+", "-", "*", "/", "**", "neg", "ReLU"))
+
+
+def _check_gradients(order: list[Value]) -> None:
+    """Turn an overflow during backward into an error at the node where it appeared."""
+    for node in reversed(order):
+        if not node.grad - node.grad == 0.0:
+            consumers = [n for n in order if any(p is node for p in n._prev)]
+            made_by = ", ".join(sorted({c._op for c in consumers})) or "the output"
+            raise OverflowError(
+                f"backward gave a gradient of {node.grad} for {node!r}, which feeds {made_by}: "
+                f"a gradient overflowed. Scale the inputs or the loss down, or lower the learning rate."
+            )
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, each after all of its operands (``root`` last).
+
+    Iterative depth-first search, so a chain of a million nodes needs no recursion.
+    """
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]
+    # Bound methods save an attribute lookup per node: this loop runs once per node per pass.
+    pop, push, push_all, mark, place = stack.pop, stack.append, stack.extend, visited.add, order.append
+    while stack:
+        node = pop()
+        if node is None:  # every operand of the node below this marker is placed
+            place(pop())
+        elif node not in visited:
+            mark(node)
+            push(node)
+            push(None)
+            push_all(node._prev)
+    return order
+
+
+def sum_values(values: Iterable[Value | float]) -> Value:
+    """a1 + a2 + ... + an as one node with n operands (Python's ``sum`` makes n nodes)."""
+    operands = tuple(_as_value(v) for v in values)
+    if not operands:
+        raise ValueError("sum_values needs at least one value, got none.")
+    return Value._apply(OP_RULES["sum"], operands)
+
+
+def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Value:
+    """w1*x1 + ... + wn*xn as one node: a neuron's weighted sum without 2n intermediate nodes."""
+    if len(weights) != len(inputs) or not weights:
+        raise ValueError(
+            f"dot needs two equally long, non-empty sequences, got {len(weights)} weights "
+            f"and {len(inputs)} inputs."
+        )
+    return Value._apply(OP_RULES["dot"], tuple(map(_as_value, weights)) + tuple(map(_as_value, inputs)))
+
+
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:
+    """d(output)/d(input) for each input, without touching any ``.grad``.
+
+    With ``create_graph=True`` the gradients are Values with graphs of their own, so they can be
+    differentiated again (second derivatives).
+    """
+    gradients: dict[Value, object] = {output: Value(1.0) if create_graph else 1.0}
+    for node in reversed(topological_order(output)):
+        upstream_grad = gradients.get(node)
+        if upstream_grad is None or not node._prev:
+            continue
+        if create_graph:
+            local = node._rule.local_derivatives(*node._prev, node)
+        else:
+            local = node.local_derivatives()
+        for operand, local_derivative in zip(node._prev, local):
+            contribution = upstream_grad * local_derivative
+            previous = gradients.get(operand)
+            gradients[operand] = contribution if previous is None else previous + contribution
+    zero = Value(0.0) if create_graph else 0.0
+    return [gradients.get(x, zero) for x in inputs]
