@@ -1,0 +1,115 @@
+"""Checks for the lessons' "your turn" exercises: call one with your answer, read the feedback.
+
+    from micrograd_plus.exercises import check_backprop_by_hand
+    check_backprop_by_hand(a_grad=3.0, b_grad=-4.5)
+
+Every check prints its verdict at once (what is right, what is not, and a hint) and returns a
+:class:`Feedback`, which is truthy when the answer is right, so tests can use the checks too.
+
+The checks for lessons 00-06 live in ``basics.py`` and those for lessons 07-13 in
+``training.py``; both are built from the few helpers below, so every exercise reads the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from numbers import Real
+from typing import Any
+
+__all__ = ["Feedback", "Answer", "check_numbers", "report", "is_missing"]
+
+# The markers a reader scans for; plain Unicode so they show in a notebook and in a terminal.
+RIGHT = "\u2705"   # green tick
+WRONG = "\u274c"   # red cross
+HINT = "\U0001f4a1"  # light bulb
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict of one check: ``passed`` and the message that was printed.
+
+    ``bool(feedback)`` is ``passed``. In a notebook the message has already been printed, so the
+    object itself shows nothing more when it is the last expression of a cell.
+    """
+
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def _ipython_display_(self) -> None:
+        # The check printed the message already; showing the object too would repeat it.
+        pass
+
+
+def report(passed: bool, message: str, hint: str = "") -> Feedback:
+    """Print ``message`` under a tick or a cross (and ``hint`` when the answer is not right yet)."""
+    lines = [f"{RIGHT if passed else WRONG} {message}"]
+    if hint and not passed:
+        lines.append(f"{HINT} Hint: {hint}")
+    text = "\n".join(lines)
+    print(text)
+    return Feedback(passed, text)
+
+
+def is_missing(answer: Any) -> bool:
+    """True for the placeholders the notebooks leave for the reader to replace: ``...`` and None."""
+    return answer is ... or answer is None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One number the reader was asked for: its name, what they gave, and what it should be.
+
+    ``tolerance`` is absolute and relative at once: ``|given - expected| <= tolerance *
+    max(1, |expected|)``, so answers rounded to a few decimals count as right.
+    """
+
+    name: str
+    given: Any
+    expected: float
+    tolerance: float = 1e-3
+    hint: str = field(default="", compare=False)
+
+    def problem(self) -> str:
+        """Why the given answer is not right, or "" when it is."""
+        given = self.given
+        if is_missing(given):
+            return f"`{self.name}` is still `...`: replace it with your answer."
+        if hasattr(given, "data") and hasattr(given, "grad"):
+            return (f"`{self.name}` is a Value ({given!r}); give a plain number, "
+                    f"e.g. its `.data` or its `.grad`.")
+        if not isinstance(given, Real) or isinstance(given, bool):
+            return f"`{self.name}` should be a number, got {type(given).__name__}: {given!r}."
+        if not math.isfinite(given):
+            return f"`{self.name}` is {given!r}; it should be a finite number."
+        if abs(given - self.expected) > self.tolerance * max(1.0, abs(self.expected)):
+            return f"`{self.name}` = {given!r} is not right yet."
+        return ""
+
+
+def check_numbers(answers: list[Answer], success: str, hint: str = "") -> Feedback:
+    """Compare several numbers at once and say which are right and which are not.
+
+    ``success`` is printed when all are right (say what the reader has just shown); otherwise
+    each wrong answer gets a line, followed by its own hint or else the general ``hint``.
+    """
+    problems = [(answer, answer.problem()) for answer in answers]
+    wrong = [(answer, text) for answer, text in problems if text]
+    if not wrong:
+        return report(True, success)
+    right = [answer.name for answer, text in problems if not text]
+    lines = [text for _, text in wrong]
+    if right:
+        lines.append("Right already: " + ", ".join(f"`{name}`" for name in right) + ".")
+    hints = [answer.hint for answer, _ in wrong if answer.hint] or ([hint] if hint else [])
+    return report(False, "\n".join(lines), " ".join(dict.fromkeys(hints)))
+
+
+# The checks use the helpers above, so they are imported after them.
+from .basics import *  # noqa: E402,F401,F403
+from .basics import __all__ as _basics_all  # noqa: E402
+
+__all__ += _basics_all

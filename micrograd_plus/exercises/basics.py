@@ -1,0 +1,313 @@
+"""Checks for lessons 00-06: values and graphs, slopes, backpropagation, a neuron, the
+perceptron and loss functions.
+
+Each check recomputes the right answer from the exercise's own numbers (written in its
+docstring), so the check and the lesson can never silently disagree about the task.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from ..engine import Value, topological_order
+from . import Answer, Feedback, check_numbers, is_missing, report
+
+__all__ = [
+    "check_first_value",
+    "check_slope", "check_partial_derivatives",
+    "check_graph", "check_node_count",
+    "check_backprop_by_hand", "check_used_twice", "check_accumulation",
+    "check_neuron_by_hand", "check_activation_slopes", "check_same_neuron",
+    "check_perceptron_update", "check_gate_weights",
+    "check_spam_losses", "check_mse", "check_hinge",
+]
+
+
+def _not_a_value(name: str, given: Any) -> Feedback | None:
+    """Feedback when the reader was asked for a Value and gave something else; None if fine."""
+    if is_missing(given):
+        return report(False, f"`{name}` is still `...`: replace it with your expression.")
+    if not isinstance(given, Value):
+        return report(False, f"`{name}` should be a Value, got {type(given).__name__}: {given!r}.",
+                      "Start from Values, e.g. `a = Value(2.0)`; arithmetic on Values makes Values.")
+    return None
+
+
+# --- lesson 00: start here -------------------------------------------------------------------
+
+def check_first_value(c: Any) -> Feedback:
+    """Lesson 00: ``c`` should be the Value ``a * b + 1`` with ``a = Value(2.0)``, ``b = Value(3.0)``."""
+    if (problem := _not_a_value("c", c)) is not None:
+        return problem
+    if c.data != 7.0:
+        return report(False, f"`c.data` is {c.data!r}, but 2 * 3 + 1 is 7.",
+                      "Write `c = a * b + 1` and run the cell again.")
+    if c._op != "+":
+        return report(False, f"`c` holds 7, but the last step that made it was {c._op or 'nothing'!r}, "
+                             "not '+'.", "Compute it from a and b: `c = a * b + 1`.")
+    return report(True, "c = a * b + 1 = 7, and c remembers it was made by '+'. You can run cells!")
+
+
+# --- lesson 01: derivatives as slopes ----------------------------------------------------------
+
+def check_slope(slope: Any) -> Feedback:
+    """Lesson 01: the slope of f(x) = 0.5 x^3 - 2 x at x = 2 (exactly f'(2) = 1.5 * 4 - 2 = 4).
+
+    A numerical estimate with a small step, e.g. h = 0.001, counts as right.
+    """
+    return check_numbers(
+        [Answer("slope", slope, 1.5 * 2.0 ** 2 - 2.0, tolerance=1e-2)],
+        "The slope of f at x = 2 is 4: nudge x up by a little h and f grows about 4 times as much.",
+        "Compute (f(2 + h) - f(2)) / h with a small h such as 0.001.",
+    )
+
+
+def check_partial_derivatives(dg_da: Any, dg_db: Any, dg_dc: Any) -> Feedback:
+    """Lesson 01: partial derivatives of g(a, b, c) = a * b + c ** 2 at a = 2, b = -1, c = 3.
+
+    dg/da = b = -1, dg/db = a = 2, dg/dc = 2c = 6.
+    """
+    a, b, c = 2.0, -1.0, 3.0
+    return check_numbers(
+        [Answer("dg_da", dg_da, b, tolerance=1e-2, hint="Hold b and c fixed: a * b changes by b per unit of a."),
+         Answer("dg_db", dg_db, a, tolerance=1e-2, hint="Hold a and c fixed: a * b changes by a per unit of b."),
+         Answer("dg_dc", dg_dc, 2.0 * c, tolerance=1e-2, hint="Only c ** 2 depends on c; its slope is 2c.")],
+        "All three partial derivatives are right: each says how g moves when only that input moves.",
+    )
+
+
+# --- lesson 02: values and graphs --------------------------------------------------------------
+
+def check_graph(e: Any) -> Feedback:
+    """Lesson 02: ``e`` should be ``(x + y) * z`` with x = 1.5, y = 2.5, z = -2, each labelled."""
+    if (problem := _not_a_value("e", e)) is not None:
+        return problem
+    if e._op != "*" or len(e._prev) != 2:
+        return report(False, f"The last operation that made `e` is {e._op or 'none (e is a leaf)'!r}, "
+                             "but (x + y) * z ends with '*'.",
+                      "Put brackets around x + y, then multiply by z.")
+    total, z = e._prev
+    if total._op != "+":
+        total, z = z, total  # z * (x + y) is the same expression written the other way round
+    if total._op != "+" or z._prev:
+        return report(False, "One operand of the '*' should be the '+' node of x + y and the other "
+                             "the leaf z.", "Write `e = (x + y) * z`.")
+    leaves = {"x": 1.5, "y": 2.5, "z": -2.0}
+    found = {leaf.label: leaf.data for leaf in (*total._prev, z)}
+    if sorted(found) != sorted(leaves):
+        return report(False, f"The leaves are labelled {sorted(found)}, expected ['x', 'y', 'z'].",
+                      "Give each Value its name: `Value(1.5, label='x')`.")
+    wrong = [name for name, data in leaves.items() if found[name] != data]
+    if wrong:
+        return report(False, "These leaves hold the wrong numbers: "
+                      + ", ".join(f"{name} = {found[name]!r} (expected {leaves[name]!r})" for name in wrong) + ".")
+    if e.label != "e" or total.label == "":
+        return report(False, f"The structure and numbers are right (e.data = {e.data!r}). Now label the "
+                             "sum and the result too.",
+                      "Set `s.label = 's'` on the sum and `e.label = 'e'` on the result, then draw again.")
+    return report(True, f"e = (x + y) * z = {e.data:g}, built from 5 labelled nodes.")
+
+
+def check_node_count(count: Any) -> Feedback:
+    """Lesson 02: how many nodes are in the graph of ``f = x * y + 2 * x``?
+
+    x, y, x * y, the constant 2 (numbers become leaf Values), 2 * x and the final sum: 6.
+    x is used twice but is one node.
+    """
+    x, y = Value(1.0), Value(1.0)
+    expected = len(topological_order(x * y + 2 * x))
+    return check_numbers(
+        [Answer("count", count, expected, tolerance=0.0)],
+        f"{expected} nodes: x, y, x * y, the constant 2, 2 * x and the sum. The number 2 became a "
+        "leaf Value, and x is one node even though it is used twice.",
+        "Every number becomes a node, every operation makes a new node, and a Value used twice "
+        "is still one node.",
+    )
+
+
+# --- lesson 03: backpropagation ---------------------------------------------------------------
+
+def check_backprop_by_hand(a_grad: Any, b_grad: Any, c_grad: Any) -> Feedback:
+    """Lesson 03: gradients of L = (a * b) * c at a = 2, b = -4, c = 3, worked out by hand.
+
+    With d = a * b = -8: dL/dd = c = 3, dL/dc = d = -8, dL/da = dL/dd * b = -12,
+    dL/db = dL/dd * a = 6.
+    """
+    a, b, c = 2.0, -4.0, 3.0
+    upstream = c  # dL/dd, the gradient arriving at d = a * b
+    return check_numbers(
+        [Answer("a_grad", a_grad, upstream * b, hint="dL/da = dL/dd * dd/da, and dd/da = b."),
+         Answer("b_grad", b_grad, upstream * a, hint="dL/db = dL/dd * dd/db, and dd/db = a."),
+         Answer("c_grad", c_grad, a * b, hint="L = d * c, so dL/dc = d = a * b.")],
+        "Chain rule done by hand: the gradient at d is c = 3, and each of a and b gets 3 times "
+        "its local derivative.",
+    )
+
+
+def check_used_twice(x_grad: Any) -> Feedback:
+    """Lesson 03: the gradient of y = x * x + x at x = 3 (2x + 1 = 7)."""
+    return check_numbers(
+        [Answer("x_grad", x_grad, 2.0 * 3.0 + 1.0)],
+        "x reaches y along three edges (twice into x * x, once into the sum), and its gradient is "
+        "the sum of all three contributions: 3 + 3 + 1 = 7.",
+        "Add up every path from y back to x: the '*' node passes x's partner (3) to each of its "
+        "two operands, and the '+' passes 1.",
+    )
+
+
+def check_accumulation(w_grad: Any) -> Feedback:
+    """Lesson 03: w = Value(2.0), L = w * 5, L.backward() called 3 times without zeroing: 15."""
+    return check_numbers(
+        [Answer("w_grad", w_grad, 3 * 5.0)],
+        "15: each backward() adds dL/dw = 5 to w.grad. That is why training sets grads to zero "
+        "before every backward pass.",
+        "backward() adds to the .grad of a leaf; it does not replace it.",
+    )
+
+
+# --- lesson 04: a neuron ----------------------------------------------------------------------
+
+def check_neuron_by_hand(output: Any) -> Feedback:
+    """Lesson 04: tanh(w . x + b) with w = [0.5, -1.0], b = 0.25, x = [2.0, 1.0]."""
+    weights, bias, inputs = [0.5, -1.0], 0.25, [2.0, 1.0]
+    weighted_sum = sum(w * x for w, x in zip(weights, inputs)) + bias
+    return check_numbers(
+        [Answer("output", output, math.tanh(weighted_sum), tolerance=1e-3,
+                hint="First the weighted sum 0.5*2 + (-1)*1 + 0.25, then tanh of it.")],
+        f"The weighted sum is {weighted_sum:g} and tanh({weighted_sum:g}) = {math.tanh(weighted_sum):.4f}.",
+    )
+
+
+def check_activation_slopes(tanh_at_0: Any, sigmoid_at_0: Any, relu_at_minus_1: Any) -> Feedback:
+    """Lesson 04: the slopes (derivatives) of tanh at 0, sigmoid at 0 and ReLU at -1: 1, 0.25, 0."""
+    sigmoid_0 = 0.5
+    return check_numbers(
+        [Answer("tanh_at_0", tanh_at_0, 1.0 - math.tanh(0.0) ** 2, hint="tanh'(z) = 1 - tanh(z)^2."),
+         Answer("sigmoid_at_0", sigmoid_at_0, sigmoid_0 * (1.0 - sigmoid_0),
+                hint="sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z)), and sigmoid(0) = 0.5."),
+         Answer("relu_at_minus_1", relu_at_minus_1, 0.0, hint="ReLU is flat (0) for every negative input.")],
+        "Right: tanh is steepest at 0 (slope 1), sigmoid only reaches 0.25 there, and ReLU passes "
+        "no gradient at all for negative inputs.",
+    )
+
+
+def check_same_neuron(copy: Any, original: Any) -> Feedback:
+    """Lesson 04: ``copy`` (a neuron built fresh) should give the same answers as ``original``.
+
+    Both are called on a few inputs; their outputs must match to 1e-12.
+    """
+    if is_missing(copy):
+        return report(False, "`copy` is still `...`: make a fresh Neuron and load the weights into it.")
+    if not callable(copy) or not hasattr(copy, "parameters"):
+        return report(False, f"`copy` should be a Neuron, got {type(copy).__name__}.")
+    nin = len(original.parameters()) - 1
+    if len(copy.parameters()) != nin + 1:
+        return report(False, f"`copy` has {len(copy.parameters())} parameters, the original has "
+                             f"{nin + 1}.", f"Make it with the same number of inputs: Neuron({nin}, ...).")
+    probes = [[math.sin(3.0 * k + i) for i in range(nin)] for k in range(5)]
+    worst = max(abs(copy(x).data - original(x).data) for x in probes)
+    if worst > 1e-12:
+        return report(False, f"On the same inputs the two neurons differ by up to {worst:.3g}.",
+                      "Copy the numbers: `copy.load_state_dict(original.state_dict())` (and use "
+                      "the same activation).")
+    return report(True, "Same weights, same answers: everything this neuron knows is in those "
+                        f"{nin + 1} numbers.")
+
+
+# --- lesson 05: the perceptron ----------------------------------------------------------------
+
+def _step(weighted_sum: float) -> int:
+    return 1 if weighted_sum > 0.0 else 0
+
+
+def check_perceptron_update(w: Any, b: Any) -> Feedback:
+    """Lesson 05: one step of Rosenblatt's rule from w = [0.2, -0.6], b = 0.1 on x = [1, 1], y = 1.
+
+    w . x + b = -0.3, so the perceptron says 0; the error y - prediction = 1, hence
+    w <- w + lr * error * x = [1.2, 0.4] and b <- b + lr * error = 1.1 (lr = 1).
+    """
+    weights, bias, x, target, lr = [0.2, -0.6], 0.1, [1.0, 1.0], 1, 1.0
+    error = target - _step(sum(wi * xi for wi, xi in zip(weights, x)) + bias)
+    new_weights = [wi + lr * error * xi for wi, xi in zip(weights, x)]
+    if is_missing(w) or not isinstance(w, (list, tuple)) or len(w) != 2:
+        return report(False, f"`w` should be a list of two numbers, got {w!r}.", "e.g. `w = [1.0, 2.0]`.")
+    return check_numbers(
+        [Answer("w[0]", w[0], new_weights[0]), Answer("w[1]", w[1], new_weights[1]),
+         Answer("b", b, bias + lr * error)],
+        "The perceptron said 0 where the answer was 1, so it added the input to its weights "
+        "(and 1 to its bias): now it says 1 for this input.",
+        "First predict: is 0.2*1 + (-0.6)*1 + 0.1 above 0? Then error = y - prediction, "
+        "w_i += error * x_i and b += error.",
+    )
+
+
+_GATES = {
+    "and": lambda p, q: p and q,
+    "or": lambda p, q: p or q,
+    "nand": lambda p, q: not (p and q),
+    "nor": lambda p, q: not (p or q),
+}
+
+
+def check_gate_weights(gate: str, w: Sequence[float], b: float) -> Feedback:
+    """Lesson 05: do weights ``w`` (two numbers) and bias ``b`` compute ``gate`` with a step?
+
+    The perceptron says 1 when w[0]*x0 + w[1]*x1 + b > 0 and 0 otherwise, on the four inputs
+    (0,0), (0,1), (1,0), (1,1).
+    """
+    if gate not in _GATES:
+        return report(False, f"No check for the gate {gate!r}; choose one of {sorted(_GATES)}. "
+                             "(XOR has no such weights at all: that is the point of this lesson.)")
+    if is_missing(w) or is_missing(b) or len(w) != 2:
+        return report(False, "Give two weights and a bias, e.g. `w = [1.0, 1.0]` and `b = -0.5`.")
+    wrong = []
+    for x0 in (0, 1):
+        for x1 in (0, 1):
+            expected = int(bool(_GATES[gate](x0, x1)))
+            weighted_sum = w[0] * x0 + w[1] * x1 + b
+            if _step(weighted_sum) != expected:
+                wrong.append(f"({x0}, {x1}): sum = {weighted_sum:g} gives {_step(weighted_sum)}, "
+                             f"{gate.upper()} is {expected}")
+    if wrong:
+        return report(False, "These inputs come out wrong:\n  " + "\n  ".join(wrong),
+                      "The output is 1 exactly where the sum is above 0. Decide which inputs must "
+                      "land above 0, and pick the bias to move the line.")
+    return report(True, f"These weights compute {gate.upper()}: one straight line separates its 1s "
+                        "from its 0s.")
+
+
+# --- lesson 06: loss functions ----------------------------------------------------------------
+
+def check_spam_losses(loss_30: Any, loss_92: Any) -> Feedback:
+    """Lesson 06: binary cross-entropy -log(p) for a spam message the filter gave p = 0.30 and 0.92."""
+    return check_numbers(
+        [Answer("loss_30", loss_30, -math.log(0.30)), Answer("loss_92", loss_92, -math.log(0.92))],
+        f"-log(0.30) = {-math.log(0.30):.3f} and -log(0.92) = {-math.log(0.92):.3f}: the unsure "
+        "filter is penalised about 14 times as much.",
+        "For a message that was spam the loss is -log(p), with p the probability the filter "
+        "gave to 'spam'. Natural log: Value(p).log() or math.log(p).",
+    )
+
+
+def check_mse(loss: Any) -> Feedback:
+    """Lesson 06: mean squared error of predictions [2.5, 0.0, 2.0] against targets [3.0, -0.5, 2.0]."""
+    predictions, targets = [2.5, 0.0, 2.0], [3.0, -0.5, 2.0]
+    expected = sum((p - t) ** 2 for p, t in zip(predictions, targets)) / len(targets)
+    return check_numbers(
+        [Answer("loss", loss, expected)],
+        f"MSE = (0.25 + 0.25 + 0) / 3 = {expected:.4f}: two misses of 0.5 each, squared, averaged.",
+        "Square each difference prediction - target, add them up, divide by the number of examples.",
+    )
+
+
+def check_hinge(loss: Any) -> Feedback:
+    """Lesson 06: hinge loss mean(max(0, 1 - y * s)) for scores [2.0, 0.3, -0.5], all with y = +1."""
+    scores = [2.0, 0.3, -0.5]
+    expected = sum(max(0.0, 1.0 - s) for s in scores) / len(scores)
+    return check_numbers(
+        [Answer("loss", loss, expected)],
+        f"Hinge = (0 + 0.7 + 1.5) / 3 = {expected:.4f}. The score 2.0 is past the margin of 1, so "
+        "it costs nothing: hinge stops rewarding confidence once an answer is safely right.",
+        "For each score s with label +1 the cost is max(0, 1 - s); then take the mean.",
+    )
