@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8888
 
-.PHONY: lab test bench book clean
+.PHONY: lab test bench book e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ bench: $(VENV)/.installed-bench
 
 book: $(VENV)/.installed-notebook
 	$(BIN)/jupyter nbconvert --to html --execute --output-dir book notebooks/*.ipynb
+
+# The widgets in a real browser: JupyterLab driven through Debian's Chromium
+# (`apt-get install chromium`); screenshots land in e2e-screenshots/.
+e2e: $(VENV)/.installed-test $(VENV)/.installed-e2e
+	MICROGRAD_PLUS_E2E=1 $(BIN)/python -m pytest -m e2e tests/e2e
 
 clean:
 	rm -rf $(VENV) book .pytest_cache .hypothesis

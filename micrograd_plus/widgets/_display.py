@@ -1,0 +1,56 @@
+"""What every widget shares: pictures rendered off-screen and a static fallback.
+
+Figures are ``matplotlib.figure.Figure`` objects, never pyplot ones: pyplot keeps a registry
+that the notebook's inline backend shows at the end of every cell, which would print a second,
+frozen copy of each picture below the widget and grow the output on every redraw.
+"""
+
+from __future__ import annotations
+
+import io
+
+import ipywidgets as widgets
+from matplotlib.figure import Figure
+
+
+def new_figure(width: float, height: float, ncols: int = 1) -> tuple[Figure, list]:
+    """A figure of ``width`` x ``height`` inches with ``ncols`` axes side by side."""
+    figure = Figure(figsize=(width, height), layout="constrained")
+    axes = figure.subplots(1, ncols, squeeze=False)[0]
+    return figure, list(axes)
+
+
+def png_bytes(figure: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes, ready for an ``ipywidgets.Image`` or a mime bundle."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def image_widget(max_width: str = "960px") -> widgets.Image:
+    """An empty PNG image that scales down with the notebook column instead of overflowing."""
+    return widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width=max_width,
+                                                            height="auto"))
+
+
+class FallbackBox(widgets.VBox):
+    """A VBox that also carries a plain picture of its current state in its display data.
+
+    A front end with the widget manager (JupyterLab, Notebook 7, VS Code) draws the live widget;
+    anything else (nbconvert, GitHub's viewer, a headless run) picks the picture instead of
+    showing ``VBox(children=...)``.
+    """
+
+    def static_bundle(self) -> dict[str, object]:
+        """Mime type -> data of the current picture; subclasses say what their picture is."""
+        raise NotImplementedError(f"{type(self).__name__} must say what its static picture is")
+
+    def summary(self) -> str:
+        """One line for ``text/plain``: what the widget shows right now."""
+        return type(self).__name__
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle.update(self.static_bundle())
+        bundle["text/plain"] = self.summary()
+        return bundle

@@ -1,0 +1,266 @@
+"""GradientDescentExplorer: one learning-rate slider, three fates of gradient descent.
+
+Each step moves the parameters against the gradient, ``w <- w - lr * dL/dw``. On the bowl
+``L(w) = w**2`` that is ``w <- (1 - 2 lr) w``: a tiny rate crawls, a moderate one converges,
+a rate between 0.5 and 1 overshoots back and forth, and above 1 every step lands farther out.
+The gradients come from the engine, so the picture is the same calculus the lessons teach.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..engine import Value, grad, no_grad
+from ._display import FallbackBox, image_widget, new_figure, png_bytes
+
+CONVERGED_GRADIENT = 1e-3  # a gradient norm below this counts as having arrived
+ESCAPE_RADIUS = 1e6        # a parameter beyond this has left any sensible landscape
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """A loss surface over one or two parameters, written with engine operations."""
+
+    name: str
+    formula: str
+    loss: Callable[[Sequence[Value]], Value]
+    start: tuple[float, ...]
+    bounds: tuple[tuple[float, float], ...]  # the plotted range of each parameter
+
+    @property
+    def dimensions(self) -> int:
+        return len(self.start)
+
+    def evaluate(self, point: Sequence[float]) -> float:
+        """The loss at ``point`` as a plain number (no graph is recorded)."""
+        with no_grad():
+            return self.loss([Value(float(c)) for c in point]).data
+
+
+LANDSCAPES: dict[str, Landscape] = {
+    landscape.name: landscape for landscape in (
+        Landscape("bowl", "L(w) = w²", lambda p: p[0] ** 2, (2.5,), ((-3.0, 3.0),)),
+        Landscape("double well", "L(w) = (w² − 1)² + 0.3·w",
+                  lambda p: (p[0] ** 2 - 1) ** 2 + 0.3 * p[0], (1.9,), ((-2.0, 2.0),)),
+        Landscape("ravine", "L(x, y) = 0.5·x² + 5·y²",
+                  lambda p: 0.5 * p[0] ** 2 + 5 * p[1] ** 2, (-4.5, 1.5), ((-5.0, 5.0), (-2.0, 2.0))),
+    )
+}
+
+
+@dataclass
+class Trajectory:
+    """Where gradient descent went: ``points[k]`` has loss ``losses[k]`` and gradient norm
+    ``gradient_norms[k]``; ``diverged`` is set when the loss overflowed or a parameter escaped."""
+
+    learning_rate: float
+    points: list[tuple[float, ...]] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    gradient_norms: list[float] = field(default_factory=list)
+    diverged: bool = False
+
+    @property
+    def steps_taken(self) -> int:
+        return len(self.points) - 1
+
+    def _direction_flips(self) -> int:
+        """How many steps point back the way the previous step came (dot product < 0)."""
+        moves = [np.subtract(b, a) for a, b in zip(self.points, self.points[1:])]
+        return sum(1 for m1, m2 in zip(moves, moves[1:]) if float(np.dot(m1, m2)) < 0)
+
+    @property
+    def regime(self) -> str:
+        """'diverges', 'converges', 'oscillates' or 'slow crawl'."""
+        if self.diverged or self.losses[-1] > self.losses[0]:
+            return "diverges"
+        if self.gradient_norms[-1] < CONVERGED_GRADIENT:
+            return "converges"
+        if self._direction_flips() * 2 >= self.steps_taken - 1 > 0:
+            return "oscillates"
+        return "slow crawl"
+
+    def explain(self) -> str:
+        """One or two sentences on what happened and what to try next."""
+        regime, steps = self.regime, self.steps_taken
+        if regime == "diverges":
+            where = "the loss overflowed" if self.diverged else f"the loss rose to {self.losses[-1]:.3g}"
+            return (f"Diverges: each step overshoots the minimum by more than it corrects, and after "
+                    f"{steps} step{'s' * (steps != 1)} {where}. Lower the learning rate.")
+        if regime == "converges":
+            arrived = next(k for k, g in enumerate(self.gradient_norms) if g < CONVERGED_GRADIENT)
+            where = ", ".join(f"{c:.3g}" for c in self.points[-1])
+            return (f"Converges: the gradient is below {CONVERGED_GRADIENT:g} after {arrived} steps, "
+                    f"at ({where}) with loss {self.losses[-1]:.4g}.")
+        if regime == "oscillates":
+            return (f"Oscillates: most steps jump across the valley and land on the other side; after "
+                    f"{steps} steps the loss is {self.losses[-1]:.3g}. A smaller rate settles it.")
+        return (f"Slow crawl: every step goes downhill but only a little; after {steps} steps the loss "
+                f"is still {self.losses[-1]:.3g}. A larger learning rate gets there sooner.")
+
+
+def descend(landscape: Landscape, learning_rate: float, steps: int,
+            start: Sequence[float] | None = None) -> Trajectory:
+    """Run ``steps`` steps of ``w <- w - learning_rate * dL/dw`` from ``start``.
+
+    Stops early, with ``diverged=True``, when the loss overflows or a parameter passes 1e6.
+    """
+    if learning_rate <= 0 or not math.isfinite(learning_rate):
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    point = tuple(float(c) for c in (landscape.start if start is None else start))
+    trajectory = Trajectory(learning_rate)
+    for step in range(steps + 1):
+        parameters = [Value(c) for c in point]
+        try:
+            loss = landscape.loss(parameters)
+            gradients = grad(loss, parameters)
+        except (OverflowError, ValueError, ZeroDivisionError):
+            trajectory.diverged = True
+            break
+        trajectory.points.append(point)
+        trajectory.losses.append(loss.data)
+        trajectory.gradient_norms.append(math.hypot(*gradients))
+        if step == steps:
+            break
+        point = tuple(c - learning_rate * g for c, g in zip(point, gradients))
+        if not all(math.isfinite(c) and abs(c) < ESCAPE_RADIUS for c in point):
+            trajectory.diverged = True
+            break
+    return trajectory
+
+
+def _view(bounds: tuple[float, float], coordinates: np.ndarray) -> tuple[float, float]:
+    """The plotted range: the landscape's own, widened to show the first steps of a divergence
+    (points up to four times as far out) so the reader sees each jump land farther away."""
+    low, high = bounds
+    reach = 4 * max(abs(low), abs(high))
+    shown = coordinates[np.abs(coordinates) <= reach]
+    return min(low, shown.min()), max(high, shown.max())
+
+
+REGIME_COLOURS = {"converges": "#1a7f37", "slow crawl": "#9a6700", "oscillates": "#bc4c00",
+                  "diverges": "#cf222e"}
+
+
+class GradientDescentExplorer(FallbackBox):
+    """A loss landscape and the path gradient descent takes on it, with a learning-rate slider.
+
+    Controls: ``landscape`` (bowl, double well, ravine), ``learning_rate`` (log scale, 0.001 to
+    about 3), ``steps`` and ``start``. The left plot draws the path on the landscape, the right
+    one the loss gap (loss minus the lowest loss on the plot or the path) per step on a log scale, and the
+    line below names the regime: converges, slow crawl, oscillates or diverges.
+    """
+
+    def __init__(self, landscape: str = "bowl", learning_rate: float = 0.1, steps: int = 30):
+        if landscape not in LANDSCAPES:
+            raise ValueError(f"unknown landscape {landscape!r}; choose one of {sorted(LANDSCAPES)}")
+        style = {"description_width": "initial"}
+        self.landscape = widgets.Dropdown(options=list(LANDSCAPES), value=landscape,
+                                          description="landscape", style=style)
+        self.learning_rate = widgets.FloatLogSlider(value=learning_rate, base=10, min=-3, max=0.5,
+                                                    step=0.01, description="learning rate",
+                                                    readout_format=".3f", continuous_update=False,
+                                                    style=style)
+        self.steps = widgets.IntSlider(value=steps, min=1, max=100, description="steps",
+                                       continuous_update=False, style=style)
+        self.start = widgets.FloatSlider(description="start", step=0.1, continuous_update=False,
+                                         style=style)
+        self.image = image_widget()
+        self.status = widgets.HTML()
+        self.status.add_class("mgp-descent-status")
+        self.trajectory: Trajectory | None = None
+        self._png = b""
+        self._set_start_range()
+        controls = widgets.HBox([self.landscape, self.learning_rate, self.steps, self.start],
+                                layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([controls, self.image, self.status])
+        self.add_class("mgp-descent")
+        self.landscape.observe(self._on_landscape, names="value")
+        for control in (self.learning_rate, self.steps, self.start):
+            control.observe(lambda change: self.redraw(), names="value")
+        self.redraw()
+
+    @property
+    def regime(self) -> str:
+        """What the current learning rate does: 'converges', 'slow crawl', 'oscillates', 'diverges'."""
+        return self.trajectory.regime
+
+    def _current(self) -> Landscape:
+        return LANDSCAPES[self.landscape.value]
+
+    def _set_start_range(self) -> None:
+        landscape = self._current()
+        low, high = landscape.bounds[0]
+        with self.start.hold_trait_notifications():
+            self.start.min, self.start.max = -1e9, 1e9  # widen first so min < max holds throughout
+            self.start.min, self.start.max = low, high
+            self.start.value = landscape.start[0]
+
+    def _on_landscape(self, change) -> None:
+        self.start.unobserve_all("value")
+        self._set_start_range()
+        self.start.observe(lambda change: self.redraw(), names="value")
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Run gradient descent with the current settings and update the picture in place."""
+        landscape = self._current()
+        start = (self.start.value,) + landscape.start[1:]
+        self.trajectory = descend(landscape, self.learning_rate.value, self.steps.value, start)
+        figure = self._draw(landscape, self.trajectory)
+        self._png = png_bytes(figure)
+        self.image.value = self._png
+        colour = REGIME_COLOURS[self.trajectory.regime]
+        self.status.value = (f"<b style='color:{colour}'>lr = {self.learning_rate.value:.3g}</b> "
+                             f"<span>{self.trajectory.explain()}</span>")
+
+    def _draw(self, landscape: Landscape, trajectory: Trajectory):
+        figure, (ax_path, ax_loss) = new_figure(10, 3.8, ncols=2)
+        colour = REGIME_COLOURS[trajectory.regime]
+        points = np.array(trajectory.points)
+        if landscape.dimensions == 1:
+            low, high = _view(landscape.bounds[0], points[:, 0])
+            ws = np.linspace(low, high, 301)
+            curve = np.array([landscape.evaluate((w,)) for w in ws])
+            lowest = curve.min()
+            ax_path.plot(ws, curve, color="#57606a", lw=2)
+            ax_path.plot(points[:, 0], trajectory.losses, "-o", color=colour, ms=4, lw=1, alpha=0.8)
+            ax_path.set_xlim(low, high)
+            ax_path.set_ylim(lowest - 0.05 * (curve.max() - lowest), curve.max() * 1.05)
+            ax_path.set_xlabel("w")
+            ax_path.set_ylabel("loss")
+        else:
+            (xlow, xhigh), (ylow, yhigh) = (_view(bounds, points[:, axis])
+                                            for axis, bounds in enumerate(landscape.bounds))
+            xs, ys = np.linspace(xlow, xhigh, 91), np.linspace(ylow, yhigh, 61)  # odd: holds 0
+            grid = np.array([[landscape.evaluate((x, y)) for x in xs] for y in ys])
+            lowest = grid.min()
+            ax_path.contour(xs, ys, grid, levels=14, cmap="Greys", linewidths=1)
+            ax_path.plot(points[:, 0], points[:, 1], "-o", color=colour, ms=4, lw=1, alpha=0.8)
+            ax_path.set_xlim(xlow, xhigh)
+            ax_path.set_ylim(ylow, yhigh)
+            ax_path.set_xlabel("x")
+            ax_path.set_ylabel("y")
+        ax_path.plot(*(points[0] if landscape.dimensions == 2 else (points[0, 0], trajectory.losses[0])),
+                     marker="s", color="black", ms=8, ls="none", label="start")
+        ax_path.legend(loc="best", fontsize=9)
+        ax_path.set_title(f"{landscape.formula}, lr = {trajectory.learning_rate:.3g}")
+        lowest = min(lowest, min(trajectory.losses))
+        gap = np.maximum(np.array(trajectory.losses) - lowest, 1e-30)  # log scale needs > 0
+        ax_loss.semilogy(range(len(gap)), gap, "-o", color=colour, ms=3)
+        ax_loss.set_xlabel("step")
+        ax_loss.set_ylabel("loss − lowest loss")
+        ax_loss.set_title(trajectory.regime, color=colour, fontweight="bold")
+        ax_loss.grid(True, which="major", alpha=0.3)
+        return figure
+
+    def static_bundle(self) -> dict[str, object]:
+        return {"image/png": self._png}
+
+    def summary(self) -> str:
+        return (f"GradientDescentExplorer({self.landscape.value!r}, learning_rate="
+                f"{self.learning_rate.value:.3g}): {self.trajectory.explain()}")

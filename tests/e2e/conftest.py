@@ -1,0 +1,49 @@
+"""Fixtures for the browser tests: one JupyterLab and one Chromium page for the whole run.
+
+These tests start a server and a browser, so plain ``make test`` does not even collect them:
+``make e2e`` sets MICROGRAD_PLUS_E2E=1 and selects ``-m e2e``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+if os.environ.get("MICROGRAD_PLUS_E2E") != "1":
+    collect_ignore_glob = ["test_*.py"]
+
+HERE = Path(__file__).parent
+SCREENSHOTS = HERE.parents[1] / "e2e-screenshots"
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory):
+    from .lab import jupyter_lab
+
+    with jupyter_lab(tmp_path_factory.mktemp("lab"), [HERE / "widgets.ipynb"]) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory):
+    playwright_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is missing: pip install -e '.[e2e]'")
+    from .lab import CHROMIUM, CHROMIUM_FLAGS, check_chromium
+
+    check_chromium()
+    with playwright_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM),
+            headless=True, args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1000})
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS

@@ -1,0 +1,132 @@
+"""Start JupyterLab and Debian's Chromium for the end-to-end tests, and always stop them.
+
+Playwright's own browser download cannot run on these machines, so the tests drive the
+system Chromium through ``executable_path`` with the flags it needs in a container.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+CHROMIUM = Path(os.environ.get("MICROGRAD_PLUS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+SERVER_START_TIMEOUT = 120  # seconds; a cold JupyterLab on a busy 2-core machine takes ~10
+
+
+class LabServer:
+    """A running JupyterLab: its base ``url``, ``token``, notebook folder and log file."""
+
+    def __init__(self, url: str, token: str, root: Path, log: Path):
+        self.url, self.token, self.root, self.log = url, token, root, log
+
+    def notebook_url(self, name: str) -> str:
+        return f"{self.url}/lab/tree/{name}?token={self.token}"
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _quiet_settings(settings_dir: Path) -> None:
+    """Turn off the news and update pop-ups, which would cover the widgets in screenshots."""
+    plugin = settings_dir / "@jupyterlab" / "apputils-extension"
+    plugin.mkdir(parents=True, exist_ok=True)
+    (plugin / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+
+
+@contextlib.contextmanager
+def jupyter_lab(workdir: Path, notebooks: list[Path]) -> Iterator[LabServer]:
+    """Copy ``notebooks`` into ``workdir``, serve them on 127.0.0.1 with a fresh token, and
+    shut the server (and its kernels) down on exit, whatever happened."""
+    root = workdir / "notebooks"
+    root.mkdir(parents=True)
+    for notebook in notebooks:
+        shutil.copy(notebook, root / notebook.name)
+    settings = workdir / "lab-settings"
+    _quiet_settings(settings)
+    token, port = secrets.token_hex(16), _free_port()
+    env = dict(os.environ,
+               JUPYTER_CONFIG_DIR=str(workdir / "config"),
+               JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(settings),
+               JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"))
+    log = workdir / "jupyterlab.log"
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+               f"--port={port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+               "--LabApp.expose_app_in_browser=True"]
+    if os.geteuid() == 0:  # CI and these containers run as root; the server refuses without this
+        command.append("--allow-root")
+    with open(log, "w") as log_file:
+        # A session of its own, so the server and every kernel it starts stop together.
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=log_file,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    server = LabServer(f"http://127.0.0.1:{port}", token, root, log)
+    try:
+        _wait_until_up(server, process)
+        yield server
+    finally:
+        _stop(process)
+
+
+def _wait_until_up(server: LabServer, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    status_url = f"{server.url}/api/status?token={server.token}"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited with code {process.returncode} before it "
+                               f"answered; its log ends:\n{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(status_url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"JupyterLab did not answer {server.url} within {SERVER_START_TIMEOUT} s; "
+                       f"its log ends:\n{server.log_tail()}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM lets the server shut its kernels down; SIGKILL the group if it lingers."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def check_chromium() -> None:
+    """Fail with the fix when the system browser is missing."""
+    if not CHROMIUM.exists():
+        raise RuntimeError(f"no Chromium at {CHROMIUM}: install Debian's package with "
+                           f"`apt-get install -y chromium` (as root), or point "
+                           f"MICROGRAD_PLUS_CHROMIUM at a Chromium binary")
