@@ -1,0 +1,405 @@
+"""Neural networks on the engine: Module, Neuron, Layer, MLP, and Rosenblatt's Perceptron.
+
+A neuron computes ``activation(w1*x1 + ... + wn*xn + b)``. The weighted sum is one ``dot`` node
+of the engine rather than 2n small nodes, so a network's graph is small enough to draw and fast
+enough to train in class, and the gradients are exactly the same.
+
+The API is micrograd's (``MLP(2, [16, 16, 1])``, ``model(x)``, ``model.parameters()``,
+``model.zero_grad()``), plus a choice of activation, seeded initialisation, names for every
+parameter, and saving to / loading from JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import tempfile
+from dataclasses import dataclass, field
+from numbers import Real
+from pathlib import Path
+from typing import Any, Sequence, Union
+
+from .engine import Value, dot
+
+__all__ = [
+    "ACTIVATIONS", "Module", "Neuron", "Layer", "MLP",
+    "Perceptron", "PerceptronEpoch", "PerceptronResult",
+]
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+"""The activations a Neuron, Layer or MLP accepts (leaky_relu has slope 0.01)."""
+
+_SAVE_FORMAT = "micrograd_plus model"
+_SAVE_VERSION = 1
+
+Seed = Union[int, random.Random, None]
+Input = Union[Sequence[Union[Value, float]], Value, float]
+
+
+def _random_source(seed: Seed):
+    """Where initial weights come from: Python's global ``random`` (so ``random.seed(1337)``
+    works as in micrograd's demo), a fresh generator for an int seed, or a generator passed on
+    by an enclosing Layer/MLP so that a whole network comes from one seed."""
+    if seed is None:
+        return random
+    if isinstance(seed, random.Random) or seed is random:
+        return seed
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return random.Random(seed)
+    raise TypeError(f"seed must be an int (or None for Python's global random), got {seed!r}")
+
+
+def _check_activation(activation: str) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"Unknown activation {activation!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}."
+        )
+    return activation
+
+
+def _as_inputs(x: Input, expected: int, who: str) -> list[Value]:
+    """The inputs as a list of Values, converted once so that every neuron of a layer shares them."""
+    if isinstance(x, (Value, Real)) and not isinstance(x, bool):
+        x = [x]
+    elif isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+        raise TypeError(f"{who} takes a list of {expected} numbers or Values, got {x!r}")
+    if len(x) != expected:
+        raise ValueError(f"{who} expects {expected} inputs, got {len(x)}: {_short(x)}")
+    return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
+
+
+def _short(items: Sequence) -> str:
+    shown = ", ".join(repr(getattr(v, "data", v)) for v in list(items)[:6])
+    return f"[{shown}{', ...' if len(items) > 6 else ''}]"
+
+
+class Module:
+    """Something with parameters: a neuron, a layer, a network.
+
+    Subclasses define ``named_parameters()`` (or, micrograd-style, just ``parameters()``);
+    everything else here (zeroing gradients, state dicts, saving and loading) follows from it.
+    """
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with a name that says where it sits, e.g. ``layers.0.neurons.3.w1``."""
+        if type(self).parameters is Module.parameters:
+            return []
+        # A micrograd-style subclass that only defines parameters(): name them by position.
+        return [(str(i), p) for i, p in enumerate(self.parameters())]
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (weights and biases), in a fixed order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0 (leaves accumulate across backward() calls)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def architecture(self) -> dict[str, Any]:
+        """What a saved file must match to be loaded into this model."""
+        return {"type": type(self).__name__, "parameters": len(self.parameters())}
+
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's current number, by name."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        """Set every parameter from ``state`` (as made by ``state_dict()``).
+
+        Everything is checked before anything is changed, so on an error the model is unchanged.
+        """
+        if not isinstance(state, dict):
+            raise TypeError(f"load_state_dict needs a dict of name -> number, got {type(state).__name__}")
+        named = self.named_parameters()
+        names = [name for name, _ in named]
+        missing = [n for n in names if n not in state]
+        unexpected = [n for n in state if n not in set(names)]
+        if missing or unexpected:
+            parts = []
+            if missing:
+                parts.append(f"it lacks {len(missing)} parameter(s) this model has ({_names(missing)})")
+            if unexpected:
+                parts.append(f"it has {len(unexpected)} this model lacks ({_names(unexpected)})")
+            raise ValueError(
+                f"The state does not fit {self!r}: {'; '.join(parts)}. It was saved from a model "
+                f"of another size; build the model with the same sizes, then load."
+            )
+        for name in names:
+            value = state[name]
+            if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+                raise ValueError(f"Parameter {name!r} in the state is {value!r}; it must be a finite number.")
+        for name, p in named:
+            p.data = float(state[name])
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the architecture and every parameter to ``path`` as JSON.
+
+        The file is written under a temporary name in the same directory and then renamed over
+        ``path`` in one step, so an interrupted save never leaves a half-written file.
+        """
+        path = Path(path)
+        document = {
+            "format": _SAVE_FORMAT,
+            "version": _SAVE_VERSION,
+            "architecture": self.architecture(),
+            "parameters": self.state_dict(),
+        }
+        text = json.dumps(document, indent=1)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(text)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+
+    def load(self, path: str | os.PathLike) -> Module:
+        """Set this model's parameters from a file written by ``save``; returns the model.
+
+        A corrupt file, a file of another architecture or with other sizes raises ValueError
+        saying what differs, and leaves the model unchanged.
+        """
+        path = Path(path)
+        text = path.read_text(encoding="utf-8")
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(
+                f"{path} is not a saved model: it is not valid JSON ({error}). The file may be "
+                f"truncated or corrupted; save the model again."
+            ) from None
+        if not isinstance(document, dict) or document.get("format") != _SAVE_FORMAT:
+            raise ValueError(f"{path} is JSON but not a model saved by micrograd_plus (no "
+                             f"'format': {_SAVE_FORMAT!r} entry).")
+        if document.get("version") != _SAVE_VERSION:
+            raise ValueError(f"{path} has format version {document.get('version')!r}; this "
+                             f"micrograd_plus reads version {_SAVE_VERSION}.")
+        saved, here = document.get("architecture"), self.architecture()
+        if saved != here:
+            raise ValueError(f"{path} holds a different architecture: {_differences(saved, here)}. "
+                             f"Build the model as it was saved, then load.")
+        if not isinstance(document.get("parameters"), dict):
+            raise ValueError(f"{path} has no 'parameters' table; the file is damaged.")
+        self.load_state_dict(document["parameters"])
+        return self
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+
+def _differences(saved: object, here: dict[str, Any]) -> str:
+    if not isinstance(saved, dict):
+        return f"the file describes {saved!r}, this model is {here}"
+    keys = [k for k in {**saved, **here} if saved.get(k) != here.get(k)]
+    return "; ".join(f"{k} is {saved.get(k)!r} in the file but {here.get(k)!r} in this model" for k in keys)
+
+
+class Neuron(Module):
+    """One neuron: ``activation(w1*x1 + ... + wn*xn + b)``.
+
+    Weights start uniform in [-1, 1] and the bias at 0, as in micrograd. ``nonlin=False`` (or
+    ``activation='linear'``) leaves the weighted sum as it is.
+    """
+
+    def __init__(self, nin: int, nonlin: bool = True, activation: str | None = None,
+                 seed: Seed = None) -> None:
+        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"A neuron needs at least one input; got nin={nin!r}")
+        rng = _random_source(seed)
+        self.activation = _check_activation(activation if activation is not None
+                                            else "relu" if nonlin else "linear")
+        self.w = [Value(rng.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
+        self.b = Value(0.0, label="b")
+
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: True unless the activation is linear."""
+        return self.activation != "linear"
+
+    def __call__(self, x: Input) -> Value:
+        return self._forward(_as_inputs(x, len(self.w), repr(self)))
+
+    def _forward(self, inputs: list[Value]) -> Value:
+        weighted_sum = dot(self.w, inputs) + self.b
+        activation = self.activation
+        if activation == "relu":
+            return weighted_sum.relu()
+        if activation == "linear":
+            return weighted_sum
+        if activation == "tanh":
+            return weighted_sum.tanh()
+        if activation == "sigmoid":
+            return weighted_sum.sigmoid()
+        return weighted_sum.leaky_relu()
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"w{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
+
+    def architecture(self) -> dict[str, Any]:
+        return {"type": "Neuron", "nin": len(self.w), "activation": self.activation}
+
+    def __repr__(self) -> str:
+        name = {"relu": "ReLU", "leaky_relu": "LeakyReLU"}.get(self.activation, self.activation.capitalize())
+        return f"{name}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons that all read the same ``nin`` inputs. Returns a single Value when
+    ``nout == 1`` (as micrograd does), else a list. Keyword arguments go to every Neuron."""
+
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
+            raise ValueError(f"A layer needs at least one neuron; got nout={nout!r}")
+        kwargs["seed"] = _random_source(kwargs.get("seed"))
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    @property
+    def nin(self) -> int:
+        return len(self.neurons[0].w)
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        inputs = _as_inputs(x, self.nin, repr(self))
+        out = [neuron._forward(inputs) for neuron in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"neurons.{j}.{name}", p)
+                for j, neuron in enumerate(self.neurons) for name, p in neuron.named_parameters()]
+
+    def architecture(self) -> dict[str, Any]:
+        return {"type": "Layer", "nin": self.nin, "nout": len(self.neurons),
+                "activation": self.neurons[0].activation}
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin} -> {len(self.neurons)}, {self.neurons[0].activation})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers of sizes ``nouts`` after ``nin`` inputs.
+
+    Hidden layers use ``activation``; the last layer is linear, so its outputs are raw scores
+    (logits) that a loss turns into a number to minimise. ``MLP(2, [16, 16, 1])`` is micrograd's
+    moons network.
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
+                 seed: Seed = None) -> None:
+        if isinstance(nouts, int) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes such as [16, 16, 1], got {nouts!r}")
+        rng = _random_source(seed)
+        _check_activation(activation)
+        sizes = [nin, *nouts]
+        last = len(nouts) - 1
+        self.activation = activation
+        self.layers = [Layer(sizes[i], sizes[i + 1], seed=rng,
+                             activation=activation if i != last else "linear")
+                       for i in range(len(nouts))]
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"layers.{i}.{name}", p)
+                for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()]
+
+    def architecture(self) -> dict[str, Any]:
+        return {"type": "MLP", "nin": self.layers[0].nin,
+                "nouts": [len(layer.neurons) for layer in self.layers], "activation": self.activation}
+
+    def __repr__(self) -> str:
+        nouts = [len(layer.neurons) for layer in self.layers]
+        return f"MLP({self.layers[0].nin}, {nouts}, activation={self.activation!r})"
+
+
+# --- Rosenblatt's perceptron (1958): no gradients, just a rule -----------------------------------
+
+@dataclass(frozen=True)
+class PerceptronEpoch:
+    """One pass over the data: how many examples were wrong, and the weights after the pass."""
+
+    epoch: int
+    mistakes: int
+    w: tuple[float, ...]
+    b: float
+
+
+@dataclass(frozen=True)
+class PerceptronResult:
+    """What ``Perceptron.fit`` did: whether a pass with no mistakes was reached, after how many
+    passes (``epochs``) and weight updates, and each pass in ``history``."""
+
+    converged: bool
+    epochs: int
+    updates: int
+    history: list[PerceptronEpoch] = field(default_factory=list)
+
+
+class Perceptron:
+    """Rosenblatt's perceptron: output 1 if ``w·x + b > 0`` else 0, trained by his rule
+
+        w <- w + lr * (target - prediction) * x,    b <- b + lr * (target - prediction)
+
+    which changes the weights only when an example is misclassified. It finds a separating line
+    in a finite number of updates whenever one exists (AND, OR), and never settles when none
+    does (XOR).
+    """
+
+    def __init__(self, nin: int, lr: float = 1.0, seed: Seed = None) -> None:
+        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"A perceptron needs at least one input; got nin={nin!r}")
+        if not (isinstance(lr, Real) and lr > 0):
+            raise ValueError(f"lr must be a positive number, got {lr!r}")
+        rng = _random_source(seed)
+        self.lr = float(lr)
+        self.w = [rng.uniform(-1, 1) for _ in range(nin)]
+        self.b = 0.0
+
+    def weighted_sum(self, x: Sequence[float]) -> float:
+        """``w·x + b``, the number the step function looks at."""
+        if len(x) != len(self.w):
+            raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}: {_short(x)}")
+        return math.fsum(wi * xi for wi, xi in zip(self.w, x)) + self.b
+
+    def predict(self, x: Sequence[float]) -> int:
+        """The step function: 1 if ``w·x + b > 0`` else 0."""
+        return 1 if self.weighted_sum(x) > 0.0 else 0
+
+    __call__ = predict
+
+    def fit(self, X: Sequence[Sequence[float]], y: Sequence[int], max_epochs: int = 100) -> PerceptronResult:
+        """Apply the perceptron rule, pass after pass, until a pass makes no mistake or
+        ``max_epochs`` passes are done. Labels are 0/1."""
+        if len(X) != len(y) or not X:
+            raise ValueError(f"fit needs as many labels as examples (at least one), got {len(X)} "
+                             f"examples and {len(y)} labels")
+        bad = [label for label in y if label not in (0, 1)]
+        if bad:
+            raise ValueError(f"The perceptron's labels must be 0 or 1, got {bad[0]!r}")
+        history: list[PerceptronEpoch] = []
+        updates = 0
+        for epoch in range(1, max_epochs + 1):
+            mistakes = 0
+            for x, target in zip(X, y):
+                error = target - self.predict(x)
+                if error:
+                    step = self.lr * error
+                    self.w = [wi + step * xi for wi, xi in zip(self.w, x)]
+                    self.b += step
+                    mistakes += 1
+            updates += mistakes
+            history.append(PerceptronEpoch(epoch, mistakes, tuple(self.w), self.b))
+            if mistakes == 0:
+                return PerceptronResult(True, epoch, updates, history)
+        return PerceptronResult(False, max_epochs, updates, history)
+
+    def __repr__(self) -> str:
+        return f"Perceptron({len(self.w)}, lr={self.lr:g})"

@@ -1,0 +1,252 @@
+"""Tests for micrograd_plus.nn: networks behave like micrograd's, save/load is safe, and the
+perceptron learns what a line can separate and nothing else."""
+
+import json
+import random
+
+import pytest
+
+from micrograd_plus.data import logic_gate
+from micrograd_plus.engine import Value, topological_order
+from micrograd_plus.gradcheck import gradcheck
+from micrograd_plus.nn import ACTIVATIONS, MLP, Layer, Module, Neuron, Perceptron
+
+
+def test_mlp_matches_micrograd_shape_and_parameter_count():
+    model = MLP(2, [16, 16, 1])
+    assert len(model.parameters()) == 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
+    assert [len(layer.neurons) for layer in model.layers] == [16, 16, 1]
+    assert [layer.neurons[0].activation for layer in model.layers] == ["relu", "relu", "linear"]
+    assert isinstance(model([0.5, -1.0]), Value)
+    assert isinstance(model([Value(0.5), Value(-1.0)]), Value)
+
+
+def test_global_random_seed_reproduces_micrograd_style_initialisation():
+    random.seed(1337)
+    first = [p.data for p in MLP(2, [4, 1]).parameters()]
+    random.seed(1337)
+    assert [p.data for p in MLP(2, [4, 1]).parameters()] == first
+
+
+def test_seed_gives_reproducible_and_distinct_weights():
+    a, b, c = MLP(3, [4, 2], seed=7), MLP(3, [4, 2], seed=7), MLP(3, [4, 2], seed=8)
+    assert a.state_dict() == b.state_dict()
+    assert a.state_dict() != c.state_dict()
+    weights = [p.data for p in a.parameters() if p.label != "b"]
+    assert all(-1 <= w <= 1 for w in weights) and len(set(weights)) == len(weights)
+    assert all(p.data == 0.0 for p in a.parameters() if p.label == "b")
+
+
+def test_neuron_graph_is_dot_then_plus_then_activation():
+    neuron = Neuron(3, activation="tanh", seed=0)
+    out = neuron([1.0, 2.0, 3.0])
+    assert out._op == "tanh"
+    (added,) = out._prev
+    assert added._op == "+" and added._prev[1] is neuron.b
+    assert added._prev[0]._op == "dot" and list(added._prev[0]._prev[:3]) == neuron.w
+    linear = Neuron(3, nonlin=False, seed=0)([1.0, 2.0, 3.0])
+    assert linear._op == "+"
+    expected = sum(w.data * x for w, x in zip(neuron.w, [1.0, 2.0, 3.0]))
+    assert linear.data == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_activation_forward_and_gradient(activation):
+    neuron = Neuron(2, activation=activation, seed=3)
+    inputs = [Value(0.3), Value(-0.8)]
+    gradcheck(lambda *ps: neuron._forward(inputs), neuron.parameters())
+    assert repr(neuron).endswith("Neuron(2)")
+
+
+def test_gradients_of_an_mlp_agree_with_central_differences():
+    model = MLP(3, [4, 4, 2], activation="tanh", seed=1)
+    x = [0.2, -0.4, 0.9]
+    gradcheck(lambda *ps: sum(model(x)), model.parameters())
+
+
+def test_parameters_are_labelled_and_named():
+    model = MLP(2, [3, 1], seed=0)
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:3] == ["layers.0.neurons.0.w0", "layers.0.neurons.0.w1", "layers.0.neurons.0.b"]
+    assert names[-1] == "layers.1.neurons.0.b"
+    assert len(set(names)) == len(names)
+    assert [p.label for p in model.layers[1].neurons[0].parameters()] == ["w0", "w1", "w2", "b"]
+
+
+def test_wrong_input_length_names_expected_and_got():
+    with pytest.raises(ValueError, match="expects 2 inputs, got 3"):
+        MLP(2, [4, 1], seed=0)([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="expects 3 inputs, got 1"):
+        Neuron(3)([1.0])
+
+
+def test_bad_constructor_arguments_are_explained():
+    with pytest.raises(ValueError, match="Unknown activation 'gelu'"):
+        MLP(2, [3, 1], activation="gelu")
+    with pytest.raises(ValueError, match="nouts"):
+        MLP(2, 3)
+    with pytest.raises(ValueError, match="at least one input"):
+        Neuron(0)
+
+
+def test_one_input_networks_take_a_plain_number():
+    model = MLP(1, [4, 1], seed=0)
+    assert model(0.5).data == model([0.5]).data
+
+
+def test_single_neuron_hidden_layer_feeds_the_next_layer():
+    model = MLP(2, [1, 3], seed=0)
+    assert len(model([1.0, 2.0])) == 3
+
+
+def test_reprs_are_readable():
+    assert repr(MLP(2, [16, 16, 1])) == "MLP(2, [16, 16, 1], activation='relu')"
+    assert repr(Layer(2, 3, activation="sigmoid")) == "Layer(2 -> 3, sigmoid)"
+    assert repr(Neuron(2)) == "ReLUNeuron(2)" and repr(Neuron(2, nonlin=False)) == "LinearNeuron(2)"
+
+
+def test_zero_grad_clears_accumulated_gradients():
+    model = MLP(2, [3, 1], seed=0)
+    model([1.0, 1.0]).backward()
+    assert any(p.grad != 0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0 for p in model.parameters())
+
+
+def test_micrograd_style_subclass_with_only_parameters_works():
+    class Pair(Module):
+        def __init__(self):
+            self.a, self.b = Value(1.0), Value(2.0)
+
+        def parameters(self):
+            return [self.a, self.b]
+
+    pair = Pair()
+    assert [n for n, _ in pair.named_parameters()] == ["0", "1"]
+    pair.load_state_dict({"0": 5.0, "1": 6.0})
+    assert (pair.a.data, pair.b.data) == (5.0, 6.0)
+
+
+def test_save_and_load_round_trip_exactly(tmp_path):
+    model = MLP(2, [5, 1], seed=0)
+    for p in model.parameters():
+        p.data += 0.1234567891234
+    path = tmp_path / "model.json"
+    model.save(path)
+    fresh = MLP(2, [5, 1], seed=99)
+    assert fresh.load(path) is fresh
+    assert fresh.state_dict() == model.state_dict()
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]  # no temporary file left behind
+
+
+def test_save_replaces_the_old_file_whole(tmp_path):
+    path = tmp_path / "model.json"
+    MLP(2, [50, 1], seed=0).save(path)
+    small = MLP(2, [1], seed=1)
+    small.save(path)
+    assert json.loads(path.read_text())["architecture"]["nouts"] == [1]
+
+
+def test_a_failed_save_leaves_the_previous_file_and_no_temporary(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    before = path.read_text()
+
+    def crash(source, destination):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("micrograd_plus.nn.os.replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        MLP(2, [3, 1], seed=1).save(path)
+    assert path.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+def _unchanged_after(model, action):
+    before = model.state_dict()
+    action()
+    assert model.state_dict() == before
+
+
+def test_loading_a_corrupt_file_says_so_and_changes_nothing(tmp_path):
+    path = tmp_path / "model.json"
+    model = MLP(2, [3, 1], seed=0)
+    model.save(path)
+    path.write_text(path.read_text()[:40])
+    target = MLP(2, [3, 1], seed=5)
+    with pytest.raises(ValueError, match="not valid JSON"):
+        _unchanged_after(target, lambda: target.load(path))
+    path.write_text('{"hello": 1}')
+    with pytest.raises(ValueError, match="not a model saved by micrograd_plus"):
+        target.load(path)
+
+
+def test_loading_another_architecture_names_the_difference(tmp_path):
+    path = tmp_path / "model.json"
+    MLP(2, [16, 16, 1], seed=0).save(path)
+    other = MLP(2, [8, 1], seed=0)
+    with pytest.raises(ValueError, match=r"nouts is \[16, 16, 1\] in the file but \[8, 1\] in this model"):
+        _unchanged_after(other, lambda: other.load(path))
+    tanh = MLP(2, [16, 16, 1], activation="tanh", seed=0)
+    with pytest.raises(ValueError, match="activation is 'relu' in the file but 'tanh'"):
+        tanh.load(path)
+
+
+def test_loading_wrong_sizes_or_values_changes_nothing(tmp_path):
+    path = tmp_path / "model.json"
+    model = MLP(2, [3, 1], seed=0)
+    model.save(path)
+    document = json.loads(path.read_text())
+    del document["parameters"]["layers.0.neurons.2.w1"]
+    document["parameters"]["layers.0.neurons.3.w0"] = 1.0
+    path.write_text(json.dumps(document))
+    target = MLP(2, [3, 1], seed=4)
+    with pytest.raises(ValueError, match=r"lacks 1 parameter.*layers\.0\.neurons\.2\.w1.*layers\.0\.neurons\.3\.w0"):
+        _unchanged_after(target, lambda: target.load(path))
+    state = model.state_dict()
+    state["layers.1.neurons.0.b"] = "zero"
+    with pytest.raises(ValueError, match="'layers.1.neurons.0.b' in the state is 'zero'"):
+        _unchanged_after(target, lambda: target.load_state_dict(state))
+
+
+def test_forward_graph_of_a_network_uses_one_dot_node_per_neuron():
+    model = MLP(2, [4, 1], seed=0)
+    ops = [node._op for node in topological_order(model([1.0, 2.0]))]
+    assert ops.count("dot") == 5 and ops.count("*") == 0
+
+
+# --- Perceptron ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("gate", ["and", "or", "nand"])
+@pytest.mark.parametrize("seed", range(5))
+def test_perceptron_learns_linearly_separable_gates(gate, seed):
+    X, y = logic_gate(gate)
+    perceptron = Perceptron(2, seed=seed)
+    result = perceptron.fit(X, y, max_epochs=100)
+    assert result.converged and result.epochs < 100
+    assert [perceptron.predict(x) for x in X] == y
+    assert result.history[-1].mistakes == 0 and result.history[-1].w == tuple(perceptron.w)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_perceptron_never_converges_on_xor(seed):
+    X, y = logic_gate("xor")
+    result = Perceptron(2, seed=seed).fit(X, y, max_epochs=50)
+    assert not result.converged and result.epochs == 50
+    assert all(epoch.mistakes > 0 for epoch in result.history)
+
+
+def test_perceptron_rule_by_hand():
+    perceptron = Perceptron(2, lr=0.5, seed=0)
+    perceptron.w, perceptron.b = [0.0, 0.0], 0.0
+    result = perceptron.fit([[1.0, 2.0]], [1], max_epochs=5)
+    # First pass: predicts 0 (w.x + b = 0 is not > 0), so w += 0.5 * (1 - 0) * x.
+    assert result.history[0].w == (0.5, 1.0) and result.history[0].b == 0.5
+    assert result.converged and result.epochs == 2 and result.updates == 1
+
+
+def test_perceptron_rejects_bad_labels_and_inputs():
+    with pytest.raises(ValueError, match="must be 0 or 1, got -1"):
+        Perceptron(2).fit([[0.0, 0.0]], [-1])
+    with pytest.raises(ValueError, match="expects 2 inputs, got 3"):
+        Perceptron(2).predict([1.0, 2.0, 3.0])
