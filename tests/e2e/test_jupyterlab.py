@@ -32,6 +32,34 @@ def widget(page, css_class: str):
     return located
 
 
+HIGHLIGHTED = """(graph) => [...graph.querySelectorAll('g.node')]
+    .filter(node => {
+        const shape = node.querySelector('polygon, ellipse');
+        return shape && !['black', 'none'].includes(shape.getAttribute('stroke'));
+    })
+    .map(node => node.querySelector('title').textContent)
+    .join(',')"""
+
+
+def test_backprop_stepper_next_moves_the_highlighted_node(notebook, screenshots):
+    stepper = widget(notebook, "mgp-stepper")
+    graph = stepper.locator(".mgp-stepper-graph")
+    status = stepper.locator(".mgp-stepper-status")
+    next_button = stepper.locator("button.mgp-next")
+    assert graph.evaluate(HIGHLIGHTED) == "", "step 0 should highlight no node"
+    seen = []
+    for k in range(1, 5):
+        next_button.click()
+        notebook.wait_for_function(
+            "([element, k]) => element.innerText.includes(`step ${k} of`)",
+            arg=[status.element_handle(), k], timeout=UPDATE_TIMEOUT_MS)
+        seen.append(graph.evaluate(HIGHLIGHTED))
+        stepper.screenshot(path=str(screenshots / f"stepper-step{k}.png"))
+    assert all(seen), f"some step highlighted no node: {seen}"
+    assert seen[2] != seen[3], f"steps 3 and 4 should highlight different nodes, got {seen}"
+    assert "dL/db = dL/dc * dc/db" in stepper.locator(".mgp-stepper-sentence").inner_text()
+
+
 def test_gradient_descent_explorer_learning_rate_slider(notebook, screenshots):
     explorer = widget(notebook, "mgp-descent")
     status = explorer.locator(".mgp-descent-status")
