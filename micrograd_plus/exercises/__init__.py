@@ -104,7 +104,9 @@ def check_numbers(answers: list[Answer], success: str, hint: str = "") -> Feedba
     lines = [text for _, text in wrong]
     if right:
         lines.append("Right already: " + ", ".join(f"`{name}`" for name in right) + ".")
-    hints = [answer.hint for answer, _ in wrong if answer.hint] or ([hint] if hint else [])
+    # Hints are for answers that were tried and are wrong; a blank `...` only needs filling in.
+    tried = [answer for answer, _ in wrong if not is_missing(answer.given)]
+    hints = [answer.hint for answer in tried if answer.hint] or ([hint] if hint and tried else [])
     return report(False, "\n".join(lines), " ".join(dict.fromkeys(hints)))
 
 

@@ -230,7 +230,9 @@ def check_perceptron_update(w: Any, b: Any) -> Feedback:
     weights, bias, x, target, lr = [0.2, -0.6], 0.1, [1.0, 1.0], 1, 1.0
     error = target - _step(sum(wi * xi for wi, xi in zip(weights, x)) + bias)
     new_weights = [wi + lr * error * xi for wi, xi in zip(weights, x)]
-    if is_missing(w) or not isinstance(w, (list, tuple)) or len(w) != 2:
+    if is_missing(w):
+        return report(False, "`w` is still `...`: replace it with a list of two numbers.")
+    if not isinstance(w, (list, tuple)) or len(w) != 2:
         return report(False, f"`w` should be a list of two numbers, got {w!r}.", "e.g. `w = [1.0, 2.0]`.")
     return check_numbers(
         [Answer("w[0]", w[0], new_weights[0]), Answer("w[1]", w[1], new_weights[1]),
@@ -259,8 +261,11 @@ def check_gate_weights(gate: str, w: Sequence[float], b: float) -> Feedback:
     if gate not in _GATES:
         return report(False, f"No check for the gate {gate!r}; choose one of {sorted(_GATES)}. "
                              "(XOR has no such weights at all: that is the point of this lesson.)")
-    if is_missing(w) or is_missing(b) or len(w) != 2:
-        return report(False, "Give two weights and a bias, e.g. `w = [1.0, 1.0]` and `b = -0.5`.")
+    if is_missing(w) or is_missing(b):
+        return report(False, "`w` or `b` is still `...`: give two weights and a bias, e.g. "
+                             "`w = [1.0, 1.0]` and `b = -0.5`.")
+    if not isinstance(w, (list, tuple)) or len(w) != 2:
+        return report(False, f"`w` should be a list of two numbers, got {w!r}.")
     wrong = []
     for x0 in (0, 1):
         for x1 in (0, 1):

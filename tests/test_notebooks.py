@@ -1,0 +1,111 @@
+"""Every lesson in notebooks/ runs top to bottom, draws its pictures, and its solutions pass.
+
+One test per notebook, so ``pytest -n 2`` spreads them over workers. A notebook runs with
+notebooks/ as its working directory, in a kernel from this Python environment, exactly as a
+student's "Run All" would.
+
+The exercise convention the lessons follow: an exercise is a code cell with ``...`` for the
+reader to fill in, followed by a markdown cell holding
+``<details><summary>Solution</summary>`` and a fenced ``python`` block with the solved cell.
+Right after running the exercise cell as shipped, the test runs that solution in the same
+kernel and requires its check to print a tick and no cross, so a solution can never drift out
+of step with its check.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat", reason="the notebook tests need the [test] extra: pip install -e '.[test]'")
+nbclient = pytest.importorskip("nbclient", reason="the notebook tests need the [test] extra: pip install -e '.[test]'")
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+CELL_TIMEOUT_SECONDS = 120  # generous: the machines are shared; a lesson should need far less
+
+RIGHT, WRONG = "\u2705", "\u274c"  # the markers micrograd_plus.exercises.report prints
+SOLUTION_BLOCK = re.compile(r"<details>.*?```python\n(.*?)```.*?</details>", re.DOTALL)
+PICTURE_TYPES = ("image/svg+xml", "image/png")
+
+
+def solution_code(cell) -> str | None:
+    """The python code in a markdown cell's <details> solution, if it calls a check."""
+    if cell.cell_type != "markdown":
+        return None
+    match = SOLUTION_BLOCK.search(cell.source)
+    if match and "check_" in match.group(1):
+        return match.group(1)
+    return None
+
+
+def printed_text(cell) -> str:
+    """Everything a code cell printed or displayed as text."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif "data" in output:
+            parts.append(output.data.get("text/plain", ""))
+    return "".join(parts)
+
+
+def pictures(cell) -> list[tuple[str, str]]:
+    """(mime type, content) of every picture a code cell displayed."""
+    return [(mime, output.data[mime])
+            for output in cell.get("outputs", []) if "data" in output
+            for mime in PICTURE_TYPES if mime in output.data]
+
+
+def picture_is_real(mime: str, content: str) -> bool:
+    """An SVG with drawing elements, or a PNG that starts with the PNG signature and has pixels."""
+    if mime == "image/svg+xml":
+        return "<svg" in content and re.search(r"<(path|polygon|ellipse|text|rect|use)\b", content) is not None
+    raw = base64.b64decode(content)
+    return raw.startswith(b"\x89PNG\r\n\x1a\n") and len(raw) > 1000
+
+
+def test_the_lessons_are_there():
+    assert len(NOTEBOOKS) >= 7, f"expected the lesson notebooks in {NOTEBOOK_DIR}, found {NOTEBOOKS}"
+    numbers = [path.name[:2] for path in NOTEBOOKS]
+    assert len(set(numbers)) == len(numbers), f"two notebooks share a number: {numbers}"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_notebook_runs_and_draws(path: Path):
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+    )
+    solutions_run = 0
+    with client.setup_kernel():
+        cells = notebook.cells
+        for index, cell in enumerate(cells):
+            if cell.cell_type != "code":
+                continue
+            client.execute_cell(cell, index)  # raises CellExecutionError, naming the cell, on any error
+            following = cells[index + 1] if index + 1 < len(cells) else None
+            code = solution_code(following) if following is not None else None
+            if code is None:
+                continue
+            solved = nbformat.v4.new_code_cell(code)
+            client.execute_cell(solved, index)
+            verdict = printed_text(solved)
+            assert RIGHT in verdict and WRONG not in verdict, (
+                f"{path.name}: the solution after code cell {index} does not pass its check:\n"
+                f"{code}\n--- it printed ---\n{verdict}"
+            )
+            solutions_run += 1
+
+    drawn = [picture for cell in notebook.cells if cell.cell_type == "code" for picture in pictures(cell)]
+    assert drawn, f"{path.name} displayed no picture (no SVG or PNG output)"
+    empty = [mime for mime, content in drawn if not picture_is_real(mime, content)]
+    assert not empty, f"{path.name}: {len(empty)} of {len(drawn)} pictures are empty ({empty})"
+    assert 1 <= solutions_run <= 3, (
+        f"{path.name}: expected 1 to 3 'your turn' exercises with a checked solution, found {solutions_run}"
+    )
