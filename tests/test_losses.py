@@ -114,6 +114,7 @@ def test_bad_labels_and_shapes_are_explained(call, message):
 # --- PyTorch as the oracle --------------------------------------------------------------------
 
 torch = pytest.importorskip("torch", reason="PyTorch is the oracle for these tests; install torch to run them")
+torch.set_num_threads(1)  # tiny tensors: threads only add start-up cost, and the suite runs on 2 cores
 
 
 def _compare(our_loss_fn, torch_loss_fn, inputs, targets, torch_targets=None):
