@@ -1,0 +1,22 @@
+"""Pictures of what a network computes and how gradients flow back through it.
+
+    from micrograd_plus.viz import draw_dot, backward_steps, explain
+    draw_dot(L)                          # the graph, with data and grad in every node
+    draw_dot(L, flow=True)               # gradients in colour, edge width = contribution
+    steps = backward_steps(L)            # the backward pass, one chain-rule step each
+    print(explain(steps[1]))             # dL/da = dL/dc * dc/da = -2.0 * 3.0 = -6.0
+    draw_dot(L, step=2)                  # the graph after that step
+
+Drawing works without a system Graphviz: the graphviz-pure wheel stands in for ``dot``.
+"""
+
+from .graph import count_nodes, draw_dot
+from .rendering import save_graph
+from .steps import (BackwardStep, Explanation, ForwardStep, Term, backward_steps, explain,
+                    forward_steps, gradients_after)
+
+__all__ = [
+    "draw_dot", "count_nodes", "save_graph",
+    "backward_steps", "forward_steps", "gradients_after", "explain",
+    "BackwardStep", "ForwardStep", "Term", "Explanation",
+]

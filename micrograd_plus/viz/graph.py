@@ -1,0 +1,574 @@
+"""The computation graph as a picture: ``draw_dot(L)`` shows every value with its data and grad.
+
+A Value is a record ``label | data | grad``; the op that made it is a small node of its own; every
+operand occurrence is an edge (``a + a`` shows two). Nodes are numbered by topological order, so
+the same graph always gives the same DOT text.
+
+Options: ``flow=True`` colours gradients by sign and size; ``step=k`` shows the backward pass
+after k chain-rule steps; ``forward_step=k`` shows the forward pass after k ops; ``collapse``
+draws each neuron or layer of a network as one node, which happens by itself past ``max_nodes``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Literal, Sequence
+
+import graphviz
+
+from ..engine import Value, topological_order
+from .rendering import use_renderer
+from .steps import backward_steps, forward_steps, gradients_after
+from .text import format_number, value_names
+
+__all__ = ["draw_dot", "count_nodes", "FLOW_COLOURS"]
+
+# Diverging colours (ColorBrewer RdBu ends): red for a positive gradient, blue for a negative one,
+# white for none; a distinction that survives red-green colour blindness and a washed-out projector.
+FLOW_COLOURS = {"positive": "#b2182b", "negative": "#2166ac", "zero": "#ffffff"}
+_FILL_STRENGTH = 0.75  # the strongest fill stays light enough for black text
+_HIGHLIGHT = "#ff8c00"
+_DEAD_FILL = "#e0e0e0"
+_PENDING_FILL = "#f4f4f4"
+_FONT = "Helvetica"
+_ACTIVATIONS = ("ReLU", "tanh", "sigmoid")
+
+Collapse = Literal["neuron", "layer"]
+
+
+# --- the scene: what is drawn, before it is written as DOT ---------------------------------------
+
+@dataclass
+class _Scene:
+    nodes: dict[str, dict[str, str]] = field(default_factory=dict)
+    edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    root_key: str = ""
+
+    def size(self) -> int:
+        return len(self.nodes)
+
+
+@dataclass
+class _Neuron:
+    """One application of a neuron, act(dot(w, x) + b), found in the graph."""
+
+    dot_node: Value
+    plus: Value
+    output: Value
+    activation: str
+    weights: tuple[Value, ...]
+    bias: Value
+    inputs: tuple[Value, ...]
+    name: str = ""
+
+
+def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", *,
+             step: int | None = None, forward_step: int | None = None, flow: bool = False,
+             collapse: Collapse | None = None, model: Any = None,
+             max_nodes: int | None = 500) -> graphviz.Digraph:
+    """The graph that computed ``root``, as a ``graphviz.Digraph`` (it displays itself in Jupyter).
+
+    Args:
+        format: the file format ``.render()`` writes ('svg', 'png', ...).
+        rankdir: 'LR' draws left to right, 'TB' top to bottom.
+        step: show the gradients after this many steps of ``backward_steps(root)`` (0 = after the
+            forward pass), highlighting the node that acts and the edges it sends gradient along.
+        forward_step: show the forward pass after this many ops (0 = only the inputs known).
+        flow: colour every value by its gradient (red positive, blue negative, stronger = larger,
+            with a legend), make edge width follow |gradient contribution|, and mark values whose
+            gradient is zero (a dead ReLU) with a dashed grey box.
+        collapse: 'neuron' draws each act(w . x + b) as one node, 'layer' draws each layer
+            applied to one input as one node.
+        model: the network (MLP, Layer or Neuron) that made the graph, to name collapsed nodes
+            after its layers and neurons.
+        max_nodes: past this many nodes the graph collapses by itself (neurons, then layers); if
+            still too big, only the max_nodes nodes nearest the output are drawn. None = no limit.
+    """
+    if step is not None and forward_step is not None:
+        raise ValueError("draw_dot shows either a backward step or a forward step; "
+                         "give step= or forward_step=, not both.")
+    if collapse not in (None, "neuron", "layer"):
+        raise ValueError(f"collapse must be None, 'neuron' or 'layer', got {collapse!r}.")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}.")
+    if max_nodes is not None and max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive number or None, got {max_nodes!r}.")
+
+    order = topological_order(root)
+    state = _State.build(root, order, step, forward_step)
+    scene, note = _fitted_scene(order, state, flow, collapse, model, rankdir, max_nodes)
+    if note:
+        warnings.warn(f"draw_dot: {note}.", stacklevel=2)
+    use_renderer()
+    if step is not None:
+        # Every box gets the width it has at the end of the pass, so the layout stays put from
+        # one step to the next (measured by Graphviz: font metrics differ between renderers).
+        final = _State.build(root, order, state.step_count, None)
+        final_scene, _ = _fitted_scene(order, final, flow, collapse, model, rankdir, max_nodes)
+        for key, width in _measured_widths(_digraph(final_scene, final, flow, rankdir, format)).items():
+            if key in scene.nodes and scene.nodes[key].get("shape") == "record":
+                scene.nodes[key]["width"] = width
+    return _digraph(scene, state, flow, rankdir, format)
+
+
+def _fitted_scene(order: list[Value], state: _State, flow: bool, collapse: Collapse | None,
+                  model: Any, rankdir: str, max_nodes: int | None) -> tuple[_Scene, str]:
+    """The scene, collapsed or cut to at most ``max_nodes`` nodes; and a note saying so."""
+    scene = _build_scene(order, state, flow, collapse, model, rankdir)
+    note = ""
+    if max_nodes is not None and scene.size() > max_nodes and collapse is None:
+        for level in ("neuron", "layer"):
+            collapsed = _build_scene(order, state, flow, level, model, rankdir)
+            if collapsed.size() < scene.size():
+                note = (f"{scene.size():,} nodes is more than max_nodes={max_nodes}, so each "
+                        f"{level} is drawn as one node (collapse={level!r})")
+                scene = collapsed
+            if scene.size() <= max_nodes:
+                break
+    if max_nodes is not None and scene.size() > max_nodes:
+        hidden = scene.size() - max_nodes
+        _keep_nearest(scene, max_nodes)
+        note = (f"{note}; " if note else "") + (
+            f"only the {max_nodes} nodes nearest the output are drawn ({hidden:,} more are not): "
+            f"draw a smaller part (one example's loss), collapse='layer', or max_nodes=None")
+    return scene, note
+
+
+def _digraph(scene: _Scene, state: _State, flow: bool, rankdir: str,
+             format: str) -> graphviz.Digraph:
+    graph = graphviz.Digraph(format=format)
+    graph.attr(rankdir=rankdir, fontname=_FONT, bgcolor="white")
+    graph.attr("node", fontname=_FONT, fontsize="16")
+    graph.attr("edge", fontname=_FONT, fontsize="14", color="#555555")
+    if flow and state.known is None:
+        graph.attr(label=_legend(state), labelloc="b", labeljust="c")
+    for key, attrs in scene.nodes.items():
+        graph.node(key, **attrs)
+    for tail, head, attrs in scene.edges:
+        graph.edge(tail, head, **attrs)
+    return graph
+
+
+def _measured_widths(graph: graphviz.Digraph) -> dict[str, str]:
+    """Each node's width in inches, as Graphviz lays ``graph`` out."""
+    widths = {}
+    for line in graph.pipe(format="plain", encoding="utf-8").splitlines():
+        fields = line.split()
+        if fields and fields[0] == "node":  # node name x y width height ...
+            widths[fields[1].strip('"')] = fields[4]
+    return widths
+
+
+def count_nodes(root: Value) -> int:
+    """How many nodes ``draw_dot(root)`` would draw without collapsing (values plus ops)."""
+    order = topological_order(root)
+    return len(order) + sum(1 for node in order if node._prev)
+
+
+# --- what the picture shows: gradients after a step, or values after a forward step --------------
+
+@dataclass
+class _State:
+    root: Value
+    grads: dict[Value, float]
+    flow_scale: float
+    contribution_scale: float
+    active: Value | None = None
+    known: set[Value] | None = None  # forward stepping: the values computed so far
+    done: set[Value] | None = None  # backward stepping: the nodes that have passed gradient on
+    final_grads: dict[Value, float] | None = None  # backward stepping: where the pass ends
+    step_count: int = 0  # backward stepping: how many steps the pass has
+    step_contributions: dict[tuple[Value, int], float] = field(default_factory=dict)
+
+    @staticmethod
+    def build(root: Value, order: list[Value], step: int | None,
+              forward_step: int | None) -> _State:
+        if forward_step is not None:
+            steps = forward_steps(root)
+            if not 0 <= forward_step <= len(steps):
+                raise ValueError(
+                    f"forward_step must be between 0 (only the inputs known) and {len(steps)} "
+                    f"(every op done) for this graph, got {forward_step}.")
+            known = {node for node in order if not node._prev}
+            known.update(s.node for s in steps[:forward_step])
+            active = steps[forward_step - 1].node if forward_step else None
+            return _State(root, {}, 1.0, 1.0, active, known)
+        if step is None:
+            grads = {node: node.grad for node in order}
+            return _State(root, grads, _scale(grads, root), _contribution_scale(order, grads))
+        steps = backward_steps(root)
+        grads = gradients_after(steps, step)
+        final = gradients_after(steps, len(steps))
+        state = _State(root, grads, _scale(final, root), _contribution_scale(order, final))
+        state.done = {s.node for s in steps[:step] if not s.is_seed}
+        state.final_grads = final
+        state.step_count = len(steps)
+        if step:
+            acting = steps[step - 1]
+            state.active = acting.node
+            state.step_contributions = {(acting.node, t.position): t.contribution
+                                        for t in acting.terms}
+        return state
+
+    def grad(self, node: Value) -> float:
+        return self.grads.get(node, 0.0)
+
+    def contribution(self, consumer: Value, position: int, local: Sequence[float]) -> float:
+        """What ``consumer`` sends back to its operand at ``position``."""
+        return self.grad(consumer) * local[position]
+
+    def reached(self, node: Value) -> bool:
+        """Whether backward has given ``node`` a gradient yet (always, outside stepping)."""
+        return self.done is None or node in self.grads
+
+
+def _scale(grads: dict[Value, float], root: Value) -> float:
+    # The output's own gradient is 1 and would wash out every other colour; leave it out.
+    sizes = [abs(g) for node, g in grads.items() if node is not root and math.isfinite(g)]
+    return max(sizes, default=0.0) or 1.0
+
+
+def _contribution_scale(order: list[Value], grads: dict[Value, float]) -> float:
+    largest = 0.0
+    for node in order:
+        upstream = grads.get(node, 0.0)
+        if node._prev and upstream:
+            largest = max(largest, max(abs(upstream * d) for d in node.local_derivatives()))
+    return largest or 1.0
+
+
+# --- building the scene ----------------------------------------------------------------------------
+
+def _build_scene(order: list[Value], state: _State, flow: bool, collapse: Collapse | None,
+                 model: Any, rankdir: str) -> _Scene:
+    names = value_names(order)
+    index = {node: i for i, node in enumerate(order)}
+    scene = _Scene(root_key=f"v{index[state.root]}")
+    horizontal = rankdir in ("LR", "RL")
+
+    neurons = _find_neurons(order, model) if collapse else []
+    absorbed: dict[Value, str] = {}  # a hidden value -> the key of the node that stands for it
+    groups = _group(neurons, collapse, index)
+    for key, members in groups:
+        for neuron in members:
+            for hidden in (neuron.dot_node, neuron.plus, neuron.output):
+                absorbed[hidden] = key
+    _absorb_parameters(order, neurons, groups, absorbed)
+
+    for node in order:
+        if node in absorbed:
+            continue
+        i = index[node]
+        scene.nodes[f"v{i}"] = _value_node(node, names[node], state, flow, horizontal)
+        if node._prev:
+            scene.nodes[f"v{i}op"] = _op_node(node, state, flow)
+            scene.edges.append((f"v{i}op", f"v{i}", _out_edge(node, state)))
+            local = node.local_derivatives() if (flow or state.final_grads) else ()
+            for position, operand in enumerate(node._prev):
+                tail = absorbed.get(operand, f"v{index[operand]}")
+                scene.edges.append((tail, f"v{i}op",
+                                    _edge(node, position, local, state, flow)))
+    for key, members in groups:
+        scene.nodes[key] = _group_node(members, collapse, state, flow, horizontal)
+        _group_edges(scene, key, members, absorbed, index, state, flow)
+    if state.root in absorbed:
+        scene.root_key = absorbed[state.root]
+    return scene
+
+
+def _value_node(node: Value, name: str, state: _State, flow: bool,
+                horizontal: bool) -> dict[str, str]:
+    if state.known is not None:
+        known = node in state.known
+        fields = [name, f"data {format_number(node.data)}" if known else "data ?"]
+        attrs = {"shape": "record", "label": _record(fields, horizontal)}
+        if not known:
+            attrs.update(style="dashed,filled", fillcolor=_PENDING_FILL, fontcolor="#777777")
+    else:
+        grad = state.grad(node)
+        fields = [name, f"data {format_number(node.data)}", f"grad {format_number(grad)}"]
+        attrs = {"shape": "record", "label": _record(fields, horizontal)}
+        if flow and state.reached(node):
+            attrs.update(_flow_fill(grad, state.flow_scale))
+    if node is state.active:
+        attrs.update(penwidth="4", color=_HIGHLIGHT)
+    return attrs
+
+
+def _op_node(node: Value, state: _State, flow: bool) -> dict[str, str]:
+    attrs = {"label": _op_label(node._op), "shape": "ellipse", "fontsize": "14",
+             "margin": "0.05,0.02"}
+    if flow and state.known is None and _is_dead_relu(node):
+        attrs.update(label=f"{_op_label(node._op)}\\n(dead)", style="dashed,filled",
+                     fillcolor=_DEAD_FILL)
+    if node is state.active and (state.known is not None or state.step_contributions):
+        attrs.update(penwidth="4", color=_HIGHLIGHT, style="filled", fillcolor="#ffe4c4")
+    return attrs
+
+
+def _out_edge(node: Value, state: _State) -> dict[str, str]:
+    if node is state.active and state.known is not None:
+        return {"color": _HIGHLIGHT, "penwidth": "3"}
+    return {}
+
+
+def _edge(consumer: Value, position: int, local: Sequence[float], state: _State,
+          flow: bool) -> dict[str, str]:
+    attrs: dict[str, str] = {}
+    if state.known is not None:
+        if consumer is state.active:
+            attrs.update(color=_HIGHLIGHT, penwidth="3")
+        return attrs
+    if flow and (state.done is None or consumer in state.done):
+        contribution = state.contribution(consumer, position, local)
+        attrs.update(_flow_edge(contribution, state.contribution_scale))
+    if state.final_grads is not None:
+        # While stepping, every edge carries the gradient it sends, invisible until its step
+        # comes: the layout has room for the numbers and stays put from one step to the next.
+        shown = format_number(state.final_grads.get(consumer, 0.0) * local[position])
+        attrs["label"] = shown
+        if (consumer, position) in state.step_contributions:
+            attrs.update(color=_HIGHLIGHT, penwidth=attrs.get("penwidth", "3"), dir="back",
+                         fontcolor="#b35900")
+        else:
+            attrs["fontcolor"] = "transparent"
+    return attrs
+
+
+# --- collapsing neurons and layers -----------------------------------------------------------------
+
+def _is_activation(node: Value) -> bool:
+    return node._op in _ACTIVATIONS or node._op.startswith("leaky_relu")
+
+
+def _is_dead_relu(node: Value) -> bool:
+    return node._op == "ReLU" and node._prev[0].data <= 0.0
+
+
+def _consumers(order: list[Value]) -> dict[Value, list[Value]]:
+    users: dict[Value, list[Value]] = {}
+    for node in order:
+        for operand in node._prev:
+            users.setdefault(operand, []).append(node)
+    return users
+
+
+def _find_neurons(order: list[Value], model: Any) -> list[_Neuron]:
+    """Every act(dot(w, x) + b) in the graph, as nn.Neuron builds it (contract: 'dot' -> '+' ->
+    activation, no activation node for a linear neuron)."""
+    users = _consumers(order)
+    owners = _parameter_owners(model)
+    neurons: list[_Neuron] = []
+    for node in order:
+        if node._op != "dot" or len(users.get(node, ())) != 1:
+            continue
+        plus = users[node][0]
+        if plus._op != "+" or node not in plus._prev:
+            continue
+        bias = plus._prev[1] if plus._prev[0] is node else plus._prev[0]
+        half = len(node._prev) // 2
+        weights, inputs = node._prev[:half], node._prev[half:]
+        if bias._prev or any(w._prev for w in weights):
+            continue  # parameters are leaves; this is some other weighted sum
+        output, activation = plus, "linear"
+        after = users.get(plus, ())
+        if len(after) == 1 and _is_activation(after[0]):
+            output, activation = after[0], after[0]._op
+        name = owners.get(weights[0], "")
+        neurons.append(_Neuron(node, plus, output, activation, weights, bias, inputs, name))
+    return neurons
+
+
+def _parameter_owners(model: Any) -> dict[Value, str]:
+    """First weight of each neuron -> 'layer i, neuron j' for an MLP, Layer or Neuron."""
+    if model is None:
+        return {}
+    layers = getattr(model, "layers", None)
+    if layers is None:
+        layers = [model] if hasattr(model, "neurons") else [[model]]
+    owners: dict[Value, str] = {}
+    for i, layer in enumerate(layers, start=1):
+        for j, neuron in enumerate(getattr(layer, "neurons", layer), start=1):
+            weights = getattr(neuron, "w", None)
+            if not weights:
+                raise TypeError(
+                    f"model= should be the MLP, Layer or Neuron that made the graph; "
+                    f"{type(model).__name__} has a part without weights .w: {neuron!r}.")
+            owners[weights[0]] = f"layer {i}, neuron {j}" if len(layers) > 1 else f"neuron {j}"
+    return owners
+
+
+def _group(neurons: list[_Neuron], collapse: Collapse | None,
+           index: dict[Value, int]) -> list[tuple[str, list[_Neuron]]]:
+    if collapse == "neuron":
+        return [(f"neuron{index[n.output]}", [n]) for n in neurons]
+    layers: dict[tuple[int, ...], list[_Neuron]] = {}
+    for neuron in neurons:
+        # The neurons of one layer applied to one input all read the same values.
+        layers.setdefault(tuple(index[x] for x in neuron.inputs), []).append(neuron)
+    return [(f"layer{index[members[0].output]}", members) for members in layers.values()]
+
+
+def _absorb_parameters(order: list[Value], neurons: list[_Neuron],
+                       groups: list[tuple[str, list[_Neuron]]], absorbed: dict[Value, str]) -> None:
+    """Weights and biases vanish into their neuron's node when nothing else uses them."""
+    users = _consumers(order)
+    inputs = {x for n in neurons for x in n.inputs}
+    for key, members in groups:
+        for neuron in members:
+            for parameter in neuron.weights + (neuron.bias,):
+                if parameter in absorbed or parameter in inputs:
+                    continue
+                if all(user in absorbed for user in users.get(parameter, ())):
+                    absorbed[parameter] = key
+
+
+def _group_node(members: list[_Neuron], collapse: Collapse | None, state: _State, flow: bool,
+                horizontal: bool) -> dict[str, str]:
+    first = members[0]
+    outputs = [n.output for n in members]
+    grads = [state.grad(out) for out in outputs]
+    dead = sum(1 for n in members if n.activation == "ReLU" and n.plus.data <= 0.0)
+    if collapse == "neuron":
+        title = f"{first.name or 'neuron'} ({first.activation})"
+        fields = [title, f"data {format_number(first.output.data)}",
+                  f"grad {format_number(grads[0])}"]
+    else:
+        layer_name = first.name.split(",")[0] if first.name else "layer"
+        title = f"{layer_name}: {len(members)} {first.activation} neuron{'s' * (len(members) > 1)}"
+        if dead:
+            title += f", {dead} dead"
+        fields = [title, "data " + _values(out.data for out in outputs),
+                  "grad " + _values(grads)]
+    attrs = {"shape": "record", "label": _record(fields, horizontal), "style": "rounded,bold"}
+    if flow and state.known is None and state.reached(first.output):
+        strongest = max(grads, key=abs)
+        attrs.update(_flow_fill(strongest, state.flow_scale))
+        attrs["style"] = "rounded," + attrs["style"]
+    if state.active is not None and any(state.active in (n.dot_node, n.plus, n.output)
+                                        for n in members):
+        attrs.update(penwidth="4", color=_HIGHLIGHT)
+    return attrs
+
+
+def _values(numbers) -> str:
+    shown = [format_number(x) for x in numbers]
+    return "[" + ", ".join(shown[:3] + (["..."] if len(shown) > 3 else [])) + "]"
+
+
+def _group_edges(scene: _Scene, key: str, members: list[_Neuron], absorbed: dict[Value, str],
+                 index: dict[Value, int], state: _State, flow: bool) -> None:
+    # One edge per source node: a layer reading sixteen neurons of the layer before gets one.
+    totals: dict[str, float] = {}
+    for neuron in members:
+        half = len(neuron.inputs)
+        local = neuron.dot_node.local_derivatives() if flow else ()
+        for i, x in enumerate(neuron.inputs):
+            tail = absorbed.get(x, f"v{index[x]}")
+            contribution = state.contribution(neuron.dot_node, half + i, local) if flow else 0.0
+            totals[tail] = totals.get(tail, 0.0) + contribution
+    for tail, contribution in totals.items():
+        attrs = _flow_edge(contribution, state.contribution_scale) if flow else {}
+        scene.edges.append((tail, key, attrs))
+
+
+def _keep_nearest(scene: _Scene, limit: int) -> None:
+    """Keep the ``limit`` nodes nearest the output (breadth first, against the edges); stand one
+    'more' node in for the rest."""
+    inputs: dict[str, list[str]] = {}
+    for tail, head, _ in scene.edges:
+        inputs.setdefault(head, []).append(tail)
+    kept = {scene.root_key}
+    queue = deque([scene.root_key])
+    while queue and len(kept) < limit - 1:
+        for tail in inputs.get(queue.popleft(), ()):
+            if tail not in kept and len(kept) < limit - 1:
+                kept.add(tail)
+                queue.append(tail)
+    hidden = len(scene.nodes) - len(kept)
+    scene.nodes = {k: v for k, v in scene.nodes.items() if k in kept}
+    fed_by_hidden = []
+    edges = []
+    for tail, head, attrs in scene.edges:
+        if head not in kept:
+            continue
+        if tail in kept:
+            edges.append((tail, head, attrs))
+        elif head not in fed_by_hidden:
+            fed_by_hidden.append(head)
+    scene.nodes["more"] = {"shape": "note", "style": "filled", "fillcolor": "#fff8dc",
+                           "label": f"{hidden:,} more nodes\\nnot drawn"}
+    edges.extend(("more", head, {"style": "dashed"}) for head in fed_by_hidden)
+    scene.edges = edges
+
+
+# --- labels and colours ----------------------------------------------------------------------------
+
+_RECORD_SPECIAL = re.compile(r'([{}|<>"\\])')
+
+
+def _record(fields: list[str], horizontal: bool) -> str:
+    """A record label with its fields side by side, whichever way the graph runs."""
+    body = " | ".join(_escape_record(f) for f in fields)
+    return f"{{ {body} }}" if horizontal else body
+
+
+def _escape_record(text: str) -> str:
+    text = _RECORD_SPECIAL.sub(r"\\\1", text)
+    # A record label collapses runs of spaces unless they are escaped (padding needs them).
+    return re.sub(r"  +", lambda run: "\\ " * len(run.group()), text)
+
+
+def _op_label(op: str) -> str:
+    return op.replace("\\", "\\\\")
+
+
+def _mix(colour: str, amount: float) -> str:
+    """``colour`` blended into white: amount 0 is white, 1 is the colour."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(255 + (c - 255) * amount):02x}" for c in rgb)
+
+
+def _strength(x: float, scale: float) -> float:
+    # Square root, so a gradient a hundred times smaller is still faintly visible.
+    return math.sqrt(min(abs(x) / scale, 1.0)) if scale else 0.0
+
+
+def _flow_fill(grad: float, scale: float) -> dict[str, str]:
+    if grad == 0.0:
+        return {"style": "dashed,filled", "fillcolor": _DEAD_FILL, "color": "#888888"}
+    colour = FLOW_COLOURS["positive"] if grad > 0 else FLOW_COLOURS["negative"]
+    return {"style": "filled",
+            "fillcolor": _mix(colour, _FILL_STRENGTH * _strength(grad, scale))}
+
+
+def _flow_edge(contribution: float, scale: float) -> dict[str, str]:
+    if contribution == 0.0:
+        return {"color": "#aaaaaa", "style": "dashed", "penwidth": "1"}
+    colour = FLOW_COLOURS["positive"] if contribution > 0 else FLOW_COLOURS["negative"]
+    width = 1.0 + 5.0 * _strength(contribution, scale)
+    return {"color": colour, "penwidth": f"{width:.2f}"}
+
+
+def _legend(state: _State) -> str:
+    """An HTML-like table under the graph: five colour swatches with the gradients they mean."""
+    scale = state.flow_scale
+    cells = []
+    for fraction in (-1.0, -0.5, 0.0, 0.5, 1.0):
+        grad = fraction * scale
+        if grad == 0.0:
+            fill = _DEAD_FILL
+        else:
+            colour = FLOW_COLOURS["positive"] if grad > 0 else FLOW_COLOURS["negative"]
+            fill = _mix(colour, _FILL_STRENGTH * _strength(grad, scale))
+        shown = ("+" if grad > 0 else "") + format_number(grad)
+        cells.append(f'<TD BGCOLOR="{fill}" BORDER="1" WIDTH="70">{shown}</TD>')
+    return ('<<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="6"><TR>'
+            '<TD BORDER="0">gradient:</TD>' + "".join(cells) +
+            '<TD BORDER="0">grey, dashed = zero gradient (dead)</TD>'
+            '</TR><TR><TD BORDER="0" COLSPAN="7">edge width = |gradient sent along it|'
+            '</TD></TR></TABLE>>')

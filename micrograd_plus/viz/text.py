@@ -1,0 +1,55 @@
+"""How values read in pictures and sentences: their names, their numbers, their expressions.
+
+The graph drawing and the step-by-step explanations both use these, so a node called ``n3`` in
+a picture is ``n3`` in the sentence that explains it.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..engine import Value
+
+__all__ = ["format_number", "value_names", "expression"]
+
+_INFIX_OPS = ("+", "-", "*", "/", "**")
+
+
+def format_number(x: float) -> str:
+    """Four significant digits, always with a decimal point: 2.0, -0.7071, 1.235e+06."""
+    if x == 0.0:
+        return "0.0"  # also for -0.0, whose sign would only puzzle a reader
+    shown = f"{x:.4g}"
+    if not any(mark in shown for mark in ".en"):  # 'n' covers inf and nan
+        shown += ".0"
+    return shown
+
+
+def value_names(order: Sequence[Value]) -> dict[Value, str]:
+    """Each node's name: its label, or ``n<i>`` from its place ``i`` in topological order."""
+    return {node: node.label or f"n{i}" for i, node in enumerate(order)}
+
+
+def expression(node: Value, names: dict[Value, str]) -> str:
+    """How ``node`` was made, in its operands' names: ``a * b``, ``tanh(n4)``, ``x**2``."""
+    op = node._op
+    operands = [names[p] for p in node._prev]
+    if op in _INFIX_OPS and len(operands) == 2:
+        return f"{operands[0]} {op} {operands[1]}"
+    if op.startswith("**"):  # a constant power, e.g. '**2'
+        return f"{operands[0]}{op}"
+    if op == "neg":
+        return f"-{operands[0]}"
+    if op == "sum":
+        return " + ".join(operands) if len(operands) <= 4 else f"sum of {len(operands)} values"
+    if op == "dot":
+        half = len(operands) // 2
+        products = [f"{w}*{x}" for w, x in zip(operands[:half], operands[half:])]
+        if half <= 3:
+            return " + ".join(products)
+        return f"{products[0]} + ... + {products[-1]}"
+    if "(" in op:  # a rule with a parameter, e.g. 'leaky_relu(0.01)'
+        base, parameter = op.split("(", 1)
+        return f"{base}({', '.join(operands)}, {parameter}"
+    return f"{op}({', '.join(operands)})"
+

@@ -1,0 +1,275 @@
+"""draw_dot: what the picture contains, that it is deterministic, and that it renders with and
+without a system Graphviz."""
+
+import os
+import re
+import shutil
+import stat
+import sys
+import warnings
+
+import graphviz
+import pytest
+from graphviz.backend import dot_command
+
+from micrograd_plus.engine import Value, dot
+from micrograd_plus.viz import count_nodes, draw_dot, gradients_after, backward_steps, save_graph
+from micrograd_plus.viz import rendering
+from micrograd_plus.viz.graph import FLOW_COLOURS
+
+# xdist: the tests that change PATH and the renderer run in one worker.
+pytestmark = pytest.mark.xdist_group("viz-rendering")
+
+
+def lecture_graph():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = Value(10.0, label="c")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    f = Value(-2.0, label="f")
+    L = d * f
+    L.label = "L"
+    return a, b, c, d, e, f, L
+
+
+def node_line(source: str, label: str) -> str:
+    return next(line for line in source.splitlines() if re.search(rf'"{{ {label} \|', line))
+
+
+def key_of(source: str, label: str) -> str:
+    return node_line(source, label).split()[0]
+
+
+@pytest.fixture(autouse=True)
+def restore_renderer(monkeypatch):
+    """Each test starts and ends with the graphviz package's own setting."""
+    monkeypatch.setattr(dot_command, "DOT_BINARY", dot_command.DOT_BINARY)
+    monkeypatch.setattr(rendering, "_binary_we_set", rendering._binary_we_set)
+
+
+def test_values_are_records_with_label_data_and_grad():
+    *_, L = lecture_graph()
+    L.backward()
+    graph = draw_dot(L)
+    assert isinstance(graph, graphviz.Digraph)
+    line = node_line(graph.source, "a")
+    assert "shape=record" in line
+    assert "data 2.0" in line and "grad 6.0" in line
+    assert re.search(r'label="\*"', graph.source)  # the op is a node of its own
+
+
+def test_every_operand_occurrence_is_an_edge():
+    a = Value(3.0, label="a")
+    s = a + a
+    edges = [line for line in draw_dot(s).source.splitlines() if "->" in line]
+    assert edges.count("\tv0 -> v1op") == 2
+
+
+def test_same_graph_gives_the_same_dot_text():
+    first, second = lecture_graph(), lecture_graph()
+    source = draw_dot(first[-1]).source
+    assert source == draw_dot(second[-1]).source
+    assert not any(str(id(node)) in source for node in first)  # names come from the order
+    names = set(re.findall(r"^\t(v\w+) \[", source, re.M))
+    assert names == {f"v{i}" for i in range(7)} | {"v4op", "v5op", "v6op"}
+
+
+def test_unlabelled_values_are_named_by_their_place():
+    x = Value(1.5)
+    y = (x * 2).tanh()
+    source = draw_dot(y).source
+    assert '"{ n0 |' in source and '"{ n3 |' in source
+
+
+def test_renders_without_system_graphviz(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot and no graphviz-pure on PATH
+    renderer = rendering.use_renderer()
+    assert "graphviz-pure" in os.path.basename(renderer)
+    *_, L = lecture_graph()
+    graph = draw_dot(L)
+    svg = graph.pipe(format="svg").decode()
+    assert "<svg" in svg and "data 2.0" in svg
+    bundle = graph._repr_mimebundle_()  # what Jupyter displays
+    assert "<svg" in bundle["image/svg+xml"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the stand-in dot is a shell script")
+def test_renders_with_a_system_dot_when_there_is_one(tmp_path, monkeypatch):
+    real_dot = shutil.which("dot")
+    if real_dot is None:
+        # No Graphviz here: a 'dot' that logs its use and runs graphviz-pure stands in for it.
+        pure = rendering.find_renderer()
+        log = tmp_path / "dot-was-used"
+        real_dot = tmp_path / "dot"
+        real_dot.write_text(f'#!/bin/sh\n: > "{log}"\nexec "{pure}" "$@"\n')
+        real_dot.chmod(real_dot.stat().st_mode | stat.S_IEXEC)
+        monkeypatch.setenv("PATH", str(tmp_path))
+    else:
+        log = None
+    assert rendering.use_renderer() == "dot"
+    *_, L = lecture_graph()
+    svg = draw_dot(L).pipe(format="svg").decode()
+    assert "data 2.0" in svg
+    if log is not None:
+        assert log.exists()
+
+
+def test_a_renderer_set_by_the_user_is_kept(monkeypatch):
+    monkeypatch.setattr(dot_command, "DOT_BINARY", rendering.Path("/opt/my/dot"))
+    assert rendering.use_renderer() == str(rendering.Path("/opt/my/dot"))
+
+
+def test_save_graph_writes_svg_png_and_pdf(tmp_path):
+    from PIL import Image
+
+    *_, L = lecture_graph()
+    L.backward()
+    graph = draw_dot(L, flow=True)
+    svg = save_graph(graph, tmp_path / "g.svg").read_text()
+    assert "grad 6.0" in svg
+    png = save_graph(graph, tmp_path / "g.png")
+    with Image.open(png) as image:
+        assert image.format == "PNG"
+        assert 200 < image.width <= 1920 and 0 < image.height <= 1080
+        assert len(set(image.convert("RGB").get_flattened_data())) > 10  # not a blank picture
+    assert save_graph(graph, tmp_path / "g.pdf").read_bytes().startswith(b"%PDF")
+    with pytest.raises(ValueError, match=r"\.svg, \.png or \.pdf"):
+        save_graph(graph, tmp_path / "g.jpg")
+
+
+def test_large_graph_raster_fits_on_a_screen(tmp_path):
+    from PIL import Image
+
+    x = Value(0.5, label="x")
+    layer = [x * (i + 1) for i in range(60)]
+    out = sum(v.tanh() for v in layer)
+    with Image.open(save_graph(draw_dot(out, rankdir="TB"), tmp_path / "big.png")) as image:
+        assert image.width <= 1920 and image.height <= 1080
+
+
+# --- gradient flow ----------------------------------------------------------------------------------
+
+def fill_of(line: str) -> str:
+    return re.search(r'fillcolor="(#[0-9a-f]{6})"', line).group(1)
+
+
+def redness(colour: str) -> int:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return r - b
+
+
+def test_flow_colours_by_sign_and_size_with_a_legend():
+    a, b, c, d, e, f, L = lecture_graph()
+    L.backward()  # a.grad = 6, b.grad = -4, c.grad = -2, f.grad = 4
+    source = draw_dot(L, flow=True).source
+    assert redness(fill_of(node_line(source, "a"))) > redness(fill_of(node_line(source, "f"))) > 0
+    assert redness(fill_of(node_line(source, "b"))) < redness(fill_of(node_line(source, "c"))) < 0
+    assert "gradient:" in source and "+6.0" in source and "-6.0" in source  # the legend
+
+
+def test_flow_edge_width_follows_the_contribution():
+    a, b, c, d, e, f, L = lecture_graph()
+    L.backward()
+    source = draw_dot(L, flow=True).source
+
+    def width(edge):
+        return float(re.search(rf"\t{edge} \[.*penwidth=([\d.]+)", source).group(1))
+
+    a_key, b_key, e_key = (key_of(source, name) for name in "abe")
+    # Into 'e = a * b': a receives 6 (width largest), b receives -4 (blue).
+    assert width(f"{a_key} -> {e_key}op") > width(f"{b_key} -> {e_key}op") > 1.0
+    assert FLOW_COLOURS["negative"] in re.search(rf"\t{b_key} -> {e_key}op.*", source).group(0)
+
+
+def test_flow_marks_a_dead_relu_and_its_zero_gradients():
+    w, x = Value(-1.0, label="w"), Value(2.0, label="x")
+    h = (w * x).relu()
+    h.label = "h"
+    out = h * 3.0
+    out.backward()
+    source = draw_dot(out, flow=True).source
+    assert "ReLU\\n(dead)" in source
+    assert "dashed" in node_line(source, "w") and "grad 0.0" in node_line(source, "w")
+
+
+# --- stepping -----------------------------------------------------------------------------------------
+
+def test_step_shows_the_gradients_after_that_step_and_highlights_the_active_node():
+    a, b, c, d, e, f, L = lecture_graph()
+    steps = backward_steps(L)
+    k = next(s.index for s in steps if s.node is e)  # e = a * b passes its gradient on
+    source = draw_dot(L, step=k).source
+    grads = gradients_after(steps, k)
+    assert grads[a] == 6.0 and grads[b] == -4.0
+    assert "grad 6.0" in node_line(source, "a")
+    assert "#ff8c00" in node_line(source, "e")  # the active node
+    highlighted = [line for line in source.splitlines() if "->" in line and "#ff8c00" in line]
+    assert len(highlighted) == 2 and all("dir=back" in line for line in highlighted)
+    assert any(re.search(r'label="?6.0"? ', line) for line in highlighted)
+    before = draw_dot(L, step=0).source
+    assert "grad 0.0" in node_line(before, "L") and "#ff8c00" not in before
+
+
+def test_stepping_keeps_the_layout_size():
+    *_, L = lecture_graph()
+    sizes = {re.search(r'viewBox="([^"]+)"', draw_dot(L, step=k).pipe(format="svg").decode())
+             .group(1) for k in (0, 2, len(backward_steps(L)))}
+    assert len(sizes) == 1
+
+
+def test_forward_step_shows_only_what_is_computed():
+    a, b, c, d, e, f, L = lecture_graph()
+    source = draw_dot(L, forward_step=1).source
+    assert "data -6.0" in node_line(source, "e")
+    assert "data ?" in node_line(source, "d") and "grad" not in node_line(source, "d")
+    with pytest.raises(ValueError, match="step= or forward_step="):
+        draw_dot(L, step=1, forward_step=1)
+
+
+# --- collapsing -----------------------------------------------------------------------------------------
+
+def tiny_network(inputs, sizes=(3, 3, 1)):
+    """act(dot(w, x) + b) per neuron, built as nn.Neuron builds it, layer after layer."""
+    values = [Value(x, label=f"x{i}") for i, x in enumerate(inputs)]
+    for depth, size in enumerate(sizes):
+        outs = []
+        for j in range(size):
+            w = [Value(0.3 * ((i + j) % 3 - 1) + 0.1, label=f"w{i}") for i in range(len(values))]
+            pre = dot(w, values) + Value(0.1, label="b")
+            outs.append(pre.relu() if depth < len(sizes) - 1 else pre)
+        values = outs
+    return values[0]
+
+
+def test_collapse_draws_neurons_and_layers_as_single_nodes():
+    out = tiny_network([1.0, -2.0])
+    out.backward()
+    full = draw_dot(out).source
+    by_neuron = draw_dot(out, collapse="neuron").source
+    by_layer = draw_dot(out, collapse="layer").source
+    assert full.count("shape=record") > by_neuron.count("shape=record") > \
+        by_layer.count("shape=record")
+    assert by_neuron.count("neuron (ReLU)") == 6 and "neuron (linear)" in by_neuron
+    assert "layer: 3 ReLU neurons" in by_layer and "layer: 1 linear neuron" in by_layer
+    assert '"{ x0 |' in by_layer  # the inputs stay
+
+
+def test_too_many_nodes_collapse_or_are_cut_with_a_warning():
+    out = tiny_network([0.5] * 8, sizes=(16, 16, 1))
+    assert count_nodes(out) > 500
+    with pytest.warns(UserWarning, match="collapse='neuron'"):
+        graph = draw_dot(out, max_nodes=200)
+    assert "neuron (ReLU)" in graph.source
+    chain = Value(1.0, label="start")
+    for _ in range(800):
+        chain = chain * 1.001
+    with pytest.warns(UserWarning, match="only the 100 nodes nearest the output"):
+        cut = draw_dot(chain, max_nodes=100)
+    drawn = [line for line in cut.source.splitlines() if "[" in line and "->" not in line]
+    assert len(drawn) <= 101 + 3  # the nodes, 'more', and the graph/node/edge defaults
+    assert "more nodes" in cut.source
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        draw_dot(chain, max_nodes=None)  # asked for every node: no warning

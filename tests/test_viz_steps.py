@@ -1,0 +1,146 @@
+"""The backward pass step by step: the contributions add up to backward()'s gradients, and
+each step reads as the chain rule."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from micrograd_plus.engine import Value, dot, sum_values, topological_order
+from micrograd_plus.viz import (backward_steps, explain, forward_steps, gradients_after)
+
+
+def lecture_graph():
+    """L = (a * b) * f with dL/dc = f = -2 and dc/da = b = 3."""
+    a, b, f = Value(2.0, label="a"), Value(3.0, label="b"), Value(-2.0, label="f")
+    c = a * b
+    c.label = "c"
+    L = c * f
+    L.label = "L"
+    return a, b, c, f, L
+
+
+def test_explain_states_the_chain_rule_with_numbers():
+    a, b, c, f, L = lecture_graph()
+    steps = backward_steps(L)
+    step_of_c = next(s for s in steps if s.node is c)
+    explanation = explain(step_of_c)
+    assert "dL/da = dL/dc * dc/da = -2.0 * 3.0 = -6.0" in explanation.text
+    assert "dL/db = dL/dc * dc/db = -2.0 * 2.0 = -4.0" in explanation.text
+    assert r"\frac{\partial L}{\partial a}" in explanation.latex
+    assert "-2.0 \\cdot 3.0 = -6.0" in explanation.latex
+    assert explanation._repr_latex_().startswith("$$")
+
+
+def test_step_terms_use_the_engines_rules():
+    a, b, c, f, L = lecture_graph()
+    for step in backward_steps(L)[1:]:
+        local = step.node.local_derivatives()
+        for term in step.terms:
+            assert term.formula == step.node._rule.formula_for(term.position)
+            assert term.local_derivative == local[term.position]
+            assert term.contribution == step.upstream_grad * term.local_derivative
+
+
+def test_first_step_is_the_seed_and_step_zero_has_no_gradients():
+    *_, L = lecture_graph()
+    steps = backward_steps(L)
+    assert steps[0].is_seed and steps[0].node is L and steps[0].upstream_grad == 1.0
+    assert "dL/dL = 1.0" in explain(steps[0]).text
+    assert gradients_after(steps, 0) == {}
+    assert gradients_after(steps, 1) == {L: 1.0}
+    with pytest.raises(ValueError, match=r"between 0 .* and 3"):
+        gradients_after(steps, 4)
+
+
+def test_reused_value_shows_its_running_total():
+    a = Value(3.0, label="a")
+    b = a * a
+    b.label = "b"
+    L = b + a
+    L.label = "L"
+    steps = backward_steps(L)
+    terms_for_a = [t for s in steps for t in s.terms if t.operand is a]
+    assert [t.arrival for t in terms_for_a] == [1, 2, 3]
+    assert [t.running_total for t in terms_for_a] == [1.0, 4.0, 7.0]
+    last = explain(steps[-1]).text
+    assert "dL/da += dL/db * db/da = 1.0 * 3.0 = 3.0, so dL/da = 4.0 + 3.0 = 7.0" in last
+    assert "used in more than one place" in last
+
+
+def test_backward_steps_leaves_grads_alone():
+    a, b, c, f, L = lecture_graph()
+    backward_steps(L)
+    assert (a.grad, b.grad, c.grad, L.grad) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_forward_steps_show_values_appearing_in_order():
+    a, b, c, f, L = lecture_graph()
+    steps = forward_steps(L)
+    assert [s.node for s in steps] == [c, L]
+    assert explain(steps[0]).text == "Step 1: c = a * b = 2.0 * 3.0 = 6.0"
+    assert explain(steps[1]).text == "Step 2: L = c * f = 6.0 * (-2.0) = -12.0"
+    x = Value(-0.5, label="x")
+    assert explain(forward_steps(x.tanh())[0]).text.endswith("= tanh(-0.5) = -0.4621")
+
+
+def test_explain_rejects_other_things():
+    with pytest.raises(TypeError, match="backward_steps"):
+        explain("step 1")
+
+
+# --- random graphs, with reused nodes -------------------------------------------------------------
+
+UNARY = ("tanh", "sigmoid", "relu", "exp_small", "neg", "square", "abs", "leaky_relu")
+BINARY = ("+", "-", "*", "/")
+
+
+@st.composite
+def random_graphs(draw):
+    """A random expression over a few leaves; operands are drawn from every node made so far,
+    so nodes are often reused (a + a, a node feeding several others)."""
+    leaves = [Value(draw(st.floats(-2.0, 2.0)), label=f"x{i}")
+              for i in range(draw(st.integers(1, 4)))]
+    nodes = list(leaves)
+    for _ in range(draw(st.integers(1, 12))):
+        kind = draw(st.sampled_from(("unary", "binary", "sum", "dot")))
+        pick = st.sampled_from(nodes)
+        if kind == "unary":
+            x, op = draw(pick), draw(st.sampled_from(UNARY))
+            out = {"tanh": x.tanh, "sigmoid": x.sigmoid, "relu": x.relu, "neg": x.__neg__,
+                   "exp_small": lambda: (x * 0.1).exp(), "square": lambda: x ** 2,
+                   "abs": x.abs, "leaky_relu": x.leaky_relu}[op]()
+        elif kind == "binary":
+            x, y, op = draw(pick), draw(pick), draw(st.sampled_from(BINARY))
+            if op == "/":
+                out = x / (y * y + 1.0)
+            else:
+                out = {"+": x + y, "-": x - y, "*": x * y}[op]
+        elif kind == "sum":
+            out = sum_values(draw(st.lists(pick, min_size=1, max_size=4)))
+        else:
+            n = draw(st.integers(1, 3))
+            out = dot(draw(st.lists(pick, min_size=n, max_size=n)),
+                      draw(st.lists(pick, min_size=n, max_size=n)))
+        if abs(out.data) < 1e6:  # keep later ops (exp, products) finite
+            nodes.append(out)
+    return nodes[-1], leaves
+
+
+@settings(max_examples=150, deadline=None)
+@given(random_graphs())
+def test_running_totals_are_exactly_the_gradients_of_backward(graph):
+    root, leaves = graph
+    steps = backward_steps(root)
+    final = gradients_after(steps, len(steps))
+    root.backward()
+    for node in topological_order(root):
+        assert final.get(node, 0.0) == node.grad
+    # Each operand's gradient is the sum of what it received, step by step.
+    received: dict = {}
+    for step in steps:
+        for term in step.terms:
+            assert term.total_before == received.get(term.operand, 0.0)
+            received[term.operand] = received.get(term.operand, 0.0) + term.contribution
+            assert received[term.operand] == term.running_total
+    for leaf in leaves:
+        assert received.get(leaf, 0.0) == leaf.grad
