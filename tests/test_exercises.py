@@ -1,0 +1,252 @@
+"""The exercise checks: right answers pass, wrong and missing ones fail with a useful message.
+
+Where possible the right answer is computed here by an independent route (the engine's
+backward(), the nn and losses modules, numerical slopes), so a check and the package cannot
+both be wrong in the same way.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from micrograd_plus import Value
+from micrograd_plus import exercises
+from micrograd_plus.exercises import (
+    RIGHT, WRONG, Answer, Feedback, check_numbers, report,
+    check_accumulation, check_activation_slopes, check_backprop_by_hand, check_first_value,
+    check_gate_weights, check_graph, check_hinge, check_mse, check_neuron_by_hand,
+    check_node_count, check_partial_derivatives, check_perceptron_update, check_same_neuron,
+    check_slope, check_spam_losses, check_used_twice,
+)
+from micrograd_plus.gradcheck import numerical_gradient
+
+
+def passes(feedback: Feedback, printed: str) -> bool:
+    """The check returned a truthy Feedback and printed a tick and no cross, or the reverse."""
+    assert feedback.message in printed
+    assert (RIGHT in printed) == bool(feedback) and (WRONG in printed) != bool(feedback)
+    return bool(feedback)
+
+
+# --- the shared machinery ---------------------------------------------------------------------
+
+def test_report_prints_and_returns_the_verdict(capsys):
+    feedback = report(False, "x is wrong", "try 3")
+    printed = capsys.readouterr().out
+    assert not feedback and "x is wrong" in printed and "Hint: try 3" in printed
+    feedback = report(True, "well done", "never shown")
+    printed = capsys.readouterr().out
+    assert feedback and "well done" in printed and "never shown" not in printed
+
+
+def test_feedback_does_not_print_twice_in_a_notebook(capsys):
+    feedback = report(True, "once")
+    capsys.readouterr()
+    feedback._ipython_display_()
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("given, problem", [
+    (..., "still `...`"),
+    (None, "still `...`"),
+    (Value(2.0), "is a Value"),
+    ("2", "should be a number"),
+    (True, "should be a number"),
+    (float("nan"), "finite"),
+    (2.5, "not right yet"),
+])
+def test_answer_says_what_is_wrong(given, problem):
+    assert problem in Answer("x", given, 2.0).problem()
+
+
+def test_answer_accepts_rounding_within_tolerance():
+    assert Answer("x", 0.245, 0.24491).problem() == ""
+    assert Answer("x", 1000.4, 1000.0).problem() == ""  # tolerance is relative for large numbers
+    assert Answer("x", 0.25, 0.24491).problem() != ""
+
+
+def test_check_numbers_lists_right_and_wrong_answers(capsys):
+    feedback = check_numbers([Answer("a", 1.0, 1.0), Answer("b", 5.0, 2.0, hint="b is 2")], "done")
+    printed = capsys.readouterr().out
+    assert not feedback
+    assert "`b` = 5.0 is not right yet" in printed and "Right already: `a`" in printed
+    assert "b is 2" in printed
+
+
+def test_no_hint_before_the_reader_has_tried(capsys):
+    check_numbers([Answer("a", ..., 1.0, hint="secret")], "done", hint="general")
+    printed = capsys.readouterr().out
+    assert "still `...`" in printed and "secret" not in printed and "general" not in printed
+
+
+def test_every_check_is_exported_and_documented():
+    checks = [name for name in exercises.__all__ if name.startswith("check_") and name != "check_numbers"]
+    assert len(checks) >= 16
+    for name in checks:
+        assert getattr(exercises, name).__doc__, f"{name} has no docstring saying what it checks"
+
+
+# --- lesson 00-02 -------------------------------------------------------------------------------
+
+def test_check_first_value(capsys):
+    a, b = Value(2.0), Value(3.0)
+    assert passes(check_first_value(a * b + 1), capsys.readouterr().out)
+    assert not passes(check_first_value(a * b), capsys.readouterr().out)
+    assert not passes(check_first_value(Value(7.0)), capsys.readouterr().out)  # a leaf: not computed
+    assert not passes(check_first_value(7.0), capsys.readouterr().out)
+    assert not passes(check_first_value(...), capsys.readouterr().out)
+
+
+def test_check_slope_against_a_numerical_slope(capsys):
+    def f(x):
+        return 0.5 * x ** 3 - 2 * x
+    h = 1e-3
+    assert passes(check_slope((f(2 + h) - f(2)) / h), capsys.readouterr().out)
+    assert not passes(check_slope(f(2.0)), capsys.readouterr().out)
+
+
+def test_check_partial_derivatives_against_the_engine(capsys):
+    inputs = [Value(2.0), Value(-1.0), Value(3.0)]
+    slopes = numerical_gradient(lambda a, b, c: a * b + c ** 2, inputs)
+    assert passes(check_partial_derivatives(*slopes), capsys.readouterr().out)
+    assert not passes(check_partial_derivatives(slopes[1], slopes[0], slopes[2]), capsys.readouterr().out)
+
+
+def labelled_graph(x=1.5, y=2.5, z=-2.0, label_sum=True, swap=False):
+    x, y, z = Value(x, label="x"), Value(y, label="y"), Value(z, label="z")
+    s = x + y
+    s.label = "s" if label_sum else ""
+    e = z * s if swap else s * z
+    e.label = "e"
+    return e
+
+
+def test_check_graph(capsys):
+    assert passes(check_graph(labelled_graph()), capsys.readouterr().out)
+    assert passes(check_graph(labelled_graph(swap=True)), capsys.readouterr().out)
+    assert not passes(check_graph(labelled_graph(z=2.0)), capsys.readouterr().out)
+    assert not passes(check_graph(labelled_graph(label_sum=False)), capsys.readouterr().out)
+    x, y, z = Value(1.5, label="x"), Value(2.5, label="y"), Value(-2.0, label="z")
+    feedback = check_graph(x + y * z)
+    assert not feedback and "'+'" in feedback.message
+
+
+def test_check_node_count(capsys):
+    assert passes(check_node_count(6), capsys.readouterr().out)
+    assert not passes(check_node_count(5), capsys.readouterr().out)
+
+
+# --- lesson 03: answers from the engine's own backward() --------------------------------------
+
+def test_check_backprop_by_hand_agrees_with_backward(capsys):
+    a, b, c = Value(2.0), Value(-4.0), Value(3.0)
+    ((a * b) * c).backward()
+    assert passes(check_backprop_by_hand(a_grad=a.grad, b_grad=b.grad, c_grad=c.grad), capsys.readouterr().out)
+    feedback = check_backprop_by_hand(a_grad=a.grad, b_grad=-b.grad, c_grad=c.grad)
+    assert not feedback and "b_grad" in feedback.message and "Right already" in feedback.message
+
+
+def test_check_used_twice_agrees_with_backward(capsys):
+    x = Value(3.0)
+    (x * x + x).backward()
+    assert passes(check_used_twice(x.grad), capsys.readouterr().out)
+    assert not passes(check_used_twice(6.0), capsys.readouterr().out)  # forgot the lone x
+
+
+def test_check_accumulation_agrees_with_backward(capsys):
+    w = Value(2.0)
+    loss = w * 5
+    for _ in range(3):
+        loss.backward()
+    assert passes(check_accumulation(w.grad), capsys.readouterr().out)
+    assert not passes(check_accumulation(5.0), capsys.readouterr().out)
+
+
+# --- lesson 04: a neuron ----------------------------------------------------------------------
+
+def test_check_neuron_by_hand_agrees_with_a_neuron(capsys):
+    from micrograd_plus.nn import Neuron
+    neuron = Neuron(2, activation="tanh", seed=0)
+    neuron.load_state_dict({"w0": 0.5, "w1": -1.0, "b": 0.25})
+    assert passes(check_neuron_by_hand(neuron([2.0, 1.0]).data), capsys.readouterr().out)
+    assert not passes(check_neuron_by_hand(0.25), capsys.readouterr().out)  # forgot the tanh
+
+
+def test_check_activation_slopes_agrees_with_backward(capsys):
+    slopes = []
+    for z, activate in [(0.0, Value.tanh), (0.0, Value.sigmoid), (-1.0, Value.relu)]:
+        v = Value(z)
+        activate(v).backward()
+        slopes.append(v.grad)
+    assert passes(check_activation_slopes(*slopes), capsys.readouterr().out)
+    assert not passes(check_activation_slopes(1.0, 0.5, 0.0), capsys.readouterr().out)
+
+
+def test_check_same_neuron(capsys):
+    from micrograd_plus.nn import Neuron
+    original = Neuron(3, activation="tanh", seed=1)
+    copy = Neuron(3, activation="tanh", seed=2)
+    assert not passes(check_same_neuron(copy, original), capsys.readouterr().out)
+    copy.load_state_dict(original.state_dict())
+    assert passes(check_same_neuron(copy, original), capsys.readouterr().out)
+    other_activation = Neuron(3, activation="relu", seed=2)
+    other_activation.load_state_dict(original.state_dict())
+    assert not passes(check_same_neuron(other_activation, original), capsys.readouterr().out)
+    assert not passes(check_same_neuron(Neuron(2, seed=0), original), capsys.readouterr().out)
+    assert not passes(check_same_neuron(..., original), capsys.readouterr().out)
+
+
+# --- lesson 05: the perceptron ----------------------------------------------------------------
+
+def test_check_perceptron_update_agrees_with_the_perceptron(capsys):
+    from micrograd_plus.nn import Perceptron
+    perceptron = Perceptron(2, lr=1.0, seed=0)
+    perceptron.w, perceptron.b = [0.2, -0.6], 0.1
+    perceptron.fit([[1.0, 1.0]], [1], max_epochs=1)  # one pass over one example: one update
+    assert passes(check_perceptron_update(perceptron.w, perceptron.b), capsys.readouterr().out)
+    assert not passes(check_perceptron_update([0.2, -0.6], 0.1), capsys.readouterr().out)
+    assert not passes(check_perceptron_update(..., 1.1), capsys.readouterr().out)
+    assert not passes(check_perceptron_update(1.2, 1.1), capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("gate, w, b", [
+    ("and", [1.0, 1.0], -1.5), ("or", [1.0, 1.0], -0.5), ("nand", [-1.0, -1.0], 1.5), ("nor", [-1.0, -1.0], 0.5),
+])
+def test_check_gate_weights_accepts_working_weights(capsys, gate, w, b):
+    assert passes(check_gate_weights(gate, w, b), capsys.readouterr().out)
+
+
+def test_check_gate_weights_names_the_wrong_inputs(capsys):
+    feedback = check_gate_weights("and", [1.0, 1.0], 0.0)
+    assert not feedback and "(0, 1)" in feedback.message and "(1, 1)" not in feedback.message
+    feedback = check_gate_weights("and", [1.0, 1.0], -2.0)  # (1, 1) lands exactly on the line
+    assert not feedback and "(1, 1)" in feedback.message
+    feedback = check_gate_weights("xor", [1.0, 1.0], 0.0)
+    assert not feedback and "XOR" in feedback.message
+    capsys.readouterr()
+
+
+# --- lesson 06: losses, against micrograd_plus.losses -------------------------------------------
+
+def test_check_spam_losses_agrees_with_binary_cross_entropy(capsys):
+    from micrograd_plus.losses import binary_cross_entropy
+    losses = [binary_cross_entropy([Value(p)], [1]).data for p in (0.30, 0.92)]
+    assert passes(check_spam_losses(*losses), capsys.readouterr().out)
+    assert not passes(check_spam_losses(*reversed(losses)), capsys.readouterr().out)
+    assert not passes(check_spam_losses(-math.log10(0.30), -math.log10(0.92)), capsys.readouterr().out)
+
+
+def test_check_mse_agrees_with_mse(capsys):
+    from micrograd_plus.losses import mse
+    loss = mse([Value(2.5), Value(0.0), Value(2.0)], [3.0, -0.5, 2.0]).data
+    assert passes(check_mse(loss), capsys.readouterr().out)
+    assert not passes(check_mse(0.5), capsys.readouterr().out)  # the sum, not the mean
+
+
+def test_check_hinge_agrees_with_hinge(capsys):
+    from micrograd_plus.losses import hinge
+    loss = hinge([Value(2.0), Value(0.3), Value(-0.5)], [1, 1, 1]).data
+    assert passes(check_hinge(loss), capsys.readouterr().out)
+    assert not passes(check_hinge((-1.0 + 0.7 + 1.5) / 3), capsys.readouterr().out)  # no max(0, .)
