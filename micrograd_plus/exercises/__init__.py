@@ -115,3 +115,8 @@ from .basics import *  # noqa: E402,F401,F403
 from .basics import __all__ as _basics_all  # noqa: E402
 
 __all__ += _basics_all
+
+from .training import *  # noqa: E402,F401,F403
+from .training import __all__ as _training_all  # noqa: E402
+
+__all__ += _training_all

@@ -1,0 +1,346 @@
+"""Checks for lessons 07-13: gradient descent, the training cycle, classifiers, depth, digits,
+the limits of training, and what changes at scale.
+
+Each check recomputes the right answer from the exercise's own numbers (written in its
+docstring) with the engine and the library, so the check and the lesson cannot disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+from ..engine import Value
+from . import Answer, Feedback, check_numbers, is_missing, report
+
+__all__ = [
+    "check_gradient_step", "check_learning_rate",
+    "check_parameter_count", "check_training_step",
+    "check_chance_level", "check_circles_model",
+    "check_softmax", "check_cross_entropy",
+    "check_best_epoch", "check_ruler_fixed",
+    "check_conv_parameters",
+]
+
+
+def _number_problem(name: str, given: Any) -> str:
+    """Why ``given`` is not a usable number ("" when it is one)."""
+    return Answer(name, given, 0.0, tolerance=math.inf).problem()
+
+
+# --- lesson 07: gradient descent ---------------------------------------------------------------
+
+def _walk(learning_rate: float, steps: int, start: float, minimum: float) -> list[float]:
+    """Gradient descent on L(w) = (w - minimum)^2 from ``start``; every position visited."""
+    w = Value(start)
+    path = [w.data]
+    for _ in range(steps):
+        w.grad = 0.0
+        ((w - minimum) ** 2).backward()
+        w.data -= learning_rate * w.grad
+        path.append(w.data)
+        if abs(w.data) > 1e6:  # far enough to call it diverged; stop before floats overflow
+            break
+    return path
+
+
+def check_gradient_step(new_w: Any) -> Feedback:
+    """Lesson 07: one gradient descent step on L(w) = (w - 3)^2 from w = 5 with learning rate 0.25.
+
+    dL/dw = 2 (w - 3) = 4, so the new w = 5 - 0.25 * 4 = 4.
+    """
+    start, learning_rate = 5.0, 0.25
+    expected = _walk(learning_rate, steps=1, start=start, minimum=3.0)[1]
+    hint = ("First the slope: dL/dw = 2 * (w - 3) at w = 5. Then step against it: "
+            "new w = w - learning_rate * slope.")
+    if not is_missing(new_w) and not _number_problem("new_w", new_w):
+        if abs(new_w - (start + learning_rate * 4.0)) < 1e-6:
+            hint = "You stepped uphill: subtract learning_rate * slope, do not add it."
+        elif abs(new_w - (start - 4.0)) < 1e-6:
+            hint = "That is a step of the full slope; multiply the slope by the learning rate first."
+    return check_numbers(
+        [Answer("new_w", new_w, expected, tolerance=1e-6)],
+        f"w moves from 5 to {expected:g}: the slope there is 4, and 0.25 of it is a step of 1 downhill.",
+        hint,
+    )
+
+
+def check_learning_rate(learning_rate: Any) -> Feedback:
+    """Lesson 07: a learning rate that takes w from -1 to within 0.01 of 3 in 10 steps on
+    L(w) = (w - 3)^2.
+
+    Each step multiplies the distance to 3 by (1 - 2 lr), so 0.226 < lr < 0.774 works.
+    """
+    if problem := _number_problem("learning_rate", learning_rate):
+        return report(False, problem, "Try a number such as 0.1 and see where the walk ends.")
+    if learning_rate <= 0:
+        return report(False, f"A learning rate of {learning_rate!r} does not step downhill.",
+                      "The learning rate must be positive: the minus sign in the update already "
+                      "points the step downhill.")
+    steps, minimum = 10, 3.0
+    path = _walk(learning_rate, steps=steps, start=-1.0, minimum=minimum)
+    distance = abs(path[-1] - minimum)
+    if len(path) == steps + 1 and distance < 0.01:
+        return report(True, f"With learning rate {learning_rate:g}, w ends at {path[-1]:.4f} after "
+                            f"{steps} steps: within 0.01 of 3.")
+    overshoots = any((a - minimum) * (b - minimum) < 0 for a, b in zip(path, path[1:]))
+    where = f"w = {path[-1]:.4g}" if math.isfinite(path[-1]) else "w blew up"
+    if not overshoots:
+        return report(False, f"After {len(path) - 1} steps {where}, still {distance:.3g} away from 3: "
+                             "too small.", "Take bigger steps: increase the learning rate.")
+    verdict = "diverges" if distance > 4.0 else "overshoots and bounces around 3"
+    return report(False, f"After {len(path) - 1} steps {where}: the walk {verdict}. Too large.",
+                  "Each step jumps past the bottom; make the learning rate smaller.")
+
+
+# --- lesson 08: the training cycle -------------------------------------------------------------
+
+def check_parameter_count(nin: int, nouts: Sequence[int], count: Any) -> Feedback:
+    """Lessons 08 and 10: how many parameters ``MLP(nin, nouts)`` has.
+
+    Every neuron has one weight per input plus one bias: a layer from n inputs to m outputs
+    holds m * (n + 1) numbers. The check builds the network and counts.
+    """
+    from ..nn import MLP
+
+    expected = len(MLP(nin, list(nouts)).parameters())
+    sizes = [nin, *nouts]
+    formula = " + ".join(f"{m}*({n}+1)" for n, m in zip(sizes, sizes[1:]))
+    return check_numbers(
+        [Answer("count", count, expected, tolerance=0.0)],
+        f"MLP({nin}, {list(nouts)}) holds {expected} numbers: {formula}. Those numbers are all it "
+        "can learn.",
+        "Each neuron has one weight per input and one bias; add them up layer by layer.",
+    )
+
+
+def _training_setup(seed: int):
+    from ..data import logic_gate
+    from ..nn import MLP
+    from ..optim import SGD
+
+    X, y = logic_gate("xor")
+    model = MLP(2, [4, 1], activation="tanh", seed=seed)
+    return model, X, y, SGD(model.parameters(), lr=0.1)
+
+
+def _reference_step(model, X, y, optimizer) -> float:
+    """The training step lesson 08 asks for, with the loss lesson 08 uses."""
+    from ..losses import binary_cross_entropy_with_logits
+    from ..train import train_step
+
+    return train_step(model, X, y, binary_cross_entropy_with_logits, optimizer)
+
+
+def check_training_step(step: Any) -> Feedback:
+    """Lesson 08: ``step(model, X, y, optimizer)`` should do one cycle on all of X: forward, loss
+    (``binary_cross_entropy_with_logits``), zero the gradients, backward, update; and return the
+    loss as a number.
+
+    The check runs your step twice on a fresh network and compares every parameter with the
+    library's ``train_step`` doing the same.
+    """
+    if is_missing(step) or not callable(step):
+        return report(False, "`train_one_step` is not a function yet.",
+                      "Define `def train_one_step(model, X, y, optimizer):` and pass it, without ().")
+    yours, X, y, your_optimizer = _training_setup(seed=3)
+    reference, _, _, reference_optimizer = _training_setup(seed=3)
+    before = [p.data for p in yours.parameters()]
+    for call in (1, 2):
+        try:
+            loss = step(yours, X, y, your_optimizer)
+        except Exception as error:  # the reader's code: show what went wrong, do not crash
+            return report(False, f"Your step raised {type(error).__name__}: {error}",
+                          "Read the message, fix the line it names, and run both cells again.")
+        expected_loss = _reference_step(reference, X, y, reference_optimizer)
+        mine = [p.data for p in yours.parameters()]
+        theirs = [p.data for p in reference.parameters()]
+        if all(abs(a - b) < 1e-9 for a, b in zip(mine, theirs)):
+            continue
+        if call == 1 and mine == before:
+            if loss is None and all(p.grad == 0 for p in yours.parameters()):
+                return report(False, "Your step changed nothing and returned nothing yet.",
+                              "Fill in its body: predictions, loss, zero_grad, backward, step, "
+                              "then `return loss.data`.")
+            if all(p.grad == 0 for p in yours.parameters()):
+                hint = "No gradient arrived: call `loss.backward()` before the update."
+            else:
+                hint = "The gradients are there but nothing moved: call `optimizer.step()`."
+            return report(False, "After one step the parameters have not changed.", hint)
+        if call == 2:
+            return report(False, "The first step was right, the second was not.",
+                          "Gradients add up across backward() calls (lesson 03): call "
+                          "`optimizer.zero_grad()` before `loss.backward()` in every step.")
+        return report(False, "After one step the parameters differ from a correct step.",
+                      "The order is: predictions, loss (binary_cross_entropy_with_logits), "
+                      "zero_grad, backward, step.")
+    if isinstance(loss, Value) or _number_problem("the returned loss", loss):
+        return report(False, f"The parameters are right, but your step returned {loss!r}.",
+                      "Return the loss as a number: `return loss.data`.")
+    if abs(loss - expected_loss) > 1e-9:
+        return report(False, f"The parameters are right, but the returned loss {loss:g} is not "
+                             f"the loss of this step ({expected_loss:g}).",
+                      "Return the loss you called backward() on: `return loss.data`.")
+    return report(True, "Forward, loss, zero_grad, backward, update: two steps, every parameter "
+                        "exactly as expected.")
+
+
+# --- lesson 09: training a classifier ----------------------------------------------------------
+
+def check_chance_level(classes: int, accuracy: Any) -> Feedback:
+    """Lesson 09: the accuracy of guessing at random among ``classes`` equally common classes.
+
+    A random guess is right 1 time in ``classes``: accuracy 1 / classes.
+    """
+    return check_numbers(
+        [Answer("accuracy", accuracy, 1.0 / classes, tolerance=1e-2)],
+        f"Guessing among {classes} equally common classes is right 1 time in {classes}: "
+        f"{1.0 / classes:.0%}. A model has learned something only once it beats that.",
+        "If each class is equally likely, how often does a blind guess pick the right one?",
+    )
+
+
+CIRCLES_CHECK = {"n": 200, "noise": 0.1, "seed": 123}
+
+
+def check_circles_model(model: Any) -> Feedback:
+    """Lesson 09: a trained model that classifies new circles points with at least 90% accuracy.
+
+    The check draws ``make_circles(n=200, noise=0.1, seed=123)``, points the model has never
+    seen, and measures ``accuracy(model, X, y)``.
+    """
+    from ..data import make_circles
+    from ..train import accuracy
+
+    if is_missing(model) or not callable(model):
+        return report(False, "`model` is not a network yet.",
+                      "Build one, e.g. `model = MLP(2, [8, 8, 1], seed=0)`, train it with fit, "
+                      "then pass it.")
+    X, y = make_circles(**CIRCLES_CHECK)
+    try:
+        score = accuracy(model, X, y)
+    except Exception as error:  # a model with the wrong shape: say so instead of crashing
+        return report(False, f"Measuring your model raised {type(error).__name__}: {error}",
+                      "The model takes 2 inputs (x, y of a point) and gives 1 output for 2 classes.")
+    if score >= 0.9:
+        return report(True, f"{score:.0%} right on {len(X)} points it never saw: it learned the "
+                            "circles, not just its training points.")
+    return report(False, f"{score:.0%} right on {len(X)} new points; the goal is 90%.",
+                  "Give it more hidden units or a second hidden layer, or train for more epochs.")
+
+
+# --- lesson 11: reading digits -----------------------------------------------------------------
+
+SOFTMAX_LOGITS = (2.0, 1.0, 0.1)
+
+
+def _softmax(logits: Sequence[float]) -> list[float]:
+    """p_i = exp(z_i) / sum_j exp(z_j), computed with Values like the lesson does."""
+    exps = [Value(z).exp() for z in logits]
+    total = sum(e.data for e in exps)
+    return [e.data / total for e in exps]
+
+
+def check_softmax(probabilities: Any) -> Feedback:
+    """Lesson 11: softmax of the scores (2.0, 1.0, 0.1): p_i = exp(z_i) / sum_j exp(z_j)."""
+    expected = _softmax(SOFTMAX_LOGITS)
+    if is_missing(probabilities):
+        return report(False, "`probabilities` is still `...`: replace it with your list of three numbers.",
+                      "Exponentiate each score, then divide each by the sum of all three.")
+    if not isinstance(probabilities, (list, tuple)):
+        return report(False, f"`probabilities` should be a list of three numbers, got {probabilities!r}.",
+                      "Exponentiate each score, then divide each by the sum of all three.")
+    if len(probabilities) != len(expected):
+        return report(False, f"`probabilities` has {len(probabilities)} numbers; there are 3 scores.")
+    given = [p.data if isinstance(p, Value) else p for p in probabilities]
+    return check_numbers(
+        [Answer(f"probabilities[{i}]", p, q, tolerance=1e-3) for i, (p, q) in enumerate(zip(given, expected))],
+        "Softmax turns the scores 2.0, 1.0, 0.1 into " + ", ".join(f"{q:.3f}" for q in expected)
+        + ": all positive, summing to 1, and the biggest score gets the biggest share.",
+        "exp(2.0) is about 7.39; divide each exp by exp(2.0) + exp(1.0) + exp(0.1).",
+    )
+
+
+def check_cross_entropy(loss: Any) -> Feedback:
+    """Lesson 11: cross-entropy of the scores (2.0, 1.0, 0.1) when the right class is 0:
+    -log(softmax(scores)[0]). The check computes it with the library's ``cross_entropy``."""
+    from ..losses import cross_entropy
+
+    expected = cross_entropy([[Value(z) for z in SOFTMAX_LOGITS]], [0]).data
+    given = loss.data if isinstance(loss, Value) else loss
+    return check_numbers(
+        [Answer("loss", given, expected, tolerance=1e-3)],
+        f"The loss is -log({math.exp(-expected):.3f}) = {expected:.3f}: small, because the right "
+        "class already gets the largest probability. It would be 0 only at probability 1.",
+        "Take the probability of class 0 from the softmax, then -log of it (math.log is the "
+        "natural log).",
+    )
+
+
+# --- lesson 12: what training cannot do --------------------------------------------------------
+
+def check_best_epoch(history: Any, epoch: Any) -> Feedback:
+    """Lesson 12: the epoch at which the validation loss in ``history`` was lowest: where to stop."""
+    val_loss = getattr(history, "val_loss", None)
+    if not val_loss:
+        return report(False, "This history has no validation loss.",
+                      "Pass the History returned by fit(..., validation=(X_val, y_val)).")
+    best = min(range(len(val_loss)), key=val_loss.__getitem__)
+    epochs = list(getattr(history, "epochs", None) or range(1, len(val_loss) + 1))
+    expected = epochs[best]
+    return check_numbers(
+        [Answer("epoch", epoch, expected, tolerance=0.0)],
+        f"Validation loss was lowest at epoch {expected} ({val_loss[best]:.3f}); every epoch after "
+        "it fitted the training points better and new points worse.",
+        "Find the lowest point of the validation curve, e.g. with min(...) over history.val_loss, "
+        "and read its epoch from history.epochs.",
+    )
+
+
+RULER_CHECK = {"n_per_class": 60, "noise": 0.15, "seed": 99, "digits": (3, 7)}
+
+
+def check_ruler_fixed(model: Any) -> Feedback:
+    """Lesson 12: a 3-versus-7 model that gets at least 90% of clean images right (no ruler).
+
+    The check draws ``make_digits(n_per_class=60, noise=0.15, seed=99, digits=(3, 7))``, images
+    the model has never seen and without any ruler, and measures ``accuracy``.
+    """
+    from ..data import make_digits
+    from ..train import accuracy
+
+    if is_missing(model) or not callable(model):
+        return report(False, "`fixed_model` is not a network yet.",
+                      "Train a new model on training images in which the ruler appears in both "
+                      "classes, then pass it.")
+    X, y = make_digits(**RULER_CHECK)
+    score = accuracy(model, X, y)
+    if score >= 0.9:
+        return report(True, f"{score:.0%} of clean 3s and 7s right: with the ruler in both classes, "
+                            "it no longer predicts anything, so the model had to look at the digits.")
+    return report(False, f"{score:.0%} of clean 3s and 7s right; the goal is 90%.",
+                  "Put the ruler on images of both classes (e.g. every other image), so that it "
+                  "says nothing about the label, and train again.")
+
+
+# --- lesson 13: next steps ---------------------------------------------------------------------
+
+IMAGE_SIDE, FEATURE_MAPS, KERNEL_SIDE = 28, 16, 3
+
+
+def check_conv_parameters(dense: Any, conv: Any) -> Feedback:
+    """Lesson 13: parameters to turn a 28x28 grey image into 16 features.
+
+    dense: 16 neurons each see all 784 pixels: 16 * (784 + 1) = 12,560.
+    conv: 16 filters of 3x3 slide over the image, sharing their weights: 16 * (9 + 1) = 160.
+    """
+    pixels = IMAGE_SIDE * IMAGE_SIDE
+    return check_numbers(
+        [Answer("dense", dense, FEATURE_MAPS * (pixels + 1), tolerance=0.0,
+                hint="Each of the 16 neurons has one weight per pixel (28*28) and one bias."),
+         Answer("conv", conv, FEATURE_MAPS * (KERNEL_SIDE ** 2 + 1), tolerance=0.0,
+                hint="Each of the 16 filters has 3*3 weights and one bias, reused at every position.")],
+        f"{FEATURE_MAPS * (pixels + 1):,} parameters for the dense layer against "
+        f"{FEATURE_MAPS * (KERNEL_SIDE ** 2 + 1)} for the convolution: sharing one small filter "
+        "across the image is what makes image networks affordable.",
+    )
