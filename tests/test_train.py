@@ -1,0 +1,168 @@
+"""Tests for micrograd_plus.train: fit's history, batching, validation, callbacks, divergence,
+and the predict / accuracy / train_step helpers."""
+
+import pytest
+
+from micrograd_plus.data import logic_gate, make_blobs, make_moons, make_regression_1d
+from micrograd_plus.engine import sum_values
+from micrograd_plus.nn import MLP, Neuron, Perceptron
+from micrograd_plus.optim import SGD, Adam
+from micrograd_plus.train import History, accuracy, fit, predict, train_step
+
+
+def test_micrograd_demo_through_fit_reaches_full_training_accuracy():
+    X, y = make_moons(100, noise=0.1)
+    model = MLP(2, [16, 16, 1], seed=1)
+    optimizer = SGD(model.parameters(), lr=1.0)
+
+    def decay(epoch, history, model):
+        optimizer.lr = 1.0 - 0.9 * epoch / 100
+
+    history = fit(model, X, y, loss="hinge", optimizer=optimizer, epochs=100, l2=1e-4,
+                  callbacks=[decay], progress=False)
+    assert history.epochs == list(range(1, 101)) and len(history.train_loss) == 100
+    assert history.train_loss[-1] < history.train_loss[0] / 10
+    assert history.train_accuracy[-1] == 1.0 and accuracy(model, X, y) == 1.0
+    assert history.stop_reason is None and history.val_loss == []
+
+
+def test_fit_records_validation_and_minibatches_are_seeded():
+    X, y = make_blobs(60, centers=3, seed=2)
+    runs = []
+    for _ in range(2):
+        model = MLP(2, [8, 3], seed=0)
+        runs.append(fit(model, X[:45], y[:45], loss="cross_entropy",
+                        optimizer=Adam(model.parameters(), lr=0.05), epochs=5, batch_size=8,
+                        validation=(X[45:], y[45:]), progress=False))
+    first, second = runs
+    assert first == second  # same seed, same batches, same numbers
+    assert len(first.val_loss) == len(first.val_accuracy) == 5
+    assert first.val_accuracy[-1] > 0.8 and first.train_loss[-1] < first.train_loss[0]
+    assert all(0.0 <= a <= 1.0 for a in first.train_accuracy)
+
+
+def test_train_loss_is_the_mean_over_the_epochs_batches():
+    X, y = make_moons(10, seed=3)
+    model = MLP(2, [4, 1], seed=0)
+    twin = MLP(2, [4, 1], seed=0)
+    history = fit(model, X, y, optimizer=SGD(model.parameters(), lr=0.0), epochs=1,
+                  batch_size=4, progress=False)
+    # lr = 0: nothing moves, so the per-batch mean equals the loss over all the data at once
+    full = fit(twin, X, y, optimizer=SGD(twin.parameters(), lr=0.0), epochs=1, progress=False)
+    assert history.train_loss[0] == pytest.approx(full.train_loss[0])
+
+
+def test_callback_can_stop_training_and_sees_the_history():
+    X, y = logic_gate("xor")
+    seen = []
+
+    def stop_after_three(epoch, history, model):
+        seen.append((epoch, len(history.train_loss)))
+        return epoch == 3
+
+    history = fit(MLP(2, [4, 1], seed=0), X, y, epochs=50, callbacks=[stop_after_three], progress=False)
+    assert seen == [(1, 1), (2, 2), (3, 3)] and history.epochs == [1, 2, 3]
+    assert "stop_after_three after epoch 3" in history.stop_reason
+
+
+def test_divergence_stops_with_a_message_naming_the_epoch(capsys):
+    X, y = make_regression_1d(20, kind="linear")
+    model = MLP(1, [8, 8, 1], seed=0)
+    history = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=5.0), epochs=200,
+                  progress=False)
+    assert history.stop_reason is not None and len(history.epochs) < 200
+    epoch = len(history.epochs) + 1
+    assert f"epoch {epoch}" in history.stop_reason and "smaller learning rate" in history.stop_reason
+    assert "(it is 5 now)" in history.stop_reason
+    assert history.stop_reason in capsys.readouterr().out
+
+
+def test_regression_history_has_no_accuracy():
+    X, y = make_regression_1d(20, kind="linear")
+    model = Neuron(1, nonlin=False, seed=0)
+    history = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=0.3), epochs=60,
+                  progress=False)
+    assert history.train_accuracy == [] and history.train_loss[-1] < 0.02
+    assert model.w[0].data == pytest.approx(2.0, abs=0.1) and model.b.data == pytest.approx(1.0, abs=0.1)
+
+
+def test_progress_bar_shows_in_a_terminal(capsys):
+    X, y = logic_gate("and")
+    fit(MLP(2, [1], seed=0), X, y, epochs=3, progress=True)
+    assert "3/3" in capsys.readouterr().err
+    fit(MLP(2, [1], seed=0), X, y, epochs=3, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_history_prints_as_a_short_table():
+    history = History(epochs=list(range(1, 51)), train_loss=[1 / e for e in range(1, 51)],
+                      train_accuracy=[0.5] * 50)
+    text = str(history)
+    lines = text.splitlines()
+    assert lines[0].split() == ["epoch", "train_loss", "train_acc"]
+    assert 3 <= len(lines) <= 13 and lines[1].split()[0] == "1" and lines[-1].split()[0] == "50"
+    assert "50.0%" in lines[-1] and "0.0200" in lines[-1]
+
+
+def test_unknown_loss_and_bad_arguments_are_explained():
+    X, y = logic_gate("and")
+    with pytest.raises(ValueError, match="Unknown loss 'hinje'"):
+        fit(MLP(2, [1]), X, y, loss="hinje", progress=False)
+    with pytest.raises(ValueError, match="4 examples and 3 targets"):
+        fit(MLP(2, [1]), X, y[:3], progress=False)
+    with pytest.raises(ValueError, match="batch_size"):
+        fit(MLP(2, [1]), X, y, batch_size=0, progress=False)
+
+
+def test_predict_reads_scores_probabilities_and_several_outputs():
+    scores = MLP(2, [3, 1], seed=0)
+    X = [[0.5, -1.0], [2.0, 1.0], [-1.0, 0.3]]
+    expected = [1 if scores(x).data > 0 else 0 for x in X]
+    assert predict(scores, X) == expected
+    probability = Neuron(2, activation="sigmoid", seed=0)
+    assert predict(probability, X) == [1 if probability(x).data > 0.5 else 0 for x in X]
+    classes = MLP(2, [4, 3], seed=0)
+    assert predict(classes, X) == [max(range(3), key=lambda k: classes(x)[k].data) for x in X]
+
+
+def test_predict_and_accuracy_work_for_a_perceptron_and_signed_labels():
+    X, y = logic_gate("or")
+    perceptron = Perceptron(2, seed=0)
+    perceptron.fit(X, y)
+    assert predict(perceptron, X) == y and accuracy(perceptron, X, y) == 1.0
+    assert accuracy(perceptron, X, [-1, 1, 1, 1]) == 1.0
+
+
+def test_train_step_returns_the_loss_and_updates():
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    before = [p.data for p in model.parameters()]
+    loss = train_step(model, X, y, "hinge", optimizer)
+    assert isinstance(loss, float) and loss > 0
+    assert [p.data for p in model.parameters()] != before
+
+
+def test_fit_and_train_step_take_a_loss_function():
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+
+    def squared_score(outputs, targets):
+        return sum_values([o * o for o in outputs]) * (1.0 / len(outputs))
+
+    expected = sum(model(x).data ** 2 for x in X) / len(X)
+    assert train_step(model, X, y, squared_score, SGD(model.parameters(), lr=0.1)) == pytest.approx(expected)
+    history = fit(model, X, y, loss=squared_score, epochs=3, progress=False)
+    assert history.train_loss[-1] < expected
+
+
+def test_train_step_matches_a_hand_written_step():
+    X, y = make_moons(12, seed=4)
+    model, twin = MLP(2, [5, 1], seed=3), MLP(2, [5, 1], seed=3)
+    from micrograd_plus.losses import hinge, l2
+    train_step(model, X, y, "hinge", SGD(model.parameters(), lr=0.2), l2=1e-3)
+    loss = hinge([twin(x) for x in X], y) + 1e-3 * l2(twin.parameters())
+    loss.backward()
+    for p in twin.parameters():
+        p.data -= 0.2 * p.grad
+    assert model.state_dict() == pytest.approx(twin.state_dict(), abs=1e-15)
