@@ -7,10 +7,13 @@
     print(explain(steps[1]))             # dL/da = dL/dc * dc/da = -2.0 * 3.0 = -6.0
     draw_dot(L, step=2)                  # the graph after that step
 
-Drawing works without a system Graphviz: the graphviz-pure wheel stands in for ``dot``.
+Plots (matplotlib) take an optional ``ax`` and return the Figure. Drawing works without a system Graphviz: the graphviz-pure wheel stands in for ``dot``.
 """
 
+from .animate import save_backward_animation, save_backward_html
 from .graph import count_nodes, draw_dot
+from .plots import (draw_network, plot_activation, plot_decision_boundary, plot_history,
+                    plot_loss_landscape_1d, plot_loss_landscape_2d, plot_weight_images)
 from .rendering import save_graph
 from .steps import (BackwardStep, Explanation, ForwardStep, Term, backward_steps, explain,
                     forward_steps, gradients_after)
@@ -19,4 +22,7 @@ __all__ = [
     "draw_dot", "count_nodes", "save_graph",
     "backward_steps", "forward_steps", "gradients_after", "explain",
     "BackwardStep", "ForwardStep", "Term", "Explanation",
+    "save_backward_animation", "save_backward_html",
+    "plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
+    "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
 ]

@@ -190,7 +190,7 @@ def explain(step: Step) -> Explanation:
         else:
             lines.append(
                 f"  d{L}/d{a} += {product}, so d{L}/d{a} = {format_number(term.total_before)} + "
-                f"{format_number(term.contribution)} = {format_number(term.running_total)}   "
+                f"{_paren(term.contribution)} = {format_number(term.running_total)}   "
                 f"({a} is used in more than one place: its gradients add up; {rule})"
             )
             tex_lines.append(

@@ -1,0 +1,452 @@
+"""Plots for the lessons: decision boundaries, training curves, a network's weights, activation
+functions, loss landscapes, and what a digits model has learned.
+
+Every function takes an optional matplotlib ``ax`` to draw into and returns the Figure. Fonts
+are sized to be read from the back of a classroom.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.colors import ListedColormap, TwoSlopeNorm
+from matplotlib.figure import Figure
+
+from ..engine import Value, no_grad
+from .graph import FLOW_COLOURS
+
+__all__ = [
+    "plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
+    "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
+    "ACTIVATION_NAMES", "CLASS_COLOURS",
+]
+
+TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 18, 16, 14, 14
+# Okabe-Ito: class colours that stay apart for colour-blind readers and on a projector.
+CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+                 "#F0E442", "#000000", "#999999", "#882255")
+ACTIVATION_NAMES = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+_POSITIVE, _NEGATIVE = FLOW_COLOURS["positive"], FLOW_COLOURS["negative"]
+
+
+# --- figures that show up once in a notebook --------------------------------------------------------
+
+class _LessonFigure(Figure):
+    """A pyplot figure that a notebook shows exactly once.
+
+    pyplot shows its figures at the end of a cell, so ``plot_history(h);`` and
+    ``fig = plot_history(h)`` both show the plot. Returning the figure as the cell's last value
+    would show it a second time; this figure stays quiet then, and shows itself only once
+    pyplot has let go of it (displaying it again in a later cell).
+    """
+
+    def _ipython_display_(self) -> None:
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        if plt.fignum_exists(self.number):
+            return  # pyplot shows it at the end of the cell
+        import io
+
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", bbox_inches="tight")
+        display({"image/png": buffer.getvalue(), "text/plain": repr(self)}, raw=True)
+
+
+def _new_axes(ax: Axes | None, size: tuple[float, float] = (7.5, 6.0)) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure(figsize=size, FigureClass=_LessonFigure, layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def _style(ax: Axes, title: str = "", xlabel: str = "", ylabel: str = "") -> None:
+    if title:
+        ax.set_title(title, fontsize=TITLE_SIZE)
+    if xlabel:
+        ax.set_xlabel(xlabel, fontsize=LABEL_SIZE)
+    if ylabel:
+        ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
+    ax.tick_params(labelsize=TICK_SIZE)
+
+
+# --- models as functions of plain numbers -------------------------------------------------------------
+
+def _scores(model: Any, points: Sequence[Sequence[float]]) -> np.ndarray:
+    """The model's raw output for each point: shape (n,) for one output, (n, classes) for more.
+
+    Works for an MLP/Layer/Neuron, a Perceptron (its weighted sum) and any function of a point
+    that returns numbers or Values.
+    """
+    points = np.asarray(points, dtype=float)
+    layers = _network_layers(model)
+    if layers is not None:
+        return _network_scores(layers, points)
+    score = getattr(model, "weighted_sum", None) or model
+    rows = []
+    with no_grad():
+        for point in points.tolist():
+            out = score(point)
+            if isinstance(out, (list, tuple)):
+                rows.append([o.data if isinstance(o, Value) else float(o) for o in out])
+            else:
+                rows.append(out.data if isinstance(out, Value) else float(out))
+    return np.asarray(rows, dtype=float)
+
+
+def _network_layers(model: Any) -> list[list[Any]] | None:
+    """The layers of an nn model whose neurons say their activation, else None."""
+    try:
+        layers = _layers_of(model)
+    except TypeError:
+        return None
+    if all(isinstance(n.b, Value) and hasattr(n, "activation") for ns in layers for n in ns):
+        return layers
+    return None
+
+
+def _network_scores(layers: list[list[Any]], points: np.ndarray) -> np.ndarray:
+    """The network on many points at once: each layer's weighted sums as one matrix product,
+    then the activation, applied by the engine's own op rule to each number. A grid for a decision
+    boundary takes milliseconds this way instead of seconds of Value graphs."""
+    current = points
+    for neurons in layers:
+        weights = np.array([[w.data for w in n.w] for n in neurons])
+        biases = np.array([n.b.data for n in neurons])
+        sums = current @ weights.T + biases
+        activation = neurons[0].activation
+        if activation != "linear":
+            # The forward function of the very op rule that Value.relu(), .tanh(), ... use.
+            rule = _activation_node(activation, Value(0.0))._rule
+            sums = np.frompyfunc(rule.forward, 1, 1)(sums).astype(float)
+        current = sums
+    return current[:, 0] if current.shape[1] == 1 else current
+
+
+def _classes(scores: np.ndarray) -> np.ndarray:
+    # One output is a score with the boundary at 0 (hinge, logits, the perceptron's sum).
+    return (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+
+
+# --- decision boundary --------------------------------------------------------------------------------
+
+def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence[int],
+                           ax: Axes | None = None, resolution: int = 70,
+                           title: str = "decision boundary") -> Figure:
+    """The regions where ``model`` predicts each class, with the data points on top.
+
+    Two classes: the shading follows the model's score (deeper = more confident) and a black line
+    marks the boundary, score = 0. More classes: each region takes its class's colour.
+    ``resolution`` points per side are evaluated (70 x 70 takes about a second for MLP(2, [16, 16, 1])).
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=int)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"plot_decision_boundary draws 2-D inputs; X has shape {X.shape}. "
+                         "Pick two features, or use a model with two inputs.")
+    figure, ax = _new_axes(ax)
+    margin = 0.15 * (X.max(axis=0) - X.min(axis=0)) + 0.1
+    low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
+    xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    scores = _scores(model, np.column_stack([grid_x.ravel(), grid_y.ravel()]))
+    n_classes = max(int(y.max()) + 1, 2 if scores.ndim == 1 else scores.shape[1])
+    colours = CLASS_COLOURS[:n_classes]
+    if scores.ndim == 1:
+        surface = scores.reshape(grid_x.shape)
+        limit = max(float(np.abs(surface).max()), 1e-9)
+        two_tone = matplotlib.colors.LinearSegmentedColormap.from_list(
+            "two classes", [colours[0], "#ffffff", colours[1]])
+        ax.contourf(grid_x, grid_y, surface, levels=20, cmap=two_tone, alpha=0.45,
+                    norm=TwoSlopeNorm(0.0, -limit, limit))
+        if surface.min() < 0 < surface.max():
+            ax.contour(grid_x, grid_y, surface, levels=[0.0], colors="black", linewidths=2.5)
+    else:
+        regions = _classes(scores).reshape(grid_x.shape)
+        ax.contourf(grid_x, grid_y, regions, levels=np.arange(n_classes + 1) - 0.5,
+                    cmap=ListedColormap(colours), alpha=0.35)
+    for k in range(n_classes):
+        chosen = y == k
+        if chosen.any():
+            ax.scatter(X[chosen, 0], X[chosen, 1], s=60, color=colours[k], edgecolors="black",
+                       linewidths=0.8, label=f"class {k}", zorder=3)
+    accuracy = float((_classes(_scores(model, X)) == y).mean())
+    _style(ax, f"{title} (accuracy {accuracy:.0%})" if title else "", "x0", "x1")
+    ax.set_xlim(low[0], high[0])
+    ax.set_ylim(low[1], high[1])
+    ax.legend(fontsize=LEGEND_SIZE, loc="best", framealpha=0.85)
+    return figure
+
+
+# --- training curves ------------------------------------------------------------------------------------
+
+def plot_history(history: Any, ax: Axes | None = None) -> Figure:
+    """Loss (left axis, solid) and accuracy (right axis, dashed) per epoch, training and
+    validation, from a ``train.History``."""
+    epochs = list(history.epochs) or list(range(1, len(history.train_loss) + 1))
+    if not history.train_loss:
+        raise ValueError("This history has no epochs yet; train for at least one epoch first.")
+    figure, ax = _new_axes(ax, (8.0, 5.0))
+    lines = ax.plot(epochs, history.train_loss, color=CLASS_COLOURS[0], lw=2.5, label="train loss")
+    if history.val_loss:
+        lines += ax.plot(epochs[:len(history.val_loss)], history.val_loss, color=CLASS_COLOURS[5],
+                         lw=2.5, label="validation loss")
+    _style(ax, "training", "epoch", "loss")
+    if history.train_accuracy:
+        right = ax.twinx()
+        lines += right.plot(epochs, history.train_accuracy, color=CLASS_COLOURS[0], lw=2,
+                            ls="--", label="train accuracy")
+        if history.val_accuracy:
+            lines += right.plot(epochs[:len(history.val_accuracy)], history.val_accuracy,
+                                color=CLASS_COLOURS[5], lw=2, ls="--", label="validation accuracy")
+        right.set_ylim(0, 1.05)
+        right.set_ylabel("accuracy", fontsize=LABEL_SIZE)
+        right.tick_params(labelsize=TICK_SIZE)
+        right.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_ylim(bottom=0)
+    ax.legend(lines, [line.get_label() for line in lines], fontsize=LEGEND_SIZE - 2,
+              loc="center right", framealpha=0.85)
+    ax.grid(alpha=0.3)
+    return figure
+
+
+# --- the network ------------------------------------------------------------------------------------------
+
+def _layers_of(model: Any) -> list[list[Any]]:
+    """The model as a list of layers, each a list of neurons with ``.w`` and ``.b``."""
+    if hasattr(model, "layers"):
+        return [list(layer.neurons) for layer in model.layers]
+    if hasattr(model, "neurons"):
+        return [list(model.neurons)]
+    if hasattr(model, "w") and hasattr(model, "b"):
+        return [[model]]
+    raise TypeError(f"draw_network needs an MLP, Layer, Neuron or Perceptron, got {type(model).__name__}.")
+
+
+def _number(x: Any) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _activations(model: Any, layers: list[list[Any]], x: Sequence[float]) -> list[list[float]]:
+    """Each layer's outputs for input ``x``, the inputs first."""
+    values = [[float(v) for v in x]]
+    with no_grad():
+        if hasattr(model, "weighted_sum"):  # a Perceptron: one unit that outputs 0 or 1
+            return values + [[float(model.predict(values[0]))]]
+        for neurons in layers:
+            values.append([_number(neuron(values[-1])) for neuron in neurons])
+    return values
+
+
+def draw_network(model: Any, x: Sequence[float] | None = None, ax: Axes | None = None) -> Figure:
+    """The network as circles (neurons) joined by its weights: red positive, blue negative, line
+    width by size. Given an input ``x``, each neuron is shaded by its output for that input."""
+    layers = _layers_of(model)
+    n_inputs = len(layers[0][0].w)
+    sizes = [n_inputs] + [len(neurons) for neurons in layers]
+    tallest = max(sizes)
+    figure, ax = _new_axes(ax, (max(6.0, 2.2 * len(sizes)), 5.5 if tallest <= 16 else 7.5))
+    # Neurons sit one unit apart; layers further apart when they are tall, so the picture keeps
+    # a readable shape with circles that stay round.
+    spacing = max(1.2, 1.3 * tallest / max(1, len(sizes) - 1))
+
+    def position(layer: int, i: int) -> tuple[float, float]:
+        return spacing * layer, (sizes[layer] - 1) / 2.0 - i
+
+    segments, colours, widths = [], [], []
+    weights = [[_number(w) for w in neuron.w] for neurons in layers for neuron in neurons]
+    largest = max((abs(w) for row in weights for w in row), default=1.0) or 1.0
+    for depth, neurons in enumerate(layers, start=1):
+        for j, neuron in enumerate(neurons):
+            for i, w in enumerate(neuron.w):
+                w = _number(w)
+                segments.append([position(depth - 1, i), position(depth, j)])
+                colours.append(_POSITIVE if w > 0 else _NEGATIVE)
+                widths.append(abs(w) / largest)
+    # Hundreds of lines at full strength would hide each other: thinner and lighter then.
+    crowded = len(segments) > 300
+    widths = [(0.2 + 2.0 * w) if crowded else (0.3 + 4.5 * w) for w in widths]
+    alpha = 0.3 if crowded else 0.8 if len(segments) < 200 else 0.45
+    ax.add_collection(LineCollection(segments, colors=colours, linewidths=widths, alpha=alpha,
+                                     zorder=1))
+    shading = _activations(model, layers, x) if x is not None else None
+    limit = max((abs(v) for row in (shading or [[1.0]]) for v in row), default=1.0) or 1.0
+    signed = matplotlib.colormaps["RdBu_r"]
+    for layer, size in enumerate(sizes):
+        for i in range(size):
+            cx, cy = position(layer, i)
+            face = "white" if shading is None else signed(0.5 + 0.5 * shading[layer][i] / limit)
+            ax.add_patch(matplotlib.patches.Circle((cx, cy), 0.3, facecolor=face,
+                                                   edgecolor="black", lw=1.5, zorder=2))
+            if shading is not None and tallest <= 6:
+                ax.text(cx, cy, f"{shading[layer][i]:.2g}", ha="center", va="center",
+                        fontsize=TICK_SIZE - 2, zorder=3)
+    half = (tallest - 1) / 2.0
+    ax.set_xlim(-0.6, spacing * (len(sizes) - 1) + 0.6)
+    ax.set_ylim(-half - 0.6, half + 0.6)
+    ax.set_aspect("equal")
+    # Layer names as tick labels under the columns, which matplotlib keeps clear of the title.
+    ax.set_xticks([spacing * k for k in range(len(sizes))],
+                  [f"inputs\n({sizes[0]})"] + [f"layer {k}\n({sizes[k]})"
+                                                for k in range(1, len(sizes))])
+    ax.tick_params(axis="x", length=0, labelsize=LABEL_SIZE - 2)
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    title = "weights: red +, blue -, width = size"
+    if x is not None:
+        title += "\nneurons shaded by their output (red +, blue -)"
+    ax.set_title(title, fontsize=LABEL_SIZE)
+    return figure
+
+
+# --- activation functions ----------------------------------------------------------------------------------
+
+def _activation_node(name: str, z: Value) -> Value:
+    if name == "relu":
+        return z.relu()
+    if name == "tanh":
+        return z.tanh()
+    if name == "sigmoid":
+        return z.sigmoid()
+    if name == "leaky_relu":
+        return z.leaky_relu()
+    return z + 0.0  # linear: a node whose local derivative is 1
+
+
+def plot_activation(name: str, ax: Axes | None = None, xlim: tuple[float, float] = (-4.0, 4.0)
+                    ) -> Figure:
+    """An activation function (solid) and its derivative (dashed), both from the engine's rules."""
+    if name not in ACTIVATION_NAMES:
+        raise ValueError(f"Unknown activation {name!r}; choose one of "
+                         f"{', '.join(map(repr, ACTIVATION_NAMES))}.")
+    figure, ax = _new_axes(ax, (7.0, 4.8))
+    zs = np.linspace(xlim[0], xlim[1], 401)
+    outs, slopes = [], []
+    for z in zs:
+        node = _activation_node(name, Value(float(z)))
+        outs.append(node.data)
+        slopes.append(node.local_derivatives()[0])
+    ax.axhline(0, color="#888888", lw=1)
+    ax.axvline(0, color="#888888", lw=1)
+    ax.plot(zs, outs, color=CLASS_COLOURS[0], lw=3, label=f"{name}(z)")
+    ax.plot(zs, slopes, color=CLASS_COLOURS[5], lw=2.5, ls="--", label=f"d {name}(z) / dz")
+    _style(ax, name, "z", "")
+    ax.set_xlim(*xlim)
+    ax.legend(fontsize=LEGEND_SIZE, loc="upper left", framealpha=0.85)
+    ax.grid(alpha=0.3)
+    return figure
+
+
+# --- loss landscapes -------------------------------------------------------------------------------------------
+
+def _loss_at(loss: Callable[..., Any], *parameters: float) -> float:
+    """``loss`` at these parameter values, whether it computes with numbers or with Values."""
+    with no_grad():
+        out = loss(*(Value(p) for p in parameters))
+    return out.data if isinstance(out, Value) else float(out)
+
+
+def _path_range(path: np.ndarray, default: tuple[float, float]) -> tuple[float, float]:
+    if path.size == 0:
+        return default
+    low, high = min(default[0], float(path.min())), max(default[1], float(path.max()))
+    pad = 0.05 * (high - low)
+    return low - pad, high + pad
+
+
+def plot_loss_landscape_1d(loss: Callable[[Value], Any], path: Sequence[float] = (),
+                           ax: Axes | None = None, xlim: tuple[float, float] = (-3.0, 3.0),
+                           parameter: str = "w") -> Figure:
+    """The loss as a function of one parameter, and the path gradient descent took on it.
+
+    ``loss`` maps a parameter (given as a Value) to the loss; ``path`` lists the parameter after
+    each step, starting point first. The range widens to show the whole path.
+    """
+    steps = np.asarray(list(path), dtype=float)
+    low, high = _path_range(steps, xlim)
+    figure, ax = _new_axes(ax, (7.5, 5.0))
+    ws = np.linspace(low, high, 300)
+    ax.plot(ws, [_loss_at(loss, w) for w in ws], color=CLASS_COLOURS[0], lw=3, label="loss")
+    if steps.size:
+        heights = [_loss_at(loss, w) for w in steps]
+        ax.plot(steps, heights, "-o", color=CLASS_COLOURS[5], lw=1.5, ms=7, zorder=3,
+                label=f"gradient descent ({steps.size - 1} steps)")
+        ax.plot(steps[0], heights[0], "s", color="black", ms=10, zorder=4, label="start")
+        ax.plot(steps[-1], heights[-1], "*", color="black", ms=16, zorder=4, label="end")
+    _style(ax, "loss landscape", parameter, "loss")
+    ax.legend(fontsize=LEGEND_SIZE, framealpha=0.85)
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def plot_loss_landscape_2d(loss: Callable[[Value, Value], Any],
+                           path: Sequence[Sequence[float]] = (), ax: Axes | None = None,
+                           xlim: tuple[float, float] = (-3.0, 3.0),
+                           ylim: tuple[float, float] = (-3.0, 3.0),
+                           parameters: tuple[str, str] = ("w0", "w1"), resolution: int = 80
+                           ) -> Figure:
+    """Contours of the loss over two parameters, and the path gradient descent took.
+
+    ``loss`` maps two parameters (Values) to the loss; ``path`` lists (p0, p1) after each step.
+    """
+    steps = np.asarray([list(p) for p in path], dtype=float).reshape(-1, 2)
+    (x0, x1), (y0, y1) = _path_range(steps[:, 0], xlim), _path_range(steps[:, 1], ylim)
+    figure, ax = _new_axes(ax, (7.0, 6.0))
+    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+    surface = np.array([[_loss_at(loss, a, b) for a in xs] for b in ys])
+    filled = ax.contourf(xs, ys, surface, levels=25, cmap="viridis")
+    ax.contour(xs, ys, surface, levels=12, colors="white", linewidths=0.6, alpha=0.6)
+    bar = figure.colorbar(filled, ax=ax)
+    bar.set_label("loss", fontsize=LABEL_SIZE)
+    bar.ax.tick_params(labelsize=TICK_SIZE)
+    if len(steps):
+        ax.plot(steps[:, 0], steps[:, 1], "-o", color="#ff8c00", lw=2, ms=5,
+                label=f"gradient descent ({len(steps) - 1} steps)")
+        ax.plot(*steps[0], "s", color="white", mec="black", ms=11, label="start")
+        ax.plot(*steps[-1], "*", color="white", mec="black", ms=17, label="end")
+        ax.legend(fontsize=LEGEND_SIZE - 2, framealpha=0.85, loc="upper right")
+    _style(ax, "loss landscape", *parameters)
+    return figure
+
+
+# --- what a digits model has learned ---------------------------------------------------------------------------
+
+def plot_weight_images(model: Any, shape: tuple[int, int] = (8, 8), ax: Axes | None = None,
+                       max_images: int = 32) -> Figure:
+    """Each first-layer neuron's weights drawn as an image of the input (red +, blue -): the
+    pattern of pixels that makes the neuron fire."""
+    neurons = _layers_of(model)[0][:max_images]
+    pixels = shape[0] * shape[1]
+    if len(neurons[0].w) != pixels:
+        raise ValueError(f"The first layer reads {len(neurons[0].w)} inputs, not an image of "
+                         f"shape {shape} ({pixels} pixels); pass the image shape as shape=.")
+    columns = min(len(neurons), 5 if len(neurons) <= 10 else 8)
+    rows = math.ceil(len(neurons) / columns)
+    figure, ax = _new_axes(ax, (1.5 * columns + 1.5, 1.75 * rows + 0.9))
+    gap = 2  # blank pixels above and beside each tile; its number goes in the gap above
+    height, width = shape[0] + gap, shape[1] + gap
+    mosaic = np.full((rows * height, columns * width - gap), np.nan)
+    for k, neuron in enumerate(neurons):
+        r, c = divmod(k, columns)
+        image = np.array([_number(w) for w in neuron.w]).reshape(shape)
+        top, left = r * height + gap, c * width
+        mosaic[top:top + shape[0], left:left + shape[1]] = image
+        ax.text(left + shape[1] / 2 - 0.5, top - 0.7, f"{k}", ha="center", va="bottom",
+                fontsize=TICK_SIZE)
+    limit = float(np.nanmax(np.abs(mosaic))) or 1.0
+    colours = matplotlib.colormaps["RdBu_r"].copy()
+    colours.set_bad("white")
+    shown = ax.imshow(mosaic, cmap=colours, vmin=-limit, vmax=limit, interpolation="nearest")
+    bar = figure.colorbar(shown, ax=ax, shrink=0.8)
+    bar.ax.tick_params(labelsize=TICK_SIZE)
+    ax.set_axis_off()
+    ax.set_title("first-layer weights as images (neuron number above)", fontsize=LABEL_SIZE)
+    return figure
