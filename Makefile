@@ -26,8 +26,10 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py
 
+# The lessons run and exported to HTML in book/, with book/index.html listing them in order.
 book: $(VENV)/.installed-notebook
 	$(BIN)/jupyter nbconvert --to html --execute --output-dir book notebooks/*.ipynb
+	$(BIN)/python -m micrograd_plus.book book notebooks
 
 # The widgets in a real browser: JupyterLab driven through Debian's Chromium
 # (`apt-get install chromium`); screenshots land in e2e-screenshots/.
