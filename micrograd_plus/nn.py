@@ -59,14 +59,15 @@ def _check_activation(activation: str) -> str:
     return activation
 
 
-def _as_inputs(x: Input, expected: int, who: str) -> list[Value]:
+def _as_inputs(x: Input, expected: int, who: object) -> list[Value]:
     """The inputs as a list of Values, converted once so that every neuron of a layer shares them."""
-    if isinstance(x, (Value, Real)) and not isinstance(x, bool):
-        x = [x]
-    elif isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
-        raise TypeError(f"{who} takes a list of {expected} numbers or Values, got {x!r}")
+    if type(x) is not list and type(x) is not tuple:  # the common cases skip the checks below
+        if isinstance(x, (Value, Real)) and not isinstance(x, bool):
+            x = [x]
+        elif isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+            raise TypeError(f"{who!r} takes a list of {expected} numbers or Values, got {x!r}")
     if len(x) != expected:
-        raise ValueError(f"{who} expects {expected} inputs, got {len(x)}: {_short(x)}")
+        raise ValueError(f"{who!r} expects {expected} inputs, got {len(x)}: {_short(x)}")
     return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
 
 
@@ -224,7 +225,7 @@ class Neuron(Module):
         return self.activation != "linear"
 
     def __call__(self, x: Input) -> Value:
-        return self._forward(_as_inputs(x, len(self.w), repr(self)))
+        return self._forward(_as_inputs(x, len(self.w), self))
 
     def _forward(self, inputs: list[Value]) -> Value:
         weighted_sum = dot(self.w, inputs) + self.b
@@ -265,7 +266,7 @@ class Layer(Module):
         return len(self.neurons[0].w)
 
     def __call__(self, x: Input) -> Value | list[Value]:
-        inputs = _as_inputs(x, self.nin, repr(self))
+        inputs = _as_inputs(x, len(self.neurons[0].w), self)
         out = [neuron._forward(inputs) for neuron in self.neurons]
         return out[0] if len(out) == 1 else out
 

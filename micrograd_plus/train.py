@@ -216,8 +216,8 @@ def fit(model, X: Sequence[Sequence[float]], y: Sequence, loss: str | LossFuncti
                 history.val_loss.append(val_loss)
                 if classifying:
                     history.val_accuracy.append(val_correct / len(X_val))
-            bar.update(1)
             bar.set_postfix(_postfix(history), refresh=False)
+            bar.update(1)
             stopped_by = [cb for cb in callbacks if cb(epoch, history, model)]
             if stopped_by:
                 name = getattr(stopped_by[0], "__name__", repr(stopped_by[0]))
