@@ -71,8 +71,11 @@ def check_learning_rate(learning_rate: Any) -> Feedback:
 
     Each step multiplies the distance to 3 by (1 - 2 lr), so 0.226 < lr < 0.774 works.
     """
+    if is_missing(learning_rate):
+        return report(False, "`learning_rate` is still `...`: replace it with a number, e.g. 0.1, "
+                             "and see where the walk ends.")
     if problem := _number_problem("learning_rate", learning_rate):
-        return report(False, problem, "Try a number such as 0.1 and see where the walk ends.")
+        return report(False, problem, "Give a plain positive number such as 0.1.")
     if learning_rate <= 0:
         return report(False, f"A learning rate of {learning_rate!r} does not step downhill.",
                       "The learning rate must be positive: the minus sign in the update already "
@@ -140,9 +143,11 @@ def check_training_step(step: Any) -> Feedback:
     The check runs your step twice on a fresh network and compares every parameter with the
     library's ``train_step`` doing the same.
     """
-    if is_missing(step) or not callable(step):
-        return report(False, "`train_one_step` is not a function yet.",
-                      "Define `def train_one_step(model, X, y, optimizer):` and pass it, without ().")
+    if is_missing(step):
+        return report(False, "`train_one_step` is still `...`: define it as a function and pass it.")
+    if not callable(step):
+        return report(False, f"`train_one_step` should be a function, got {type(step).__name__}: {step!r}.",
+                      "Define `def train_one_step(model, X, y, optimizer):` and pass its name, without ().")
     yours, X, y, your_optimizer = _training_setup(seed=3)
     reference, _, _, reference_optimizer = _training_setup(seed=3)
     before = [p.data for p in yours.parameters()]
@@ -212,9 +217,11 @@ def check_circles_model(model: Any) -> Feedback:
     from ..data import make_circles
     from ..train import accuracy
 
-    if is_missing(model) or not callable(model):
-        return report(False, "`model` is not a network yet.",
-                      "Build one, e.g. `model = MLP(2, [8, 8, 1], seed=0)`, train it with fit, "
+    if is_missing(model):
+        return report(False, "`my_model` is still `...`: build a network, train it, and pass it.")
+    if not callable(model):
+        return report(False, f"`my_model` should be a network, got {type(model).__name__}: {model!r}.",
+                      "Build one, e.g. `my_model = MLP(2, [8, 8, 1], seed=0)`, train it with fit, "
                       "then pass it.")
     X, y = make_circles(**CIRCLES_CHECK)
     try:
@@ -245,8 +252,8 @@ def check_softmax(probabilities: Any) -> Feedback:
     """Lesson 11: softmax of the scores (2.0, 1.0, 0.1): p_i = exp(z_i) / sum_j exp(z_j)."""
     expected = _softmax(SOFTMAX_LOGITS)
     if is_missing(probabilities):
-        return report(False, "`probabilities` is still `...`: replace it with your list of three numbers.",
-                      "Exponentiate each score, then divide each by the sum of all three.")
+        return report(False, "`probabilities` is still `...`: replace it with your list of three "
+                             "numbers.")
     if not isinstance(probabilities, (list, tuple)):
         return report(False, f"`probabilities` should be a list of three numbers, got {probabilities!r}.",
                       "Exponentiate each score, then divide each by the sum of all three.")
@@ -309,12 +316,20 @@ def check_ruler_fixed(model: Any) -> Feedback:
     from ..data import make_digits
     from ..train import accuracy
 
-    if is_missing(model) or not callable(model):
-        return report(False, "`fixed_model` is not a network yet.",
+    if is_missing(model):
+        return report(False, "`fixed_model` is still `...`: train a new model on better data and "
+                             "pass it.")
+    if not callable(model):
+        return report(False, f"`fixed_model` should be a network, got {type(model).__name__}: "
+                             f"{model!r}.",
                       "Train a new model on training images in which the ruler appears in both "
                       "classes, then pass it.")
     X, y = make_digits(**RULER_CHECK)
-    score = accuracy(model, X, y)
+    try:
+        score = accuracy(model, X, y)
+    except Exception as error:  # a model with the wrong shape: say so instead of crashing
+        return report(False, f"Measuring your model raised {type(error).__name__}: {error}",
+                      "The model takes 64 inputs (the pixels) and gives 1 output, like `MLP(64, [1])`.")
     if score >= 0.9:
         return report(True, f"{score:.0%} of clean 3s and 7s right: with the ruler in both classes, "
                             "it no longer predicts anything, so the model had to look at the digits.")

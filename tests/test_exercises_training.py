@@ -1,0 +1,203 @@
+"""The checks for lessons 07-13: right answers pass, wrong and missing ones fail with a message
+that says what to do.
+
+The right answers are computed here by independent routes (closed-form formulas, math.exp,
+models trained with fit), so a check and the package cannot both be wrong in the same way.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from micrograd_plus.data import make_circles, make_digits
+from micrograd_plus.exercises import (
+    RIGHT, WRONG, Feedback, check_best_epoch, check_chance_level, check_circles_model,
+    check_conv_parameters, check_cross_entropy, check_gradient_step, check_learning_rate,
+    check_parameter_count, check_ruler_fixed, check_softmax, check_training_step,
+)
+from micrograd_plus.losses import binary_cross_entropy_with_logits
+from micrograd_plus.nn import MLP
+from micrograd_plus.optim import Adam
+from micrograd_plus.train import History, fit
+
+
+def verdict(feedback: Feedback, printed: str) -> bool:
+    """The check returned a truthy Feedback and printed a tick and no cross, or the reverse."""
+    assert feedback.message in printed
+    assert (RIGHT in printed) == bool(feedback) and (WRONG in printed) != bool(feedback)
+    return bool(feedback)
+
+
+def test_check_gradient_step_and_its_hints(capsys):
+    slope = 2 * (5.0 - 3.0)
+    assert verdict(check_gradient_step(new_w=5.0 - 0.25 * slope), capsys.readouterr().out)
+    assert not verdict(check_gradient_step(new_w=5.0 + 0.25 * slope), printed := capsys.readouterr().out)
+    assert "uphill" in printed
+    assert not verdict(check_gradient_step(new_w=5.0 - slope), printed := capsys.readouterr().out)
+    assert "multiply the slope by the learning rate" in printed
+    assert not verdict(check_gradient_step(new_w=...), capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("learning_rate", [0.01, 0.1, 0.2, 0.25, 0.4, 0.5, 0.7, 0.76, 0.8, 0.95, 1.0, 1.2, 3.0])
+def test_check_learning_rate_agrees_with_the_closed_form(capsys, learning_rate):
+    # Each step multiplies the distance to 3 (initially 4) by (1 - 2 lr).
+    reaches = 4.0 * abs(1 - 2 * learning_rate) ** 10 < 0.01
+    assert verdict(check_learning_rate(learning_rate), capsys.readouterr().out) == reaches
+
+
+def test_check_learning_rate_names_the_regime(capsys):
+    check_learning_rate(0.05)
+    assert "too small" in capsys.readouterr().out
+    check_learning_rate(0.9)
+    assert "overshoots" in capsys.readouterr().out
+    check_learning_rate(5.0)
+    assert "diverges" in capsys.readouterr().out
+    for bad in (-0.1, 0, "0.3", float("nan"), ...):
+        assert not verdict(check_learning_rate(bad), capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("nin, nouts", [(2, [3, 1]), (2, [12, 3]), (2, [6, 6, 3]), (64, [10])])
+def test_check_parameter_count_agrees_with_the_formula(capsys, nin, nouts):
+    sizes = [nin, *nouts]
+    count = sum(m * (n + 1) for n, m in zip(sizes, sizes[1:]))
+    assert verdict(check_parameter_count(nin, nouts, count), capsys.readouterr().out)
+    assert not verdict(check_parameter_count(nin, nouts, count - 1), capsys.readouterr().out)
+
+
+def step_right(model, X, y, optimizer):
+    loss = binary_cross_entropy_with_logits([model(x) for x in X], y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.data
+
+
+def step_without_zero_grad(model, X, y, optimizer):
+    loss = binary_cross_entropy_with_logits([model(x) for x in X], y)
+    loss.backward()
+    optimizer.step()
+    return loss.data
+
+
+def step_without_update(model, X, y, optimizer):
+    loss = binary_cross_entropy_with_logits([model(x) for x in X], y)
+    optimizer.zero_grad()
+    loss.backward()
+    return loss.data
+
+
+def step_without_backward(model, X, y, optimizer):
+    loss = binary_cross_entropy_with_logits([model(x) for x in X], y)
+    optimizer.zero_grad()
+    optimizer.step()
+    return loss.data
+
+
+def step_returning_a_value(model, X, y, optimizer):
+    step_right(model, X, y, optimizer)
+    return binary_cross_entropy_with_logits([model(x) for x in X], y)
+
+
+def step_with_mse(model, X, y, optimizer):
+    from micrograd_plus.losses import mse
+    loss = mse([model(x) for x in X], y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.data
+
+
+def step_that_raises(model, X, y, optimizer):
+    raise KeyError("oops")
+
+
+def step_not_written_yet(model, X, y, optimizer):
+    ...
+
+
+@pytest.mark.parametrize("step, expected_text", [
+    (step_without_zero_grad, "zero_grad"),
+    (step_without_update, "optimizer.step()"),
+    (step_without_backward, "loss.backward()"),
+    (step_returning_a_value, "loss.data"),
+    (step_with_mse, "binary_cross_entropy_with_logits"),
+    (step_that_raises, "KeyError"),
+    (step_not_written_yet, "Fill in its body"),
+    (..., "still `...`"),
+    (42, "should be a function"),
+])
+def test_check_training_step_finds_each_mistake(capsys, step, expected_text):
+    feedback = check_training_step(step)
+    printed = capsys.readouterr().out
+    assert not verdict(feedback, printed)
+    assert expected_text in printed
+
+
+def test_check_training_step_passes_a_correct_step(capsys):
+    assert verdict(check_training_step(step_right), capsys.readouterr().out)
+
+
+def test_check_chance_level(capsys):
+    for classes in (2, 3, 10):
+        assert verdict(check_chance_level(classes, 1 / classes), capsys.readouterr().out)
+    assert not verdict(check_chance_level(3, 0.5), capsys.readouterr().out)
+
+
+def test_check_circles_model_measures_on_new_points(capsys):
+    X, y = make_circles(n=200, noise=0.1, seed=0)
+    model = MLP(2, [8, 8, 1], seed=0)
+    fit(model, X, y, loss=binary_cross_entropy_with_logits, optimizer=Adam(model.parameters(), lr=0.05),
+        epochs=40, progress=False)
+    assert verdict(check_circles_model(model), capsys.readouterr().out)
+    assert not verdict(check_circles_model(MLP(2, [8, 8, 1], seed=0)), capsys.readouterr().out)
+    assert not verdict(check_circles_model(MLP(3, [1], seed=0)), printed := capsys.readouterr().out)
+    assert "2 inputs" in printed
+    assert not verdict(check_circles_model(...), capsys.readouterr().out)
+
+
+def test_check_softmax_and_cross_entropy_agree_with_math(capsys):
+    exps = [math.exp(z) for z in (2.0, 1.0, 0.1)]
+    probabilities = [e / sum(exps) for e in exps]
+    assert verdict(check_softmax(probabilities), capsys.readouterr().out)
+    assert verdict(check_softmax([round(p, 3) for p in probabilities]), capsys.readouterr().out)
+    assert not verdict(check_softmax(probabilities[::-1]), capsys.readouterr().out)
+    assert not verdict(check_softmax(probabilities[:2]), capsys.readouterr().out)
+    assert not verdict(check_softmax(...), capsys.readouterr().out)
+    assert verdict(check_cross_entropy(-math.log(probabilities[0])), capsys.readouterr().out)
+    assert not verdict(check_cross_entropy(-math.log(probabilities[1])), capsys.readouterr().out)
+
+
+def test_check_best_epoch_reads_the_lowest_validation_loss(capsys):
+    history = History(epochs=[1, 2, 3, 4, 5], train_loss=[5, 4, 3, 2, 1],
+                      val_loss=[0.9, 0.5, 0.4, 0.6, 0.8])
+    assert verdict(check_best_epoch(history, 3), capsys.readouterr().out)
+    assert not verdict(check_best_epoch(history, 5), capsys.readouterr().out)   # lowest training loss
+    assert not verdict(check_best_epoch(history, 2), capsys.readouterr().out)   # the index, not the epoch
+    assert not verdict(check_best_epoch(History(epochs=[1], train_loss=[1.0]), 1), capsys.readouterr().out)
+
+
+def with_ruler(image):
+    return image[:56] + [1.0] * 8
+
+
+def test_check_ruler_fixed_rewards_a_model_that_reads_the_digits(capsys):
+    X, y = make_digits(n_per_class=40, noise=0.15, seed=0, digits=(3, 7))
+    fair = MLP(64, [1], seed=0)
+    fit(fair, [with_ruler(x) if i % 2 else x for i, x in enumerate(X)], y,
+        loss=binary_cross_entropy_with_logits, optimizer=Adam(fair.parameters(), lr=0.05), epochs=15,
+        progress=False)
+    assert verdict(check_ruler_fixed(fair), capsys.readouterr().out)
+    fooled = MLP(64, [1], seed=0)
+    fit(fooled, [with_ruler(x) if label == 1 else x for x, label in zip(X, y)], y,
+        loss=binary_cross_entropy_with_logits, optimizer=Adam(fooled.parameters(), lr=0.05), epochs=15,
+        progress=False)
+    assert not verdict(check_ruler_fixed(fooled), capsys.readouterr().out)
+    assert not verdict(check_ruler_fixed(MLP(2, [1], seed=0)), capsys.readouterr().out)
+
+
+def test_check_conv_parameters_agrees_with_the_formula(capsys):
+    assert verdict(check_conv_parameters(dense=16 * 28 * 28 + 16, conv=16 * 3 * 3 + 16), capsys.readouterr().out)
+    assert not verdict(check_conv_parameters(dense=16 * 28 * 28, conv=16 * 3 * 3), capsys.readouterr().out)
+    assert not verdict(check_conv_parameters(dense=..., conv=160), capsys.readouterr().out)
