@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import html
+import math
 import re
+import time
 
 import pytest
 
 from micrograd_plus import Value
+from micrograd_plus.nn import ACTIVATIONS
 from micrograd_plus.viz import backward_steps, explain
-from micrograd_plus.widgets import BackpropStepper, GradientDescentExplorer
+from micrograd_plus.widgets import (BackpropStepper, GradientDescentExplorer, NeuronPlayground,
+                                    TrainingDashboard)
+from micrograd_plus.widgets.dashboard import DATASETS, make_dataset, parse_hidden
 from micrograd_plus.widgets.descent import LANDSCAPES, descend
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -151,3 +156,103 @@ def test_stepper_falls_back_to_the_graph_as_svg():
 def test_stepper_rejects_what_is_not_a_value():
     with pytest.raises(TypeError, match="needs the Value at the end of a graph.*got float"):
         BackpropStepper(3.0)
+
+
+# --- NeuronPlayground --------------------------------------------------------------------------
+
+def test_neuron_playground_weight_slider_changes_the_output():
+    playground = NeuronPlayground(inputs=(2.0, 0.0), weights=(-3.0, 1.0), bias=6.88,
+                                  activation="tanh")
+    assert playground.output.data == pytest.approx(math.tanh(2.0 * -3.0 + 6.88))
+    readout, picture = playground.readout.value, playground.graph.value
+    playground.weights[0].value = -1.0
+    assert playground.output.data == pytest.approx(math.tanh(2.0 * -1.0 + 6.88))
+    assert playground.readout.value != readout and playground.graph.value != picture
+    assert f"{playground.output.data:.4f}" in playground.readout.value
+
+
+def test_neuron_playground_shows_the_gradients_of_one_backward_pass():
+    playground = NeuronPlayground(inputs=(1.5, -0.5), weights=(0.4, 0.8), bias=0.1,
+                                  activation="sigmoid")
+    for _ in range(3):  # redraws must not pile up gradients on the weights
+        playground.bias.value += 0.1
+    z = 1.5 * 0.4 + -0.5 * 0.8 + playground.bias.value
+    s = 1 / (1 + math.exp(-z))
+    w0 = playground.neuron.w[0]
+    assert w0.grad == pytest.approx(s * (1 - s) * 1.5)  # d sigmoid(z)/dw0 = s(1-s) x0
+    assert f"grad {w0.grad:.4g}"[:9] in playground.graph.value
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_neuron_playground_every_activation_draws(activation):
+    playground = NeuronPlayground(activation="tanh")
+    playground.activation.value = activation
+    assert playground.neuron.activation == activation
+    bundle = playground._repr_mimebundle_()
+    assert bundle["image/png"].startswith(PNG_MAGIC)
+    assert activation in bundle["text/plain"]
+
+
+def test_neuron_playground_relu_output_is_zero_below_the_kink():
+    playground = NeuronPlayground(inputs=(1.0, 1.0), weights=(-1.0, -1.0), bias=0.5,
+                                  activation="relu")
+    assert playground.output.data == 0.0 and playground.neuron.w[0].grad == 0.0
+    playground.weights[1].value = 2.0  # z = -1 + 2 + 0.5 = 1.5 > 0
+    assert playground.output.data == pytest.approx(1.5)
+
+
+# --- TrainingDashboard -------------------------------------------------------------------------
+
+def test_dashboard_steps_lower_the_loss():
+    dashboard = TrainingDashboard(dataset="moons", hidden=(4,), n=40, learning_rate=0.05)
+    assert dashboard.epoch == 0
+    dashboard.step(15)
+    losses = dashboard.history.train_loss
+    assert dashboard.epoch == 15 and len(dashboard.history.val_loss) == 15
+    assert losses[-1] < losses[0]
+    assert "epoch <b>15</b>" in dashboard.status.value
+    assert bytes(dashboard.image.value).startswith(PNG_MAGIC)
+
+
+def test_dashboard_plays_in_the_background_and_pauses():
+    dashboard = TrainingDashboard(dataset="xor", hidden=(4,), n=40, learning_rate=0.05)
+    dashboard.play()
+    try:
+        assert dashboard.is_playing and dashboard.play_button.disabled
+        deadline = time.monotonic() + 60
+        while dashboard.epoch < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)  # this thread stays free while the dashboard trains
+    finally:
+        dashboard.pause()
+    assert not dashboard.is_playing and dashboard.epoch >= 3
+    stopped_at = dashboard.epoch
+    time.sleep(0.2)
+    assert dashboard.epoch == stopped_at
+    assert not dashboard.play_button.disabled and dashboard.pause_button.disabled
+
+
+def test_dashboard_settings_start_over_and_learning_rate_applies_at_once():
+    dashboard = TrainingDashboard(dataset="circles", hidden=(3,), n=30)
+    dashboard.step(2)
+    dashboard.learning_rate.value = 0.1
+    assert dashboard.optimizer_.lr == pytest.approx(0.1)
+    assert dashboard.epoch == 2
+    dashboard.hidden.value = "5, 2"
+    assert dashboard.epoch == 0
+    assert [len(layer.neurons) for layer in dashboard.model.layers] == [5, 2, 1]
+    dashboard.train_fraction.value = 0.5
+    assert len(dashboard.X_train) == len(dashboard.X_val) == 15
+
+
+def test_dashboard_says_what_is_wrong_with_hidden_sizes():
+    dashboard = TrainingDashboard(n=30)
+    dashboard.hidden.value = "8, x"
+    assert "whole numbers separated by commas" in dashboard.status.value
+    with pytest.raises(ValueError, match="got 'eight'"):
+        parse_hidden("eight")
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_dashboard_data_sets_have_two_classes(name):
+    X, y = make_dataset(name, 40, 0.1)
+    assert len(X) == 40 and set(y) == {0, 1} and all(len(x) == 2 for x in X)

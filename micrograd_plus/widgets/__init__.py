@@ -5,10 +5,14 @@ Without a widget front end (nbconvert, a headless run, a plain viewer) the same 
 a static picture of the widget's current state.
 
 - ``BackpropStepper(root)``: the forward or backward pass of a graph, one step at a time.
+- ``NeuronPlayground()``: one neuron with a slider for every input, weight and the bias.
+- ``TrainingDashboard()``: TensorFlow Playground on this engine, training in the background.
 - ``GradientDescentExplorer()``: a loss landscape and a learning-rate slider.
 """
 
 from .descent import GradientDescentExplorer
+from .dashboard import TrainingDashboard
+from .neuron import NeuronPlayground
 from .stepper import BackpropStepper
 
-__all__ = ["BackpropStepper", "GradientDescentExplorer"]
+__all__ = ["BackpropStepper", "NeuronPlayground", "TrainingDashboard", "GradientDescentExplorer"]

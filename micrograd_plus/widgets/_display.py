@@ -13,10 +13,11 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 
-def new_figure(width: float, height: float, ncols: int = 1) -> tuple[Figure, list]:
+def new_figure(width: float, height: float, ncols: int = 1,
+               width_ratios: list[float] | None = None) -> tuple[Figure, list]:
     """A figure of ``width`` x ``height`` inches with ``ncols`` axes side by side."""
     figure = Figure(figsize=(width, height), layout="constrained")
-    axes = figure.subplots(1, ncols, squeeze=False)[0]
+    axes = figure.subplots(1, ncols, squeeze=False, width_ratios=width_ratios)[0]
     return figure, list(axes)
 
 
@@ -31,6 +32,14 @@ def image_widget(max_width: str = "960px") -> widgets.Image:
     """An empty PNG image that scales down with the notebook column instead of overflowing."""
     return widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width=max_width,
                                                             height="auto"))
+
+
+def graph_svg(graph) -> str:
+    """A ``graphviz.Digraph`` as an inline ``<svg>`` element that shrinks to the cell's width."""
+    # quiet: the renderer's font warnings would otherwise print below the widget as stderr
+    svg = graph.pipe(format="svg", encoding="utf-8", quiet=True)
+    svg = svg[svg.index("<svg"):]  # the XML prolog and DOCTYPE do not belong inside HTML
+    return svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
 
 
 class FallbackBox(widgets.VBox):

@@ -8,21 +8,24 @@ The gradients come from the engine, so the picture is the same calculus the less
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Sequence
 
 import ipywidgets as widgets
 import numpy as np
 
 from ..engine import Value, grad, no_grad
+from ..viz import plot_loss_landscape_1d, plot_loss_landscape_2d
 from ._display import FallbackBox, image_widget, new_figure, png_bytes
 
 CONVERGED_GRADIENT = 1e-3  # a gradient norm below this counts as having arrived
 ESCAPE_RADIUS = 1e6        # a parameter beyond this has left any sensible landscape
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Landscape:
     """A loss surface over one or two parameters, written with engine operations."""
 
@@ -35,6 +38,13 @@ class Landscape:
     @property
     def dimensions(self) -> int:
         return len(self.start)
+
+    @cached_property
+    def lowest(self) -> float:
+        """The lowest loss on a fine grid over ``bounds`` (the reference for the loss gap)."""
+        axes = [np.linspace(low, high, 401 if self.dimensions == 1 else 81)
+                for low, high in self.bounds]
+        return min(self.evaluate(point) for point in itertools.product(*axes))
 
     def evaluate(self, point: Sequence[float]) -> float:
         """The loss at ``point`` as a plain number (no graph is recorded)."""
@@ -133,13 +143,17 @@ def descend(landscape: Landscape, learning_rate: float, steps: int,
     return trajectory
 
 
-def _view(bounds: tuple[float, float], coordinates: np.ndarray) -> tuple[float, float]:
-    """The plotted range: the landscape's own, widened to show the first steps of a divergence
-    (points up to four times as far out) so the reader sees each jump land farther away."""
-    low, high = bounds
-    reach = 4 * max(abs(low), abs(high))
-    shown = coordinates[np.abs(coordinates) <= reach]
-    return min(low, shown.min()), max(high, shown.max())
+def _visible_path(landscape: Landscape, points: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
+    """The steps worth drawing on the landscape: all of them, except that a divergence is cut
+    where it passes four times the landscape's range, so the first jumps (each landing farther
+    out) stay readable instead of shrinking to a dot."""
+    reach = [4 * max(abs(low), abs(high)) for low, high in landscape.bounds]
+    shown = []
+    for point in points:
+        if any(abs(c) > r for c, r in zip(point, reach)):
+            break
+        shown.append(point)
+    return shown
 
 
 REGIME_COLOURS = {"converges": "#1a7f37", "slow crawl": "#9a6700", "oscillates": "#bc4c00",
@@ -151,7 +165,7 @@ class GradientDescentExplorer(FallbackBox):
 
     Controls: ``landscape`` (bowl, double well, ravine), ``learning_rate`` (log scale, 0.001 to
     about 3), ``steps`` and ``start``. The left plot draws the path on the landscape, the right
-    one the loss gap (loss minus the lowest loss on the plot or the path) per step on a log scale, and the
+    one the loss gap (loss minus the landscape's lowest loss) per step on a log scale, and the
     line below names the regime: converges, slow crawl, oscillates or diverges.
     """
 
@@ -219,42 +233,27 @@ class GradientDescentExplorer(FallbackBox):
                              f"<span>{self.trajectory.explain()}</span>")
 
     def _draw(self, landscape: Landscape, trajectory: Trajectory):
-        figure, (ax_path, ax_loss) = new_figure(10, 3.8, ncols=2)
+        figure, (ax_path, ax_loss) = new_figure(11, 4.2, ncols=2)
         colour = REGIME_COLOURS[trajectory.regime]
-        points = np.array(trajectory.points)
+        path = _visible_path(landscape, trajectory.points)
+        loss = lambda *parameters: landscape.loss(parameters)  # viz passes one Value per axis
         if landscape.dimensions == 1:
-            low, high = _view(landscape.bounds[0], points[:, 0])
-            ws = np.linspace(low, high, 301)
-            curve = np.array([landscape.evaluate((w,)) for w in ws])
-            lowest = curve.min()
-            ax_path.plot(ws, curve, color="#57606a", lw=2)
-            ax_path.plot(points[:, 0], trajectory.losses, "-o", color=colour, ms=4, lw=1, alpha=0.8)
-            ax_path.set_xlim(low, high)
-            ax_path.set_ylim(lowest - 0.05 * (curve.max() - lowest), curve.max() * 1.05)
-            ax_path.set_xlabel("w")
-            ax_path.set_ylabel("loss")
+            plot_loss_landscape_1d(loss, [p[0] for p in path], ax=ax_path,
+                                   xlim=landscape.bounds[0])
         else:
-            (xlow, xhigh), (ylow, yhigh) = (_view(bounds, points[:, axis])
-                                            for axis, bounds in enumerate(landscape.bounds))
-            xs, ys = np.linspace(xlow, xhigh, 91), np.linspace(ylow, yhigh, 61)  # odd: holds 0
-            grid = np.array([[landscape.evaluate((x, y)) for x in xs] for y in ys])
-            lowest = grid.min()
-            ax_path.contour(xs, ys, grid, levels=14, cmap="Greys", linewidths=1)
-            ax_path.plot(points[:, 0], points[:, 1], "-o", color=colour, ms=4, lw=1, alpha=0.8)
-            ax_path.set_xlim(xlow, xhigh)
-            ax_path.set_ylim(ylow, yhigh)
-            ax_path.set_xlabel("x")
-            ax_path.set_ylabel("y")
-        ax_path.plot(*(points[0] if landscape.dimensions == 2 else (points[0, 0], trajectory.losses[0])),
-                     marker="s", color="black", ms=8, ls="none", label="start")
-        ax_path.legend(loc="best", fontsize=9)
-        ax_path.set_title(f"{landscape.formula}, lr = {trajectory.learning_rate:.3g}")
-        lowest = min(lowest, min(trajectory.losses))
+            plot_loss_landscape_2d(loss, path, ax=ax_path, xlim=landscape.bounds[0],
+                                   ylim=landscape.bounds[1], parameters=("x", "y"), resolution=60)
+        shown = ("" if len(path) == len(trajectory.points)
+                 else f" (first {len(path) - 1} steps)")
+        ax_path.set_title(f"{landscape.formula}, lr = {trajectory.learning_rate:.3g}{shown}",
+                          fontsize=15)
+        lowest = min(landscape.lowest, min(trajectory.losses))
         gap = np.maximum(np.array(trajectory.losses) - lowest, 1e-30)  # log scale needs > 0
         ax_loss.semilogy(range(len(gap)), gap, "-o", color=colour, ms=3)
-        ax_loss.set_xlabel("step")
-        ax_loss.set_ylabel("loss − lowest loss")
-        ax_loss.set_title(trajectory.regime, color=colour, fontweight="bold")
+        ax_loss.set_xlabel("step", fontsize=15)
+        ax_loss.set_ylabel("loss − lowest loss", fontsize=15)
+        ax_loss.set_title(trajectory.regime, color=colour, fontweight="bold", fontsize=16)
+        ax_loss.tick_params(labelsize=13)
         ax_loss.grid(True, which="major", alpha=0.3)
         return figure
 

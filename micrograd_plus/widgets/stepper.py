@@ -13,17 +13,9 @@ import ipywidgets as widgets
 
 from ..engine import Value
 from ..viz import backward_steps, draw_dot, explain, forward_steps
-from ._display import FallbackBox
+from ._display import FallbackBox, graph_svg
 
 DIRECTIONS = ("backward", "forward")
-
-
-def graph_svg(graph) -> str:
-    """A ``graphviz.Digraph`` as an inline ``<svg>`` element that shrinks to the cell's width."""
-    # quiet: the renderer's font warnings would otherwise print below the widget as stderr
-    svg = graph.pipe(format="svg", encoding="utf-8", quiet=True)
-    svg = svg[svg.index("<svg"):]  # the XML prolog and DOCTYPE do not belong inside HTML
-    return svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
 
 
 class BackpropStepper(FallbackBox):

@@ -39,5 +39,5 @@ def set_slider(slider, value: float) -> None:
     readout = slider.locator(".widget-readout")
     readout.click()
     readout.press("Control+A")
-    readout.type(str(value))
+    readout.press_sequentially(str(value))
     readout.press("Enter")

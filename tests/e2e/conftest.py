@@ -47,3 +47,20 @@ def browser_context(tmp_path_factory):
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed
+    return report
+
+
+@pytest.fixture(autouse=True)
+def screenshot_on_failure(request, screenshots):
+    """A failing browser test leaves a picture of the page: failed-<test name>.png."""
+    yield
+    if getattr(request.node, "call_failed", False) and "notebook" in request.fixturenames:
+        page = request.getfixturevalue("notebook")
+        page.screenshot(path=str(screenshots / f"failed-{request.node.name}.png"), full_page=True)

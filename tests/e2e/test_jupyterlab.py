@@ -5,7 +5,11 @@ Run with ``make e2e``. Screenshots land in e2e-screenshots/ at the repository ro
 
 from __future__ import annotations
 
+import re
+
 import pytest
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .browser import UPDATE_TIMEOUT_MS, open_notebook, run_all_cells, set_slider
 
@@ -27,7 +31,11 @@ def notebook(lab_server, browser_context, screenshots):
 def widget(page, css_class: str):
     """The rendered widget with this class; fails clearly when the front end drew no widget."""
     located = page.locator(f".{css_class}")
-    located.first.wait_for(state="visible", timeout=UPDATE_TIMEOUT_MS)
+    try:
+        located.first.wait_for(state="visible", timeout=UPDATE_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        pytest.fail(f"no .{css_class} widget appeared in JupyterLab; is the widget front end "
+                    f"(jupyterlab_widgets) installed? See e2e-screenshots/00-after-run-all.png")
     assert located.count() == 1, f"expected one .{css_class} widget, found {located.count()}"
     return located
 
@@ -73,3 +81,55 @@ def test_gradient_descent_explorer_learning_rate_slider(notebook, screenshots):
         f"learning rate 1.2 on the bowl should diverge; status reads {status.inner_text()!r}")
     explorer.scroll_into_view_if_needed()
     explorer.screenshot(path=str(screenshots / "descent-diverging.png"))
+
+
+def test_neuron_playground_weight_slider_changes_the_output(notebook, screenshots):
+    playground = widget(notebook, "mgp-neuron")
+    output = playground.locator(".mgp-neuron-output")  # the widget; its inner HTML is replaced
+    before = output.inner_text()
+    playground.scroll_into_view_if_needed()
+    playground.screenshot(path=str(screenshots / "neuron-before.png"))
+    set_slider(playground.locator(".mgp-w0"), 1.0)
+    notebook.wait_for_function("([element, text]) => element.innerText !== text",
+                               arg=[output.element_handle(), before], timeout=UPDATE_TIMEOUT_MS)
+    # x0 = 2, w0 = 1, x1 = 0, b = 6.88: out = tanh(8.88)
+    assert "output = 1.0000" in output.inner_text(), output.inner_text()
+    playground.screenshot(path=str(screenshots / "neuron-after.png"))
+
+
+def epoch_shown(status) -> int:
+    match = re.search(r"epoch (\d+)", status.inner_text())
+    return int(match.group(1)) if match else -1
+
+
+def test_training_dashboard_trains_live_without_freezing_the_notebook(notebook, screenshots):
+    dashboard = widget(notebook, "mgp-dashboard")
+    status = dashboard.locator(".mgp-dashboard-status")
+    outputs_before = notebook.locator(".jp-OutputArea-child").count()
+    dashboard.scroll_into_view_if_needed()
+    dashboard.locator("button.mgp-play").click()
+    try:
+        notebook.wait_for_function(
+            "(element) => /epoch (\\d+)/.test(element.innerText) && "
+            "Number(element.innerText.match(/epoch (\\d+)/)[1]) >= 3",
+            arg=status.element_handle(), timeout=UPDATE_TIMEOUT_MS * 2)
+        first_seen = epoch_shown(status)
+        # While it trains, another widget still answers: the kernel is not blocked.
+        stepper = notebook.locator(".mgp-stepper")
+        stepper.locator("button.mgp-first").click()
+        notebook.wait_for_function(
+            "(element) => element.innerText.includes('step 0 of')",
+            arg=stepper.locator(".mgp-stepper-status").element_handle(),
+            timeout=UPDATE_TIMEOUT_MS)
+        notebook.wait_for_function(
+            "([element, epoch]) => Number((element.innerText.match(/epoch (\\d+)/) || [0, -1])[1]) > epoch",
+            arg=[status.element_handle(), first_seen], timeout=UPDATE_TIMEOUT_MS)
+        dashboard.screenshot(path=str(screenshots / "dashboard-playing.png"))
+    finally:
+        dashboard.locator("button.mgp-pause").click()
+    notebook.wait_for_function("(element) => !element.disabled",
+                               arg=dashboard.locator("button.mgp-play").element_handle(),
+                               timeout=UPDATE_TIMEOUT_MS)
+    assert notebook.locator(".jp-OutputArea-child").count() == outputs_before, \
+        "training added outputs to the notebook instead of updating the picture in place"
+    dashboard.screenshot(path=str(screenshots / "dashboard-paused.png"))

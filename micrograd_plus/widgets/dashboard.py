@@ -1,0 +1,314 @@
+"""TrainingDashboard: TensorFlow Playground in a notebook, on this engine.
+
+Training runs in a background thread so the notebook stays usable: the kernel's main thread
+keeps answering clicks (pause, the learning-rate slider, other widgets) while the thread
+trains. The pictures are redrawn at most every REDRAW_SECONDS, not after every step, and go
+into one ``ipywidgets.Image`` whose value is replaced, so the output never grows.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import threading
+import time
+from typing import Sequence
+
+import ipywidgets as widgets
+
+from ..data import make_blobs, make_circles, make_moons, make_spirals, train_test_split
+from ..engine import no_grad
+from ..losses import binary_cross_entropy_with_logits
+from ..nn import ACTIVATIONS, MLP
+from ..optim import SGD, Adam
+from ..train import History, accuracy, train_step
+from ..viz import draw_network, plot_decision_boundary, plot_history
+from ._display import FallbackBox, image_widget, new_figure, png_bytes
+
+DATASETS = ("xor", "moons", "circles", "spirals")
+OPTIMIZERS = {
+    "SGD": lambda params, lr: SGD(params, lr=lr),
+    "SGD + momentum": lambda params, lr: SGD(params, lr=lr, momentum=0.9),
+    "Adam": lambda params, lr: Adam(params, lr=lr),
+}
+REDRAW_SECONDS = 0.5  # a redraw costs about as much as a few training steps
+# The boundary is the network evaluated on a grid, one scalar forward pass per point: 40 x 40
+# keeps a redraw near half a second for an 8-8 network and still shows the shape.
+BOUNDARY_RESOLUTION = 40
+# Every data set here has two classes, so the network has one output, a logit, and the loss
+# is binary cross-entropy on it (smooth, unlike hinge, so the loss curve reads well).
+LOSS = binary_cross_entropy_with_logits
+XOR_CENTRES = ([1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0])  # blobs 0, 1 -> class 0
+
+
+def make_dataset(name: str, n: int, noise: float, seed: int = 0) -> tuple[list, list]:
+    """The dashboard's data sets, all with two classes (0 and 1).
+
+    'xor' is four clusters at (±1, ±1), class 1 where the signs differ, each cluster with
+    standard deviation ``0.3 + noise``; 'moons', 'circles' and 'spirals' (two arms) come from
+    ``micrograd_plus.data`` with this ``noise``.
+    """
+    if name == "xor":
+        X, blob = make_blobs(n, centers=XOR_CENTRES, spread=0.3 + noise, seed=seed)
+        return X, [label // 2 for label in blob]
+    if name == "moons":
+        return make_moons(n, noise=noise, seed=seed)
+    if name == "circles":
+        return make_circles(n, noise=noise, seed=seed)
+    if name == "spirals":
+        return make_spirals(n, classes=2, noise=noise, seed=seed)
+    raise ValueError(f"unknown data set {name!r}; choose one of {list(DATASETS)}")
+
+
+def parse_hidden(text: str | Sequence[int]) -> tuple[int, ...]:
+    """Hidden layer sizes from ``'8, 8'`` (or a list); ``''`` means no hidden layer."""
+    if not isinstance(text, str):
+        sizes = tuple(text)
+    else:
+        parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+        if not all(part.isdigit() for part in parts):
+            raise ValueError(f"hidden layer sizes are whole numbers separated by commas, such as "
+                             f"'8, 8'; got {text!r}")
+        sizes = tuple(int(part) for part in parts)
+    if any(not isinstance(size, int) or size < 1 for size in sizes):
+        raise ValueError(f"every hidden layer needs at least one neuron; got {sizes!r}")
+    return sizes
+
+
+class TrainingDashboard(FallbackBox):
+    """Train a small network on a 2-D data set and watch it learn.
+
+    Buttons: ``play_button`` / ``pause_button`` (train in the background), ``step_button`` (one
+    epoch) and ``reset_button`` (new weights). Settings: ``learning_rate`` (applies at once),
+    and ``dataset``, ``noise``, ``train_fraction``, ``hidden`` (e.g. '8, 8'), ``activation`` and
+    ``optimizer``, each of which starts over with a new network. The picture shows the decision
+    boundary (training points filled, validation points hollow), the train and validation loss
+    per epoch, and the network with its weights. From Python: ``step(k)``, ``play()``,
+    ``pause()``, ``reset()``; ``history`` holds the curves.
+    """
+
+    def __init__(self, dataset: str = "moons", hidden: Sequence[int] | str = (8, 8),
+                 activation: str = "tanh", optimizer: str = "Adam", learning_rate: float = 0.03,
+                 noise: float = 0.1, train_fraction: float = 0.7, n: int = 120, seed: int = 0):
+        if dataset not in DATASETS:
+            raise ValueError(f"unknown data set {dataset!r}; choose one of {list(DATASETS)}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose one of {list(ACTIVATIONS)}")
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {list(OPTIMIZERS)}")
+        if not 0 < train_fraction < 1:
+            raise ValueError(f"train_fraction must lie strictly between 0 and 1, got {train_fraction!r}")
+        hidden_text = ", ".join(map(str, parse_hidden(hidden)))
+        self.n, self.seed = n, seed
+        style = {"description_width": "initial"}
+        self.play_button = self._button("play", "play", "mgp-play", lambda: self.play())
+        self.pause_button = self._button("pause", "pause", "mgp-pause", lambda: self.pause())
+        self.step_button = self._button("step", "step-forward", "mgp-step", lambda: self.step())
+        self.reset_button = self._button("reset", "refresh", "mgp-reset", lambda: self.reset())
+        self.learning_rate = widgets.FloatLogSlider(value=learning_rate, base=10, min=-3, max=0,
+                                                    step=0.05, description="learning rate",
+                                                    readout_format=".3f", style=style)
+        self.dataset = widgets.Dropdown(options=DATASETS, value=dataset, description="data",
+                                        layout=widgets.Layout(width="180px"))
+        self.noise = widgets.FloatSlider(value=noise, min=0.0, max=0.5, step=0.05,
+                                         description="noise", continuous_update=False)
+        self.train_fraction = widgets.FloatSlider(value=train_fraction, min=0.1, max=0.9,
+                                                  step=0.05, description="train fraction",
+                                                  continuous_update=False, style=style)
+        self.hidden = widgets.Text(value=hidden_text, description="hidden layers",
+                                   continuous_update=False, style=style,
+                                   layout=widgets.Layout(width="200px"))
+        self.activation = widgets.Dropdown(options=[a for a in ACTIVATIONS if a != "linear"]
+                                           if activation != "linear" else ACTIVATIONS,
+                                           value=activation, description="activation")
+        self.optimizer = widgets.Dropdown(options=list(OPTIMIZERS), value=optimizer,
+                                          description="optimizer")
+        self.image = image_widget(max_width="1300px")
+        self.status = widgets.HTML()
+        self.status.add_class("mgp-dashboard-status")
+
+        self._lock = threading.RLock()  # one writer of the model and the picture at a time
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._message = ""
+        self._png = b""
+        self._build()
+
+        row = lambda *children: widgets.HBox(list(children), layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([
+            row(self.play_button, self.pause_button, self.step_button, self.reset_button,
+                self.learning_rate),
+            row(self.dataset, self.noise, self.train_fraction),
+            row(self.hidden, self.activation, self.optimizer),
+            self.status, self.image])
+        self.add_class("mgp-dashboard")
+        self.learning_rate.observe(self._on_learning_rate, names="value")
+        for control in (self.dataset, self.noise, self.train_fraction, self.hidden,
+                        self.activation, self.optimizer):
+            control.observe(lambda change: self.reset(), names="value")
+        self._sync_buttons()
+        self.redraw()
+
+    @staticmethod
+    def _button(label: str, icon: str, css_class: str, action) -> widgets.Button:
+        button = widgets.Button(description=label, icon=icon, layout=widgets.Layout(width="auto"))
+        button.add_class(css_class)
+        button.on_click(lambda _: action())
+        return button
+
+    # --- the model and its data ------------------------------------------------------------------
+
+    def _build(self) -> None:
+        """New data, split and network from the current settings (the history starts over)."""
+        try:
+            sizes = parse_hidden(self.hidden.value)
+        except ValueError as error:
+            self._message = str(error)
+            sizes = ()
+        else:
+            self._message = ""
+        X, y = make_dataset(self.dataset.value, self.n, self.noise.value, self.seed)
+        self.X_train, self.X_val, self.y_train, self.y_val = train_test_split(
+            X, y, test_fraction=1 - self.train_fraction.value, seed=self.seed)
+        self.model = MLP(2, [*sizes, 1], activation=self.activation.value, seed=self.seed)
+        self.optimizer_ = OPTIMIZERS[self.optimizer.value](self.model.parameters(),
+                                                           self.learning_rate.value)
+        self.history = History()
+
+    @property
+    def epoch(self) -> int:
+        """How many epochs (full passes over the training set) the network has had."""
+        return len(self.history.train_loss)
+
+    def validation_loss(self) -> float:
+        """The loss on the validation points (no graph is kept)."""
+        with no_grad():
+            return LOSS([self.model(x) for x in self.X_val], self.y_val).data
+
+    def _train_one_epoch(self) -> None:
+        with self._lock:
+            train_loss = train_step(self.model, self.X_train, self.y_train, LOSS, self.optimizer_)
+            if not math.isfinite(train_loss):
+                raise FloatingPointError(f"the loss became {train_loss}")
+            self.history.train_loss.append(train_loss)
+            self.history.val_loss.append(self.validation_loss())
+            self.history.epochs.append(self.epoch)
+
+    # --- controls ------------------------------------------------------------------------------
+
+    @property
+    def is_playing(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def step(self, epochs: int = 1) -> None:
+        """Train ``epochs`` epochs now (in this thread), then redraw once."""
+        if self.is_playing:
+            raise RuntimeError("the dashboard is playing; pause it before stepping")
+        try:
+            for _ in range(epochs):
+                self._train_one_epoch()
+        except ArithmeticError as error:
+            self._message = self._diverged(error)
+        self.redraw()
+
+    def play(self) -> None:
+        """Train in a background thread until ``pause()``; the picture updates as it goes."""
+        if self.is_playing:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._train_in_background,
+                                        name="TrainingDashboard", daemon=True)
+        self._thread.start()
+        self._sync_buttons()
+
+    def pause(self) -> None:
+        """Stop the background training after the epoch it is in, and redraw."""
+        thread = self._thread
+        self._stop.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=60)
+        self._thread = None
+        self._sync_buttons()
+        self.redraw()
+
+    def reset(self) -> None:
+        """Start over with new weights (and the data the settings ask for)."""
+        was_playing = self.is_playing
+        if was_playing:
+            self.pause()
+        with self._lock:
+            self._build()
+        self.redraw()
+        if was_playing:
+            self.play()
+
+    def _on_learning_rate(self, change) -> None:
+        self.optimizer_.lr = change["new"]  # takes effect at the next step, even while playing
+
+    def _train_in_background(self) -> None:
+        last_draw = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                self._train_one_epoch()
+                if time.monotonic() - last_draw >= REDRAW_SECONDS:
+                    self.redraw()
+                    last_draw = time.monotonic()
+        except ArithmeticError as error:
+            self._message = self._diverged(error)
+        finally:
+            self._stop.set()
+            self._sync_buttons(playing=False)
+            self.redraw()
+
+    def _diverged(self, error: ArithmeticError) -> str:
+        return (f"Training stopped at epoch {self.epoch}: {error}. The learning rate is probably "
+                f"too large: lower it and press reset.")
+
+    def _sync_buttons(self, playing: bool | None = None) -> None:
+        playing = self.is_playing if playing is None else playing
+        self.play_button.disabled = playing
+        self.pause_button.disabled = not playing
+        self.step_button.disabled = playing
+
+    # --- pictures ------------------------------------------------------------------------------
+
+    def redraw(self) -> None:
+        """Redraw boundary, loss curves and network, and the status line, in place."""
+        with self._lock:
+            figure, (ax_boundary, ax_loss, ax_network) = new_figure(
+                18, 5.4, ncols=3, width_ratios=[1, 1, 1.5])
+            plot_decision_boundary(self.model, self.X_train, self.y_train, ax=ax_boundary,
+                                   resolution=BOUNDARY_RESOLUTION)
+            ax_boundary.scatter([x[0] for x in self.X_val], [x[1] for x in self.X_val],
+                                facecolors="none", edgecolors="black", s=40, linewidths=1.2,
+                                label="validation")
+            ax_boundary.legend(fontsize=11, loc="best", framealpha=0.85)
+            ax_boundary.set_title(f"{self.dataset.value}, epoch {self.epoch}", fontsize=16)
+            if self.epoch:
+                plot_history(self.history, ax=ax_loss)
+            else:
+                ax_loss.text(0.5, 0.5, "press play or step", ha="center", va="center",
+                             transform=ax_loss.transAxes, fontsize=14, color="#57606a")
+                ax_loss.set_axis_off()
+            draw_network(self.model, ax=ax_network)
+            self._png = png_bytes(figure, dpi=80)
+            self.image.value = self._png
+            self.status.value = self._status()
+
+    def _status(self) -> str:
+        if self._message:
+            return f"<span style='color:#cf222e'>{html.escape(self._message)}</span>"
+        if not self.epoch:
+            return (f"epoch 0: {len(self.X_train)} training and {len(self.X_val)} validation "
+                    f"points, {len(self.model.parameters())} parameters")
+        train_acc = accuracy(self.model, self.X_train, self.y_train)
+        val_acc = accuracy(self.model, self.X_val, self.y_val)
+        return (f"epoch <b>{self.epoch}</b> · train loss <b>{self.history.train_loss[-1]:.4f}</b>"
+                f" · validation loss <b>{self.history.val_loss[-1]:.4f}</b> · accuracy train "
+                f"{train_acc:.0%}, validation {val_acc:.0%}")
+
+    def static_bundle(self) -> dict[str, object]:
+        return {"image/png": self._png}
+
+    def summary(self) -> str:
+        return f"TrainingDashboard: {html.unescape(self._status()).replace('<b>', '').replace('</b>', '')}"
