@@ -9,7 +9,7 @@ equals its PyTorch counterpart (named in the docstring) in value and gradient.
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 from typing import Sequence, Union
 
 from .engine import Value, dot, sum_values
@@ -171,13 +171,13 @@ def cross_entropy(logits_per_example: Sequence[Sequence[Scalar]], class_indices:
             raise ValueError(f"cross_entropy: example {i} has output {logits!r}; it needs a list "
                              f"of at least two scores, one per class.")
         k = len(logits)
-        if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < k:
+        if isinstance(target, bool) or not isinstance(target, Integral) or not 0 <= target < k:
             raise ValueError(f"cross_entropy: class index {i} is {target!r}, but there are {k} "
                              f"scores per example, so it must be an int from 0 to {k - 1}.")
         logits = [z if isinstance(z, Value) else Value(z) for z in logits]
         m = max(z.data for z in logits)
         log_sum_exps.append(sum_values([(z - m).exp() for z in logits]).log() + m)
-        picked.append(logits[target])
+        picked.append(logits[int(target)])
     return (sum_values(log_sum_exps) - sum_values(picked)) * (1.0 / n)
 
 

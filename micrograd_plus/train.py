@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import random
+from numbers import Integral
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence, Union
 
@@ -83,14 +84,12 @@ def _loss_function(loss: str | LossFunction) -> tuple[LossFunction, str]:
 
 
 def _is_class_label(target: object) -> bool:
-    return isinstance(target, int) and not isinstance(target, bool)
+    return isinstance(target, Integral) and not isinstance(target, bool)
 
 
-def _decide(output: Value | Sequence[Value] | int, threshold: float) -> int:
+def _decide(output: Value | Sequence[Value], threshold: float) -> int:
     """The class a model's output stands for: the largest score among several, else 1 when the
     single output exceeds ``threshold``."""
-    if isinstance(output, int):  # a Perceptron already answers with a class
-        return output
     if isinstance(output, (list, tuple)):
         scores = [o.data if isinstance(o, Value) else o for o in output]
         return max(range(len(scores)), key=scores.__getitem__)
