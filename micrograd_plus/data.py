@@ -104,8 +104,9 @@ def make_spirals(n: int = 150, classes: int = 3, noise: float = 0.2, seed: int =
         count = n // classes + (1 if label < n % classes else 0)
         for i in range(count):
             radius = (i + 1) / count
-            # Each arm turns through about 1.3 revolutions, starting 2*pi/classes after the last.
-            angle = 2 * math.pi * label / classes + 4.0 * radius * 2.0 + rng.gauss(0.0, noise)
+            # Each arm turns through 8 radians (about 1.3 revolutions) as it leaves the centre,
+            # starting 2*pi/classes after the previous arm.
+            angle = 2 * math.pi * label / classes + 8.0 * radius + rng.gauss(0.0, noise)
             points.append([radius * math.sin(angle), radius * math.cos(angle)])
             labels.append(label)
     return _shuffled(points, labels, rng)

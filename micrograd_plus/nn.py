@@ -225,6 +225,7 @@ class Neuron(Module):
         return self.activation != "linear"
 
     def __call__(self, x: Input) -> Value:
+        """The neuron's output for inputs ``x`` (a list of ``nin`` numbers or Values)."""
         return self._forward(_as_inputs(x, len(self.w), self))
 
     def _forward(self, inputs: list[Value]) -> Value:
@@ -263,9 +264,11 @@ class Layer(Module):
 
     @property
     def nin(self) -> int:
+        """How many inputs each neuron reads."""
         return len(self.neurons[0].w)
 
     def __call__(self, x: Input) -> Value | list[Value]:
+        """Every neuron's output for inputs ``x``: a list, or one Value for a one-neuron layer."""
         inputs = _as_inputs(x, len(self.neurons[0].w), self)
         out = [neuron._forward(inputs) for neuron in self.neurons]
         return out[0] if len(out) == 1 else out
@@ -304,6 +307,7 @@ class MLP(Module):
                        for i in range(len(nouts))]
 
     def __call__(self, x: Input) -> Value | list[Value]:
+        """The network's output for inputs ``x``: one Value if the last layer has one neuron."""
         for layer in self.layers:
             x = layer(x)
         return x
