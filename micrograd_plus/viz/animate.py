@@ -118,7 +118,8 @@ def save_backward_html(root: Value, path: str | os.PathLike, *, flow: bool = Tru
     frames = []
     for k, caption in enumerate(captions):
         svg = draw_dot(root, step=k, flow=flow, collapse=collapse, model=model,
-                       max_nodes=None).pipe(format="svg", encoding="utf-8")
+                       max_nodes=None).pipe(format="svg", encoding="utf-8",
+                                                  quiet=True)
         svg = svg[svg.index("<svg"):]  # inline: drop the XML prolog and doctype
         frames.append(f'<section class="frame" data-step="{k}"{"" if k == 0 else " hidden"}>'
                       f"<pre>{html.escape(caption)}</pre>{svg}</section>")

@@ -156,7 +156,7 @@ def _digraph(scene: _Scene, state: _State, flow: bool, rankdir: str,
 def _measured_widths(graph: graphviz.Digraph) -> dict[str, str]:
     """Each node's width in inches, as Graphviz lays ``graph`` out."""
     widths = {}
-    for line in graph.pipe(format="plain", encoding="utf-8").splitlines():
+    for line in graph.pipe(format="plain", encoding="utf-8", quiet=True).splitlines():
         fields = line.split()
         if fields and fields[0] == "node":  # node name x y width height ...
             widths[fields[1].strip('"')] = fields[4]

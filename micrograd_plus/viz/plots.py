@@ -1,12 +1,15 @@
 """Plots for the lessons: decision boundaries, training curves, a network's weights, activation
 functions, loss landscapes, and what a digits model has learned.
 
-Every function takes an optional matplotlib ``ax`` to draw into and returns the Figure. Fonts
-are sized to be read from the back of a classroom.
+Every function takes an optional matplotlib ``ax`` to draw into and returns the Figure. Without
+``ax`` the Figure is new and, like ``draw_dot``'s graph, shows itself as a cell's last value
+(``fig.savefig(path)`` writes it to a file). Fonts are sized to be read from the back of a
+classroom.
 """
 
 from __future__ import annotations
 
+import io
 import math
 from typing import Any, Callable, Sequence
 
@@ -37,33 +40,22 @@ _POSITIVE, _NEGATIVE = FLOW_COLOURS["positive"], FLOW_COLOURS["negative"]
 # --- figures that show up once in a notebook --------------------------------------------------------
 
 class _LessonFigure(Figure):
-    """A pyplot figure that a notebook shows exactly once.
+    """A figure that shows itself when it is a notebook cell's value, like ``draw_dot``'s graph.
 
-    pyplot shows its figures at the end of a cell, so ``plot_history(h);`` and
-    ``fig = plot_history(h)`` both show the plot. Returning the figure as the cell's last value
-    would show it a second time; this figure stays quiet then, and shows itself only once
-    pyplot has let go of it (displaying it again in a later cell).
+    It is not a pyplot figure: pyplot shows its figures at the end of a cell only once its
+    notebook integration is active, and then shows a returned figure twice.
     """
 
-    def _ipython_display_(self) -> None:
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        if plt.fignum_exists(self.number):
-            return  # pyplot shows it at the end of the cell
-        import io
-
+    def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
         self.savefig(buffer, format="png", bbox_inches="tight")
-        display({"image/png": buffer.getvalue(), "text/plain": repr(self)}, raw=True)
+        return buffer.getvalue()
 
 
 def _new_axes(ax: Axes | None, size: tuple[float, float] = (7.5, 6.0)) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.figure, ax
-    import matplotlib.pyplot as plt
-
-    figure = plt.figure(figsize=size, FigureClass=_LessonFigure, layout="constrained")
+    figure = _LessonFigure(figsize=size, layout="constrained")
     return figure, figure.add_subplot()
 
 
@@ -442,8 +434,7 @@ def plot_weight_images(model: Any, shape: tuple[int, int] = (8, 8), ax: Axes | N
         ax.text(left + shape[1] / 2 - 0.5, top - 0.7, f"{k}", ha="center", va="bottom",
                 fontsize=TICK_SIZE)
     limit = float(np.nanmax(np.abs(mosaic))) or 1.0
-    colours = matplotlib.colormaps["RdBu_r"].copy()
-    colours.set_bad("white")
+    colours = matplotlib.colormaps["RdBu_r"].with_extremes(bad="white")
     shown = ax.imshow(mosaic, cmap=colours, vmin=-limit, vmax=limit, interpolation="nearest")
     bar = figure.colorbar(shown, ax=ax, shrink=0.8)
     bar.ax.tick_params(labelsize=TICK_SIZE)

@@ -89,7 +89,7 @@ def _raster_copy(graph: graphviz.Digraph, max_pixels: tuple[int, int]) -> graphv
 def render_png(graph: graphviz.Digraph, max_pixels: tuple[int, int] = MAX_RASTER_PIXELS) -> bytes:
     """``graph`` as PNG bytes, scaled down to fit ``max_pixels`` (width, height)."""
     use_renderer()
-    return _raster_copy(graph, max_pixels).pipe(format="png")
+    return _raster_copy(graph, max_pixels).pipe(format="png", quiet=True)
 
 
 def save_graph(graph: graphviz.Digraph, path: str | os.PathLike) -> Path:
@@ -107,7 +107,7 @@ def save_graph(graph: graphviz.Digraph, path: str | os.PathLike) -> Path:
         )
     use_renderer()
     if suffix == ".svg":
-        data = graph.pipe(format="svg")
+        data = graph.pipe(format="svg", quiet=True)
     elif suffix == ".png":
         data = render_png(graph)
     else:
@@ -120,7 +120,7 @@ def save_graph(graph: graphviz.Digraph, path: str | os.PathLike) -> Path:
 def _pdf_bytes(graph: graphviz.Digraph) -> bytes:
     if dot_command.DOT_BINARY == _DEFAULT_BINARY:
         try:
-            return graph.pipe(format="pdf")
+            return graph.pipe(format="pdf", quiet=True)
         except graphviz.CalledProcessError:
             pass  # a dot built without PDF support: fall back to the picture
     from PIL import Image  # Pillow comes with matplotlib

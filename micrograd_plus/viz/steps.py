@@ -7,6 +7,7 @@ worked out a second time, so an explanation can never disagree with ``backward()
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence, Union
 
@@ -166,22 +167,23 @@ def explain(step: Step) -> Explanation:
         )
     if step.is_seed:
         return Explanation(
-            f"Step 1: start at the output: d{step.root_name}/d{step.root_name} = 1.0",
+            f"Step 1: start at the output: d{_symbol(step.root_name)}/d{_symbol(step.root_name)} = 1.0",
             rf"\frac{{\partial {_tex(step.root_name)}}}{{\partial {_tex(step.root_name)}}} &= 1.0",
         )
-    L, c = step.root_name, step.name
-    header = (f"Step {step.index}: {c} = {step.expression} passes on "
+    L, c = _symbol(step.root_name), _symbol(step.name)
+    header = (f"Step {step.index}: {step.name} = {step.expression} passes on "
               f"d{L}/d{c} = {format_number(step.upstream_grad)}")
     lines, tex_lines = [header], []
     for term in step.terms:
-        a = term.operand_name
+        a = _symbol(term.operand_name)
         product = (f"d{L}/d{c} * d{c}/d{a} = {format_number(step.upstream_grad)} * "
                    f"{format_number(term.local_derivative)} = {format_number(term.contribution)}")
-        tex_product = (rf"\frac{{\partial {_tex(L)}}}{{\partial {_tex(c)}}}"
-                       rf"\frac{{\partial {_tex(c)}}}{{\partial {_tex(a)}}} = "
+        tex_L, tex_c, tex_a = _tex(step.root_name), _tex(step.name), _tex(term.operand_name)
+        tex_product = (rf"\frac{{\partial {tex_L}}}{{\partial {tex_c}}}"
+                       rf"\frac{{\partial {tex_c}}}{{\partial {tex_a}}} = "
                        rf"{format_number(step.upstream_grad)} \cdot "
                        rf"{_tex_factor(term.local_derivative)} = {format_number(term.contribution)}")
-        tex_name = rf"\frac{{\partial {_tex(L)}}}{{\partial {_tex(a)}}}"
+        tex_name = rf"\frac{{\partial {tex_L}}}{{\partial {tex_a}}}"
         rule = (f"rule for operand {term.position + 1}: {term.formula}" if len(step.terms) > 1
                 else f"rule: {term.formula}")
         if term.arrival == 1:
@@ -214,6 +216,11 @@ def _explain_forward(step: ForwardStep) -> Explanation:
 
 def _made_of(node: Value, names: dict[Value, str]) -> str:
     return expression(node, names) if node._prev else names[node]
+
+
+def _symbol(name: str) -> str:
+    """A name as it reads after d: ``a``, but ``(x1*w1)`` so that d(x1*w1)/dx1 is unambiguous."""
+    return name if re.fullmatch(r"\w+", name) else f"({name})"
 
 
 def _paren(x: float) -> str:

@@ -1,0 +1,155 @@
+"""The matplotlib plots: what they contain, that they draw into a given ax, and that they
+render to non-empty images."""
+
+import io
+import math
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from PIL import Image
+
+from micrograd_plus import data
+from micrograd_plus.nn import MLP, Layer, Perceptron
+from micrograd_plus.train import History
+from micrograd_plus.viz import (draw_network, plot_activation, plot_decision_boundary,
+                                plot_history, plot_loss_landscape_1d, plot_loss_landscape_2d,
+                                plot_weight_images)
+from micrograd_plus.viz.graph import FLOW_COLOURS
+from micrograd_plus.viz.plots import TITLE_SIZE, _scores
+
+
+def png_of(figure: Figure) -> Image.Image:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=50)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+def assert_not_blank(figure: Figure) -> None:
+    image = png_of(figure)
+    assert image.width > 100 and image.height > 100
+    assert len(set(image.resize((80, 80)).get_flattened_data())) > 20
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
+def test_fast_scores_match_calling_the_model(activation):
+    model = MLP(2, [5, 4, 3], activation=activation, seed=3)
+    points = np.random.default_rng(0).uniform(-2, 2, (40, 2))
+    expected = [[v.data for v in model(list(p))] for p in points]
+    assert np.allclose(_scores(model, points), expected, rtol=0, atol=1e-12)
+    single = Layer(2, 1, activation="tanh", seed=1)
+    assert np.allclose(_scores(single, points), [single(list(p)).data for p in points])
+
+
+def test_decision_boundary_two_classes():
+    X, y = data.make_moons(n=40, noise=0.1, seed=0)
+    model = MLP(2, [8, 1], seed=0)
+    figure = plot_decision_boundary(model, X, y, resolution=30)
+    ax = figure.axes[0]
+    assert len(ax.collections[-1].get_offsets()) + len(ax.collections[-2].get_offsets()) == 40
+    assert "accuracy" in ax.get_title() and ax.title.get_fontsize() >= TITLE_SIZE
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
+    assert_not_blank(figure)
+    assert figure._repr_png_().startswith(b"\x89PNG")  # shows itself in a notebook
+
+
+def test_decision_boundary_many_classes_and_a_perceptron():
+    X, y = data.make_blobs(n=60, centers=3, seed=0)
+    figure = plot_decision_boundary(MLP(2, [8, 3], seed=0), X, y, resolution=25)
+    assert len(figure.axes[0].get_legend().get_texts()) == 3
+    X2, y2 = data.logic_gate("and")
+    perceptron = Perceptron(2, seed=0)
+    perceptron.fit(X2, y2)
+    title = plot_decision_boundary(perceptron, X2, y2, resolution=20).axes[0].get_title()
+    assert "accuracy 100%" in title
+    with pytest.raises(ValueError, match="2-D inputs"):
+        plot_decision_boundary(MLP(3, [1]), [[0, 0, 0]], [0])
+
+
+def test_plots_draw_into_a_given_ax():
+    figure = Figure()
+    left, right = figure.subplots(1, 2)
+    assert plot_activation("tanh", ax=left) is figure
+    assert draw_network(MLP(2, [3, 1], seed=0), ax=right) is figure
+    assert left.get_legend() is not None and len(figure.axes) == 2
+
+
+def test_history_shows_loss_and_accuracy_for_train_and_validation():
+    history = History(epochs=[1, 2, 3], train_loss=[1.0, 0.5, 0.3], train_accuracy=[0.5, 0.7, 0.9],
+                      val_loss=[1.1, 0.7, 0.5], val_accuracy=[0.4, 0.6, 0.8])
+    figure = plot_history(history)
+    labels = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert labels == ["train loss", "validation loss", "train accuracy", "validation accuracy"]
+    assert list(figure.axes[0].lines[0].get_ydata()) == [1.0, 0.5, 0.3]
+    assert_not_blank(figure)
+    with pytest.raises(ValueError, match="no epochs"):
+        plot_history(History())
+
+
+def test_network_edges_follow_the_weights():
+    model = MLP(2, [3, 1], seed=0)
+    figure = draw_network(model, x=[1.0, -1.0])
+    lines = figure.axes[0].collections[0]
+    weights = [w.data for layer in model.layers for n in layer.neurons for w in n.w]
+    assert len(lines.get_segments()) == len(weights) == 9
+    colours = [to_hex(c) for c in lines.get_colors()]
+    expected = [FLOW_COLOURS["positive"] if w > 0 else FLOW_COLOURS["negative"] for w in weights]
+    assert colours == expected
+    widths = list(lines.get_linewidths())
+    biggest = max(range(9), key=lambda i: abs(weights[i]))
+    assert widths[biggest] == max(widths)
+    faces = {to_hex(p.get_facecolor()) for p in figure.axes[0].patches}
+    assert len(faces) > 2  # neurons shaded by their outputs
+    assert_not_blank(figure)
+
+
+def test_activation_and_its_derivative_come_from_the_engine():
+    figure = plot_activation("sigmoid")
+    curve, slope = figure.axes[0].lines[-2:]
+    z = curve.get_xdata()
+    middle = len(z) // 2
+    assert z[middle] == 0.0
+    assert curve.get_ydata()[middle] == 0.5 and slope.get_ydata()[middle] == 0.25
+    relu_slope = plot_activation("relu").axes[0].lines[-1].get_ydata()
+    assert set(relu_slope) == {0.0, 1.0}
+    with pytest.raises(ValueError, match="Unknown activation 'swish'"):
+        plot_activation("swish")
+
+
+def test_loss_landscapes_show_the_descent_path():
+    path = [2.0]
+    for _ in range(5):
+        path.append(path[-1] - 0.2 * 2 * path[-1])
+    figure = plot_loss_landscape_1d(lambda w: w * w, path=path)
+    descent = next(l for l in figure.axes[0].lines if "gradient descent" in l.get_label())
+    assert list(descent.get_xdata()) == path and "5 steps" in descent.get_label()
+    assert math.isclose(descent.get_ydata()[0], 4.0)
+    # a loss written with Value methods works as well as one with plain arithmetic
+    tanh_loss = plot_loss_landscape_1d(lambda w: (w.tanh() - 0.5) ** 2, path=[0.0, 0.3])
+    assert_not_blank(tanh_loss)
+    figure2 = plot_loss_landscape_2d(lambda a, b: a * a + 3 * b * b, path=[(2, 1), (1, 0.2), (0.5, 0)],
+                                     resolution=30)
+    assert "2 steps" in figure2.axes[0].get_legend().get_texts()[0].get_text()
+    assert_not_blank(figure2)
+
+
+def test_weight_images_show_one_tile_per_neuron():
+    model = Layer(64, 10, activation="linear", seed=0)
+    figure = plot_weight_images(model)
+    numbers = [t.get_text() for t in figure.axes[0].texts]
+    assert numbers == [str(k) for k in range(10)]
+    mosaic = figure.axes[0].images[0].get_array()
+    assert int((~mosaic.mask).sum()) == 10 * 64
+    assert_not_blank(figure)
+    with pytest.raises(ValueError, match="shape="):
+        plot_weight_images(MLP(10, [3, 1]))
+
+
+def test_values_on_the_model_are_left_alone():
+    model = MLP(2, [4, 1], seed=1)
+    before = [p.data for p in model.parameters()]
+    plot_decision_boundary(model, [[0.0, 1.0], [1.0, 0.0]], [0, 1], resolution=10)
+    draw_network(model, x=[0.2, 0.1])
+    assert [p.data for p in model.parameters()] == before
+    assert all(p.grad == 0.0 for p in model.parameters())
