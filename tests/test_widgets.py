@@ -256,3 +256,16 @@ def test_dashboard_says_what_is_wrong_with_hidden_sizes():
 def test_dashboard_data_sets_have_two_classes(name):
     X, y = make_dataset(name, 40, 0.1)
     assert len(X) == 40 and set(y) == {0, 1} and all(len(x) == 2 for x in X)
+
+
+def test_dashboard_playing_one_pauses_the_other():
+    first = TrainingDashboard(dataset="xor", hidden=(2,), n=20)
+    second = TrainingDashboard(dataset="xor", hidden=(2,), n=20)
+    first.play()
+    try:
+        second.play()
+        assert second.is_playing and not first.is_playing
+    finally:
+        first.pause()
+        second.close()
+    assert not second.is_playing

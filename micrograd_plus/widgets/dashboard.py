@@ -12,7 +12,8 @@ import html
 import math
 import threading
 import time
-from typing import Sequence
+import weakref
+from typing import ClassVar, Sequence
 
 import ipywidgets as widgets
 
@@ -86,6 +87,8 @@ class TrainingDashboard(FallbackBox):
     per epoch, and the network with its weights. From Python: ``step(k)``, ``play()``,
     ``pause()``, ``reset()``; ``history`` holds the curves.
     """
+
+    _playing: ClassVar[weakref.WeakSet] = weakref.WeakSet()
 
     def __init__(self, dataset: str = "moons", hidden: Sequence[int] | str = (8, 8),
                  activation: str = "tanh", optimizer: str = "Adam", learning_rate: float = 0.03,
@@ -212,9 +215,17 @@ class TrainingDashboard(FallbackBox):
         self.redraw()
 
     def play(self) -> None:
-        """Train in a background thread until ``pause()``; the picture updates as it goes."""
+        """Train in a background thread until ``pause()``; the picture updates as it goes.
+
+        Only one dashboard trains at a time: playing this one pauses any other, so a dashboard
+        whose cell was run again does not keep training unseen in the background.
+        """
         if self.is_playing:
             return
+        for other in list(TrainingDashboard._playing):
+            if other is not self:
+                other.pause()
+        TrainingDashboard._playing.add(self)
         self._stop.clear()
         self._thread = threading.Thread(target=self._train_in_background,
                                         name="TrainingDashboard", daemon=True)
@@ -228,8 +239,17 @@ class TrainingDashboard(FallbackBox):
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=60)
         self._thread = None
+        TrainingDashboard._playing.discard(self)
         self._sync_buttons()
         self.redraw()
+
+    def close(self) -> None:
+        """Stop training, then close the widget and its children."""
+        if self.is_playing:
+            self._stop.set()
+            self._thread.join(timeout=60)
+        TrainingDashboard._playing.discard(self)
+        super().close()
 
     def reset(self) -> None:
         """Start over with new weights (and the data the settings ask for)."""
