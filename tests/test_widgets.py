@@ -6,6 +6,7 @@ import html
 import math
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from micrograd_plus.widgets.dashboard import DATASETS, make_dataset, parse_hidde
 from micrograd_plus.widgets.descent import LANDSCAPES, descend
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+E2E_NOTEBOOK = Path(__file__).parent / "e2e" / "widgets.ipynb"
 
 
 # --- GradientDescentExplorer -------------------------------------------------------------------
@@ -269,3 +271,22 @@ def test_dashboard_playing_one_pauses_the_other():
         first.pause()
         second.close()
     assert not second.is_playing
+
+
+# --- headless: a notebook run with no widget front end -----------------------------------------
+
+@pytest.mark.notebook
+def test_widget_notebook_runs_headless_and_keeps_static_pictures():
+    nbformat = pytest.importorskip("nbformat", reason="needs the [test] extra")
+    nbclient = pytest.importorskip("nbclient", reason="needs the [test] extra")
+    notebook = nbformat.read(E2E_NOTEBOOK, as_version=4)
+    nbclient.NotebookClient(notebook, timeout=180, kernel_name="python3").execute()
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code"
+               for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]
+    shown = [o.data for o in outputs if o.output_type == "execute_result"]
+    assert len(shown) == 4, f"expected the four widgets displayed, got {len(shown)} results"
+    for data in shown:
+        assert "application/vnd.jupyter.widget-view+json" in data
+        picture = data.get("image/png") or data.get("image/svg+xml")
+        assert picture and len(picture) > 1000, f"no static picture next to {data['text/plain']!r}"
