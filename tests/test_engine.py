@@ -1,0 +1,576 @@
+"""The Value API contract (issue 2, section 2): construction, attributes, operators, backward(),
+manual stepping, no_grad, grad(), deep graphs and numeric safety."""
+
+from __future__ import annotations
+
+import math
+import sys
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from micrograd_plus import Value as PublicValue
+from micrograd_plus.engine import (OP_RULES, Value, dot, grad, is_grad_enabled, no_grad, sum_values,
+                                   topological_order)
+
+NUMERIC_ERRORS = (ZeroDivisionError, ValueError, OverflowError)
+
+
+def test_value_is_importable_from_the_package_and_the_engine():
+    assert PublicValue is Value
+
+
+# --- construction -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("number, stored", [
+    (2, 2.0), (-3.5, -3.5), (0, 0.0), (np.float64(1.25), 1.25), (np.float32(0.5), 0.5),
+    (np.int64(7), 7.0), (np.int8(-4), -4.0), (Fraction(1, 4), 0.25),
+])
+def test_real_numbers_are_stored_as_float(number, stored):
+    v = Value(number)
+    assert type(v.data) is float
+    assert v.data == stored
+
+
+@pytest.mark.parametrize("bad, type_name", [
+    ("2.0", "str"), (None, "NoneType"), (1 + 2j, "complex"), ([1.0], "list"), (True, "bool"),
+    (False, "bool"), (np.bool_(True), "bool"), (np.array([1.0, 2.0]), "ndarray"),
+])
+def test_anything_else_raises_type_error_naming_type_and_value(bad, type_name):
+    with pytest.raises(TypeError) as caught:
+        Value(bad)
+    message = str(caught.value)
+    assert type_name in message
+    assert repr(bad) in message
+
+
+@pytest.mark.parametrize("not_finite", [math.nan, math.inf, -math.inf])
+def test_nan_and_infinity_are_refused(not_finite):
+    with pytest.raises((TypeError, ValueError), match=repr(not_finite)):
+        Value(not_finite)
+
+
+def test_an_int_too_large_for_a_float_gets_an_error_that_names_value():
+    with pytest.raises((ValueError, OverflowError), match="Value"):
+        Value(10 ** 400)
+
+
+def test_attributes_of_a_new_leaf():
+    v = Value(3.0)
+    assert (v.data, v.grad, v.label, v._op, v._prev) == (3.0, 0.0, "", "", ())
+    assert type(v.grad) is float
+    assert Value(1.0, label="w1").label == "w1"
+
+
+def test_operands_are_kept_in_order_as_a_tuple():
+    a, b = Value(1.0), Value(2.0)
+    assert isinstance((a - b)._prev, tuple)
+    assert (a - b)._prev[0] is a and (a - b)._prev[1] is b
+    assert (b - a)._prev[0] is b and (b - a)._prev[1] is a
+
+
+def test_a_plus_a_keeps_both_edges_and_counts_both():
+    a = Value(3.0)
+    twice = a + a
+    assert len(twice._prev) == 2 and twice._prev[0] is a and twice._prev[1] is a
+    twice.backward()
+    assert a.grad == 2.0
+
+
+def test_a_number_operand_becomes_a_leaf_in_its_place():
+    a = Value(3.0)
+    node = 2 - a
+    assert node._prev[0].data == 2.0 and node._prev[0]._op == ""
+    assert node._prev[1] is a
+
+
+def test_a_node_built_by_hand_like_the_lecture_gets_the_rule_of_its_op():
+    a, b = Value(2.0), Value(-3.0)
+    product = Value(a.data * b.data, (a, b), "*")
+    assert product._prev == (a, b) and product._op == "*"
+    product.backward()
+    assert (a.grad, b.grad) == (-3.0, 2.0)
+
+
+@pytest.mark.parametrize("make, op", [
+    (lambda a, b: a + b, "+"), (lambda a, b: a - b, "-"), (lambda a, b: a * b, "*"),
+    (lambda a, b: a / b, "/"), (lambda a, b: a ** b, "**"), (lambda a, b: a ** 2, "**2"),
+    (lambda a, b: a ** 0.5, "**0.5"), (lambda a, b: -a, "neg"), (lambda a, b: a.exp(), "exp"),
+    (lambda a, b: a.log(), "log"), (lambda a, b: a.sqrt(), "sqrt"), (lambda a, b: a.tanh(), "tanh"),
+    (lambda a, b: a.sigmoid(), "sigmoid"), (lambda a, b: a.relu(), "ReLU"),
+    (lambda a, b: a.leaky_relu(), "leaky_relu(0.01)"), (lambda a, b: abs(a), "abs"),
+    (lambda a, b: a.abs(), "abs"), (lambda a, b: sum_values([a, b, a]), "sum"),
+    (lambda a, b: dot([a], [b]), "dot"),
+])
+def test_each_op_names_itself_and_its_rule(make, op):
+    node = make(Value(2.0), Value(3.0))
+    assert node._op == op
+    assert node._rule.name == op
+    assert len(node.local_derivatives()) == len(node._prev)
+
+
+def test_the_rule_table_states_each_formula():
+    assert OP_RULES["*"].formula_for(0) == "d(a * b)/da = b"
+    assert OP_RULES["*"].formula_for(1) == "d(a * b)/db = a"
+    assert "2" in (Value(3.0) ** 2)._rule.formula_for(0)
+    # An n-ary op has one formula for all of its operands.
+    assert sum_values([1.0, 2.0, 3.0])._rule.formula_for(2) == OP_RULES["sum"].formula_for(0)
+
+
+def test_local_derivatives_are_those_of_the_rule():
+    a, b = Value(2.0), Value(5.0)
+    assert tuple((a * b).local_derivatives()) == (5.0, 2.0)
+    assert tuple((a / b).local_derivatives()) == pytest.approx((0.2, -2.0 / 25.0))
+    assert tuple(a.tanh().local_derivatives()) == pytest.approx((1.0 - math.tanh(2.0) ** 2,))
+
+
+# --- operators with numbers on either side -----------------------------------------------------
+
+A, B = 3.0, 2.0
+LN = math.log
+
+
+@pytest.mark.parametrize("name, make, value, d_a, d_b", [
+    ("a + b", lambda a, b: a + b, 5.0, 1.0, 1.0),
+    ("a - b", lambda a, b: a - b, 1.0, 1.0, -1.0),
+    ("a * b", lambda a, b: a * b, 6.0, B, A),
+    ("a / b", lambda a, b: a / b, 1.5, 1 / B, -A / B ** 2),
+    ("a ** b", lambda a, b: a ** b, 9.0, B * A, A ** B * LN(A)),
+    ("b ** a", lambda a, b: b ** a, 8.0, B ** A * LN(B), A * B ** (A - 1)),
+    ("-a", lambda a, b: -a, -3.0, -1.0, 0.0),
+    ("a + 2", lambda a, b: a + 2, 5.0, 1.0, 0.0),
+    ("2 + a", lambda a, b: 2 + a, 5.0, 1.0, 0.0),
+    ("a - 2.5", lambda a, b: a - 2.5, 0.5, 1.0, 0.0),
+    ("2.5 - a", lambda a, b: 2.5 - a, -0.5, -1.0, 0.0),
+    ("a * 4", lambda a, b: a * 4, 12.0, 4.0, 0.0),
+    ("4 * a", lambda a, b: 4 * a, 12.0, 4.0, 0.0),
+    ("a / 2", lambda a, b: a / 2, 1.5, 0.5, 0.0),
+    ("2 / a", lambda a, b: 2 / a, 2 / 3, -2 / 9, 0.0),
+    ("a ** 2", lambda a, b: a ** 2, 9.0, 6.0, 0.0),
+    ("a ** -1", lambda a, b: a ** -1, 1 / 3, -1 / 9, 0.0),
+    ("a ** 0.5", lambda a, b: a ** 0.5, math.sqrt(3), 0.5 / math.sqrt(3), 0.0),
+    ("2 ** a", lambda a, b: 2 ** a, 8.0, 8.0 * LN(2), 0.0),
+    ("a + np.float64(1)", lambda a, b: a + np.float64(1.0), 4.0, 1.0, 0.0),
+    ("a.exp()", lambda a, b: a.exp(), math.exp(3), math.exp(3), 0.0),
+    ("a.log()", lambda a, b: a.log(), LN(3), 1 / 3, 0.0),
+    ("a.sqrt()", lambda a, b: a.sqrt(), math.sqrt(3), 0.5 / math.sqrt(3), 0.0),
+    ("a.tanh()", lambda a, b: a.tanh(), math.tanh(3), 1 - math.tanh(3) ** 2, 0.0),
+    ("a.sigmoid()", lambda a, b: a.sigmoid(), 1 / (1 + math.exp(-3)),
+     math.exp(-3) / (1 + math.exp(-3)) ** 2, 0.0),
+    ("a.relu()", lambda a, b: a.relu(), 3.0, 1.0, 0.0),
+    ("(-a).relu()", lambda a, b: (-a).relu(), 0.0, 0.0, 0.0),
+    ("(-a).leaky_relu(0.1)", lambda a, b: (-a).leaky_relu(0.1), -0.3, -0.1, 0.0),
+    ("abs(-a)", lambda a, b: abs(-a), 3.0, 1.0, 0.0),
+])
+def test_operator_value_and_gradients(name, make, value, d_a, d_b):
+    a, b = Value(A), Value(B)
+    out = make(a, b)
+    assert isinstance(out, Value), name
+    assert out.data == pytest.approx(value, rel=1e-15), name
+    out.backward()
+    assert (a.grad, b.grad) == pytest.approx((d_a, d_b), rel=1e-14), name
+
+
+def test_repr_with_and_without_label():
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
+    assert repr(Value(-1.5, label="a")) == "Value(data=-1.5, grad=0.0, label='a')"
+    v = Value(3.0)
+    (v * v).backward()
+    assert repr(v) == "Value(data=3.0, grad=6.0)"
+
+
+# --- backward() ----------------------------------------------------------------------------------
+
+def small_graph():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b + a
+    loss = c.tanh() * b
+    return a, b, c, loss
+
+
+@pytest.mark.parametrize("calls", [1, 2, 3, 5])
+def test_leaves_accumulate_exactly_k_times_the_gradient(calls):
+    a, b, c, loss = small_graph()
+    loss.backward()
+    once = (a.grad, b.grad, c.grad)
+    a.grad = b.grad = 0.0
+    for _ in range(calls):
+        loss.backward()
+    assert (a.grad, b.grad) == pytest.approx((calls * once[0], calls * once[1]), rel=1e-15)
+    # A node an op made shows the gradient of the latest pass, not a sum of passes.
+    assert c.grad == once[2]
+    assert loss.grad == 1.0
+
+
+def test_zeroing_leaves_between_passes_gives_the_same_gradient_every_time():
+    a, b, c, loss = small_graph()
+    seen = []
+    for _ in range(3):
+        a.grad = b.grad = 0.0
+        loss.backward()
+        seen.append((a.grad, b.grad, c.grad))
+    assert seen[0] == seen[1] == seen[2]
+
+
+def test_accumulation_differs_from_micrograd_which_triples_on_a_second_call():
+    """micrograd 0.1.0 adds into every node's grad, so a second backward() sends the doubled
+    gradient of each inner node on to the leaves again: a leaf behind one inner node gets 3x
+    instead of PyTorch's 2x. We do 2x: leaves accumulate, inner nodes restart every pass."""
+    micrograd = pytest.importorskip("micrograd.engine",
+                                    reason="micrograd is only installed for benchmarks (make bench)")
+    ours_a, ours_b, ours_c = Value(2.0), Value(-3.0), Value(0.5)
+    theirs_a, theirs_b, theirs_c = micrograd.Value(2.0), micrograd.Value(-3.0), micrograd.Value(0.5)
+    ours, theirs = (ours_a * ours_b) * ours_c, (theirs_a * theirs_b) * theirs_c
+    ours.backward()
+    theirs.backward()
+    once = ours_a.grad
+    assert once == theirs_a.grad == -1.5
+    ours.backward()
+    theirs.backward()
+    assert ours_a.grad == 2 * once
+    assert theirs_a.grad == 3 * once
+
+
+def test_backward_of_a_leaf_accumulates_one():
+    v = Value(4.0)
+    v.backward()
+    v.backward()
+    assert v.grad == 2.0
+
+
+def test_backward_from_an_inner_node_only_reaches_what_it_depends_on():
+    a, b, c, loss = small_graph()
+    c.backward()
+    assert (a.grad, b.grad, c.grad) == (b.data + 1.0, a.data, 1.0)
+
+
+def test_manual_stepping_of_the_lecture_neuron():
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1; x1w1.label = "x1*w1"
+    x2w2 = x2 * w2; x2w2.label = "x2*w2"
+    x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = "x1*w1 + x2*w2"
+    n = x1w1x2w2 + b; n.label = "n"
+    o = n.tanh(); o.label = "o"
+    assert o.data == pytest.approx(math.sqrt(0.5), rel=1e-12)
+
+    o.grad = 1.0
+    o._backward()
+    # One step moves the gradient one node back and no further.
+    assert n.grad == pytest.approx(0.5, rel=1e-12) and b.grad == 0.0 and x1.grad == 0.0
+    n._backward()
+    b._backward()  # a leaf has no step to apply
+    x1w1x2w2._backward()
+    x2w2._backward()
+    x1w1._backward()
+    grads = {v.label: v.grad for v in (n, b, x1w1x2w2, x1w1, x2w2, x1, w1, x2, w2)}
+    assert grads == pytest.approx({"n": 0.5, "b": 0.5, "x1*w1 + x2*w2": 0.5, "x1*w1": 0.5,
+                                   "x2*w2": 0.5, "x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0},
+                                  rel=1e-12)
+
+
+def test_topological_order_puts_operands_first_and_root_last():
+    a, b, c, loss = small_graph()
+    order = topological_order(loss)
+    assert order[-1] is loss
+    assert len(order) == len({id(node) for node in order})
+    position = {id(node): i for i, node in enumerate(order)}
+    assert {id(a), id(b), id(c)} <= set(position)
+    for node in order:
+        assert all(position[id(operand)] < position[id(node)] for operand in node._prev)
+
+
+# --- no_grad ---------------------------------------------------------------------------------------
+
+def test_no_grad_computes_numbers_without_recording():
+    a = Value(2.0)
+    assert is_grad_enabled()
+    with no_grad():
+        assert not is_grad_enabled()
+        out = (a * 3 + 1).tanh()
+    assert is_grad_enabled()
+    assert out.data == math.tanh(7.0)
+    assert out._prev == () and out._op == ""
+    out.backward()
+    assert a.grad == 0.0
+
+
+def test_no_grad_nests_and_restores_after_an_error():
+    with no_grad():
+        with no_grad():
+            pass
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+    with pytest.raises(ZeroDivisionError):
+        with no_grad():
+            Value(1.0) / 0
+    assert is_grad_enabled()
+    assert (Value(1.0) + 1)._op == "+"
+
+
+def test_an_update_under_no_grad_leaves_the_parameter_a_leaf():
+    w = Value(0.5)
+    (w * w).backward()
+    with no_grad():
+        w = w - 0.1 * w.grad
+    assert w.data == pytest.approx(0.4) and w._prev == ()
+
+
+# --- grad() ---------------------------------------------------------------------------------------
+
+def test_grad_returns_the_gradients_without_touching_grad():
+    a, b, c, loss = small_graph()
+    a.grad = 7.0
+    returned = grad(loss, [a, b, c])
+    assert a.grad == 7.0 and b.grad == 0.0 and c.grad == 0.0
+    a.grad = 0.0
+    loss.backward()
+    assert returned == [a.grad, b.grad, c.grad]
+    assert all(type(g) is float for g in returned)
+
+
+def test_grad_of_an_input_the_output_does_not_use_is_zero():
+    a, unused = Value(2.0), Value(5.0)
+    assert grad(a * a, [unused, a]) == [0.0, 4.0]
+    assert grad(a, [a]) == [1.0]
+
+
+def test_second_and_third_derivatives_of_a_cube():
+    x = Value(2.0)
+    (first,) = grad(x ** 3, [x], create_graph=True)
+    (second,) = grad(first, [x], create_graph=True)
+    (third,) = grad(second, [x], create_graph=True)
+    assert all(isinstance(g, Value) for g in (first, second, third))
+    assert (first.data, second.data, third.data) == pytest.approx((12.0, 12.0, 6.0))
+    assert grad(third, [x]) == [0.0]
+
+
+@pytest.mark.parametrize("make, derivatives", [
+    (lambda x: (2 * x).exp(), lambda x: [2 * math.exp(2 * x), 4 * math.exp(2 * x), 8 * math.exp(2 * x)]),
+    (lambda x: x.log(), lambda x: [1 / x, -1 / x ** 2, 2 / x ** 3]),
+    (lambda x: x.tanh(), lambda x: [1 - math.tanh(x) ** 2,
+                                    -2 * math.tanh(x) * (1 - math.tanh(x) ** 2),
+                                    (6 * math.tanh(x) ** 2 - 2) * (1 - math.tanh(x) ** 2)]),
+    (lambda x: x.sqrt(), lambda x: [0.5 * x ** -0.5, -0.25 * x ** -1.5, 0.375 * x ** -2.5]),
+    (lambda x: 1 / x, lambda x: [-1 / x ** 2, 2 / x ** 3, -6 / x ** 4]),
+    (lambda x: x.sigmoid(), lambda x: [
+        (s := 1 / (1 + math.exp(-x))) * (1 - s), s * (1 - s) * (1 - 2 * s),
+        s * (1 - s) * (1 - 6 * s + 6 * s * s)]),
+    (lambda x: x ** x, lambda x: [
+        x ** x * (math.log(x) + 1), x ** x * ((math.log(x) + 1) ** 2 + 1 / x),
+        x ** x * ((math.log(x) + 1) ** 3 + 3 * (math.log(x) + 1) / x - 1 / x ** 2)]),
+])
+def test_higher_derivatives_through_create_graph(make, derivatives):
+    x = Value(0.7)
+    expected = derivatives(0.7)
+    g = make(x)
+    for order in range(3):
+        (g,) = grad(g, [x], create_graph=True)
+        assert g.data == pytest.approx(expected[order], rel=1e-12), f"derivative {order + 1}"
+
+
+def test_mixed_second_derivative():
+    x, y = Value(1.5), Value(-2.0)
+    d_dx, d_dy = grad(x * y * y + (x * y).exp(), [x, y], create_graph=True)
+    d2_dxdy = grad(d_dx, [y])[0]
+    d2_dydx = grad(d_dy, [x])[0]
+    expected = 2 * y.data + math.exp(x.data * y.data) * (1 + x.data * y.data)
+    assert d2_dxdy == pytest.approx(expected, rel=1e-12)
+    assert d2_dydx == pytest.approx(expected, rel=1e-12)
+
+
+def test_create_graph_through_sum_and_dot():
+    w, x = [Value(1.0), Value(2.0)], [Value(3.0), Value(-1.0)]
+    out = sum_values([dot(w, x) ** 2, w[0] * w[1]])
+    d_w0 = grad(out, [w[0]], create_graph=True)[0]
+    # d/dw0 = 2 (w.x) x0 + w1; d2/dw0 dx0 = 2 x0 w0 + 2 (w.x)
+    assert d_w0.data == 2 * 1.0 * 3.0 + 2.0
+    assert grad(d_w0, [x[0]]) == [2 * 3.0 * 1.0 + 2 * 1.0]
+
+
+# --- sum_values and dot ------------------------------------------------------------------------
+
+def test_sum_values_is_one_node_with_every_operand():
+    values = [Value(float(i)) for i in range(5)]
+    total = sum_values(values + [10])
+    assert total._op == "sum" and len(total._prev) == 6 and total._prev[:5] == tuple(values)
+    assert total.data == 20.0
+    total.backward()
+    assert [v.grad for v in values] == [1.0] * 5
+
+
+def test_dot_is_one_node_weights_then_inputs():
+    w, x = [Value(2.0), Value(-1.0)], [Value(0.5), Value(4.0)]
+    out = dot(w, x)
+    assert out._op == "dot" and out._prev == (*w, *x)
+    assert out.data == -3.0
+    out.backward()
+    assert [v.grad for v in w + x] == [0.5, 4.0, 2.0, -1.0]
+    assert dot([1.0, 2.0], x).data == 8.5
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: sum_values([]), "none"),
+    (lambda: dot([Value(1.0)], [Value(1.0), Value(2.0)]), "1 weights and 2 inputs"),
+    (lambda: dot([], []), "0 weights"),
+])
+def test_sum_values_and_dot_explain_bad_lengths(call, words):
+    with pytest.raises(ValueError, match=words):
+        call()
+
+
+# --- deep and wide graphs under the default recursion limit -------------------------------------
+
+@pytest.fixture
+def default_recursion_limit():
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    yield
+    sys.setrecursionlimit(previous)
+
+
+def test_backward_through_a_chain_of_a_million_nodes(default_recursion_limit):
+    x = Value(1.0)
+    node = x
+    for _ in range(999_999):
+        node = node + x
+    assert node.data == 1_000_000.0
+    node.backward()
+    assert x.grad == 1_000_000.0
+
+
+def test_builtin_sum_of_a_hundred_thousand_values(default_recursion_limit):
+    values = [Value(float(i % 7)) for i in range(100_000)]
+    total = sum(values)
+    assert total.data == sum(i % 7 for i in range(100_000))
+    total.backward()
+    assert all(v.grad == 1.0 for v in values)
+    assert grad(total, values[:3]) == [1.0, 1.0, 1.0]
+
+
+# --- numeric safety --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("x", [1000.0, -1000.0, 1e300, -1e300, 745.0, -745.0, 0.0])
+def test_sigmoid_and_tanh_are_finite_everywhere(x):
+    for make in (lambda v: v.sigmoid(), lambda v: v.tanh()):
+        v = Value(x)
+        out = make(v)
+        out.backward()
+        assert math.isfinite(out.data) and math.isfinite(v.grad)
+    assert Value(1000.0).sigmoid().data == 1.0 and Value(-1000.0).sigmoid().data == 0.0
+    assert Value(-1000.0).tanh().data == -1.0
+
+
+@pytest.mark.parametrize("name, make, words", [
+    ("exp overflow", lambda: Value(1000.0).exp(), ["exp", "1000.0"]),
+    ("log of zero", lambda: Value(0.0).log(), ["log", "0.0"]),
+    ("log of a negative", lambda: Value(-2.0).log(), ["log", "-2.0"]),
+    ("sqrt of a negative", lambda: Value(-4.0).sqrt(), ["sqrt", "-4.0"]),
+    ("Value / 0", lambda: Value(1.5) / Value(0.0), ["/", "1.5", "0.0"]),
+    ("Value / number 0", lambda: Value(1.5) / 0, ["/", "1.5", "0.0"]),
+    ("number / Value 0", lambda: 3 / Value(0.0), ["/", "3.0", "0.0"]),
+    ("0 ** negative", lambda: Value(0.0) ** -1, ["**", "0.0", "-1"]),
+    ("0 ** negative Value", lambda: Value(0.0) ** Value(-2.0), ["**", "0.0", "-2.0"]),
+    ("negative ** fractional", lambda: Value(-8.0) ** 0.5, ["**", "-8.0", "0.5"]),
+    ("negative ** fractional Value", lambda: Value(-8.0) ** Value(1.5), ["**", "-8.0", "1.5"]),
+    ("number ** Value overflow", lambda: 10 ** Value(400.0), ["**", "10.0", "400.0"]),
+    ("product overflow", lambda: Value(1e200) * Value(1e200), ["*", "1e+200"]),
+    ("sum overflow", lambda: Value(1.7e308) + Value(1.7e308), ["+", "1.7e+308"]),
+    ("power overflow", lambda: Value(1e200) ** 2, ["**", "1e+200"]),
+])
+def test_forward_errors_name_the_op_and_the_operands(name, make, words):
+    with pytest.raises(NUMERIC_ERRORS) as caught:
+        make()
+    message = str(caught.value)
+    for word in words:
+        assert word in message, f"{name}: {word!r} missing from {message!r}"
+
+
+@pytest.mark.parametrize("name, inputs, build, words", [
+    ("sqrt at 0", [0.0], lambda x: x.sqrt(), ["sqrt", "0.0"]),
+    ("negative ** Value", [-2.0, 2.0], lambda a, b: a ** b, ["**", "-2.0", "2.0"]),
+    ("gradient overflow in /", [1e-10, 1e-160], lambda a, b: a / b, ["/", "1e-160"]),
+])
+@pytest.mark.parametrize("run", ["backward", "grad", "grad(create_graph=True)"])
+def test_backward_errors_name_the_op_and_the_operands(name, inputs, build, words, run):
+    values = [Value(x) for x in inputs]
+    out = build(*values)
+    with pytest.raises(NUMERIC_ERRORS) as caught:
+        if run == "backward":
+            out.backward()
+        else:
+            grad(out, values, create_graph=run != "grad")
+    message = str(caught.value)
+    for word in words:
+        assert word in message, f"{name} in {run}: {word!r} missing from {message!r}"
+
+
+def test_number_to_a_negative_power_of_a_value_fails_in_backward_only():
+    x = Value(2.0)
+    out = (-2) ** x
+    assert out.data == 4.0
+    with pytest.raises(ValueError, match="-2.0"):
+        out.backward()
+
+
+SPECIAL = [0.0, -0.0, 5e-324, -5e-324, 1e-320, 1e-160, -1e-160, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0,
+           709.0, 710.0, -746.0, 1000.0, -1000.0, 1e154, 1e300, -1e300]
+UNARY = {"neg": lambda a: -a, "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt,
+         "tanh": Value.tanh, "sigmoid": Value.sigmoid, "relu": Value.relu, "abs": abs,
+         "leaky_relu": Value.leaky_relu, "**2": lambda a: a ** 2, "**-1": lambda a: a ** -1,
+         "**0.5": lambda a: a ** 0.5, "**-1.5": lambda a: a ** -1.5, "**3": lambda a: a ** 3}
+BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+          "/": lambda a, b: a / b, "**": lambda a, b: a ** b}
+
+
+def _finite_or_error(make, operands: list[float]) -> None:
+    """Forward, backward() and grad() each either raise a numeric error or give finite numbers."""
+    try:
+        inputs = [Value(x) for x in operands]
+        out = make(*inputs)
+    except NUMERIC_ERRORS:
+        return
+    assert math.isfinite(out.data)
+    try:
+        gradients = grad(out, inputs)
+    except NUMERIC_ERRORS:
+        gradients = None
+    if gradients is not None:
+        assert all(math.isfinite(g) for g in gradients), f"grad() gave {gradients}"
+    try:
+        out.backward()
+    except NUMERIC_ERRORS:
+        return
+    assert all(math.isfinite(v.grad) for v in inputs), f"backward() gave {[v.grad for v in inputs]}"
+
+
+@pytest.mark.parametrize("op", UNARY)
+def test_never_a_silent_nan_or_infinity_from_a_unary_op(op):
+    for x in SPECIAL:
+        _finite_or_error(UNARY[op], [x])
+
+
+@pytest.mark.parametrize("op", BINARY)
+def test_never_a_silent_nan_or_infinity_from_a_binary_op(op):
+    for x in SPECIAL:
+        for y in SPECIAL:
+            _finite_or_error(BINARY[op], [x, y])
+
+
+def test_gradient_of_a_zeroth_power_at_zero_is_zero():
+    """x ** 0 is the constant 1 (math.pow(0, 0) == 1), so its derivative is 0 at x = 0 too."""
+    x = Value(0.0)
+    (x ** 0).backward()
+    assert x.grad == 0.0
+
+
+def test_gradients_of_zero_to_a_positive_value_power_are_zero():
+    """0 ** b is 0 for every b > 0, so d/db is 0, and d/da = b * 0 ** (b - 1) is 0 for b > 1
+    (PyTorch gives the same); an error here would stop a user who raises a ReLU output to a
+    learned power."""
+    a, b = Value(0.0), Value(2.0)
+    out = a ** b
+    out.backward()
+    assert (out.data, a.grad, b.grad) == (0.0, 0.0, 0.0)
