@@ -206,7 +206,8 @@ class Neuron(Module):
     """One neuron: ``activation(w1*x1 + ... + wn*xn + b)``.
 
     Weights start uniform in [-1, 1] and the bias at 0, as in micrograd. ``nonlin=False`` (or
-    ``activation='linear'``) leaves the weighted sum as it is.
+    ``activation='linear'``) leaves the weighted sum as it is; ``activation``, when given, wins
+    over ``nonlin``.
     """
 
     def __init__(self, nin: int, nonlin: bool = True, activation: str | None = None,
