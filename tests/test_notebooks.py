@@ -14,8 +14,11 @@ of step with its check.
 
 from __future__ import annotations
 
+import ast
 import base64
+import importlib
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,6 +33,9 @@ CELL_TIMEOUT_SECONDS = 120  # generous: the machines are shared; a lesson should
 RIGHT, WRONG = "\u2705", "\u274c"  # the markers micrograd_plus.exercises.report prints
 SOLUTION_BLOCK = re.compile(r"<details>.*?```python\n(.*?)```.*?</details>", re.DOTALL)
 PICTURE_TYPES = ("image/svg+xml", "image/png")
+# Besides the standard library and micrograd_plus's public names, a lesson may import these.
+# torch is for lesson 13, which runs its PyTorch part only when torch is installed.
+OTHER_IMPORTS = {"matplotlib", "ipywidgets", "IPython", "torch"}
 
 
 def solution_code(cell) -> str | None:
@@ -66,6 +72,22 @@ def picture_is_real(mime: str, content: str) -> bool:
         return "<svg" in content and re.search(r"<(path|polygon|ellipse|text|rect|use)\b", content) is not None
     raw = base64.b64decode(content)
     return raw.startswith(b"\x89PNG\r\n\x1a\n") and len(raw) > 1000
+
+
+def imports(notebook) -> list[tuple[str, list[str]]]:
+    """(module, names imported from it) for every import statement in the notebook's code."""
+    found = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        # IPython magics and shell escapes are not Python; leave them out of the parse.
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                found += [(alias.name, []) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                found.append((node.module or "", [alias.name for alias in node.names]))
+    return found
 
 
 def test_the_lessons_are_there():
@@ -109,3 +131,27 @@ def test_notebook_runs_and_draws(path: Path):
     assert 1 <= solutions_run <= 3, (
         f"{path.name}: expected 1 to 3 'your turn' exercises with a checked solution, found {solutions_run}"
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_notebook_is_stored_without_outputs(path: Path):
+    notebook = nbformat.read(path, as_version=4)
+    with_outputs = [index for index, cell in enumerate(notebook.cells)
+                    if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]
+    assert not with_outputs, (
+        f"{path.name}: code cells {with_outputs} carry outputs; clear them before committing "
+        f"(jupyter nbconvert --clear-output --inplace {path.name}) so diffs stay small"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_notebook_imports_only_the_public_api(path: Path):
+    problems = []
+    for module, names in imports(nbformat.read(path, as_version=4)):
+        top = module.split(".")[0]
+        if top == "micrograd_plus":
+            public = getattr(importlib.import_module(module), "__all__", [])
+            problems += [f"{module}.{name} is not in its __all__" for name in names if name not in public]
+        elif top not in OTHER_IMPORTS and top not in sys.stdlib_module_names:
+            problems.append(f"imports {module}, which a student may not have installed")
+    assert not problems, f"{path.name}: " + "; ".join(problems)
