@@ -118,17 +118,21 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", *,
 def _fitted_scene(order: list[Value], state: _State, flow: bool, collapse: Collapse | None,
                   model: Any, rankdir: str, max_nodes: int | None) -> tuple[_Scene, str]:
     """The scene, collapsed or cut to at most ``max_nodes`` nodes; and a note saying so."""
-    scene = _build_scene(order, state, flow, collapse, model, rankdir)
+    full = _size(order)
     note = ""
-    if max_nodes is not None and scene.size() > max_nodes and collapse is None:
+    if collapse is not None or max_nodes is None or full <= max_nodes:
+        scene = _build_scene(order, state, flow, collapse, model, rankdir)
+    else:
+        scene, used = None, None
         for level in ("neuron", "layer"):
-            collapsed = _build_scene(order, state, flow, level, model, rankdir)
-            if collapsed.size() < scene.size():
-                note = (f"{scene.size():,} nodes is more than max_nodes={max_nodes}, so each "
-                        f"{level} is drawn as one node (collapse={level!r})")
-                scene = collapsed
+            candidate = _build_scene(order, state, flow, level, model, rankdir)
+            if scene is None or candidate.size() < scene.size():
+                scene, used = candidate, level
             if scene.size() <= max_nodes:
                 break
+        if scene.size() < full:
+            note = (f"{full:,} nodes is more than max_nodes={max_nodes}, so each {used} is "
+                    f"drawn as one node (collapse={used!r})")
     if max_nodes is not None and scene.size() > max_nodes:
         hidden = scene.size() - max_nodes
         _keep_nearest(scene, max_nodes)
@@ -165,7 +169,10 @@ def _measured_widths(graph: graphviz.Digraph) -> dict[str, str]:
 
 def count_nodes(root: Value) -> int:
     """How many nodes ``draw_dot(root)`` would draw without collapsing (values plus ops)."""
-    order = topological_order(root)
+    return _size(topological_order(root))
+
+
+def _size(order: list[Value]) -> int:
     return len(order) + sum(1 for node in order if node._prev)
 
 

@@ -20,20 +20,19 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from ..engine import Value, no_grad
+from ..engine import OP_RULES, OpRule, Value, leaky_relu_rule
 from .graph import FLOW_COLOURS
 
 __all__ = [
     "plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
     "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
-    "ACTIVATION_NAMES", "CLASS_COLOURS",
+    "CLASS_COLOURS",
 ]
 
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 18, 16, 14, 14
 # Okabe-Ito: class colours that stay apart for colour-blind readers and on a projector.
 CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
                  "#F0E442", "#000000", "#999999", "#882255")
-ACTIVATION_NAMES = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
 _POSITIVE, _NEGATIVE = FLOW_COLOURS["positive"], FLOW_COLOURS["negative"]
 
 
@@ -83,13 +82,14 @@ def _scores(model: Any, points: Sequence[Sequence[float]]) -> np.ndarray:
         return _network_scores(layers, points)
     score = getattr(model, "weighted_sum", None) or model
     rows = []
-    with no_grad():
-        for point in points.tolist():
-            out = score(point)
-            if isinstance(out, (list, tuple)):
-                rows.append([o.data if isinstance(o, Value) else float(o) for o in out])
-            else:
-                rows.append(out.data if isinstance(out, Value) else float(out))
+    # No no_grad() here or below: it switches recording off for every thread, and a widget may
+    # be training in another one. The small graphs built here are freed at once.
+    for point in points.tolist():
+        out = score(point)
+        if isinstance(out, (list, tuple)):
+            rows.append([o.data if isinstance(o, Value) else float(o) for o in out])
+        else:
+            rows.append(out.data if isinstance(out, Value) else float(out))
     return np.asarray(rows, dtype=float)
 
 
@@ -113,10 +113,8 @@ def _network_scores(layers: list[list[Any]], points: np.ndarray) -> np.ndarray:
         weights = np.array([[w.data for w in n.w] for n in neurons])
         biases = np.array([n.b.data for n in neurons])
         sums = current @ weights.T + biases
-        activation = neurons[0].activation
-        if activation != "linear":
-            # The forward function of the very op rule that Value.relu(), .tanh(), ... use.
-            rule = _activation_node(activation, Value(0.0))._rule
+        rule = _ACTIVATION_RULES[neurons[0].activation]
+        if rule is not None:
             sums = np.frompyfunc(rule.forward, 1, 1)(sums).astype(float)
         current = sums
     return current[:, 0] if current.shape[1] == 1 else current
@@ -229,11 +227,10 @@ def _number(x: Any) -> float:
 def _activations(model: Any, layers: list[list[Any]], x: Sequence[float]) -> list[list[float]]:
     """Each layer's outputs for input ``x``, the inputs first."""
     values = [[float(v) for v in x]]
-    with no_grad():
-        if hasattr(model, "weighted_sum"):  # a Perceptron: one unit that outputs 0 or 1
-            return values + [[float(model.predict(values[0]))]]
-        for neurons in layers:
-            values.append([_number(neuron(values[-1])) for neuron in neurons])
+    if hasattr(model, "weighted_sum"):  # a Perceptron: one unit that outputs 0 or 1
+        return values + [[float(model.predict(values[0]))]]
+    for neurons in layers:
+        values.append([_number(neuron(values[-1])) for neuron in neurons])
     return values
 
 
@@ -301,31 +298,28 @@ def draw_network(model: Any, x: Sequence[float] | None = None, ax: Axes | None =
 
 # --- activation functions ----------------------------------------------------------------------------------
 
-def _activation_node(name: str, z: Value) -> Value:
-    if name == "relu":
-        return z.relu()
-    if name == "tanh":
-        return z.tanh()
-    if name == "sigmoid":
-        return z.sigmoid()
-    if name == "leaky_relu":
-        return z.leaky_relu()
-    return z + 0.0  # linear: a node whose local derivative is 1
+# The engine's rule for each activation a Neuron can have (None: linear, the identity). nn's
+# leaky_relu neurons call Value.leaky_relu() with its default slope, so that slope is read there.
+_ACTIVATION_RULES: dict[str, OpRule | None] = {
+    "relu": OP_RULES["ReLU"], "tanh": OP_RULES["tanh"], "sigmoid": OP_RULES["sigmoid"],
+    "leaky_relu": leaky_relu_rule(Value.leaky_relu.__defaults__[0]), "linear": None,
+}
 
 
 def plot_activation(name: str, ax: Axes | None = None, xlim: tuple[float, float] = (-4.0, 4.0)
                     ) -> Figure:
     """An activation function (solid) and its derivative (dashed), both from the engine's rules."""
-    if name not in ACTIVATION_NAMES:
+    if name not in _ACTIVATION_RULES:
         raise ValueError(f"Unknown activation {name!r}; choose one of "
-                         f"{', '.join(map(repr, ACTIVATION_NAMES))}.")
+                         f"{', '.join(map(repr, _ACTIVATION_RULES))}.")
     figure, ax = _new_axes(ax, (7.0, 4.8))
     zs = np.linspace(xlim[0], xlim[1], 401)
+    rule = _ACTIVATION_RULES[name]
     outs, slopes = [], []
-    for z in zs:
-        node = _activation_node(name, Value(float(z)))
-        outs.append(node.data)
-        slopes.append(node.local_derivatives()[0])
+    for z in map(float, zs):
+        out = rule.forward(z) if rule else z
+        outs.append(out)
+        slopes.append(rule.local_derivatives(z, out)[0] if rule else 1.0)
     ax.axhline(0, color="#888888", lw=1)
     ax.axvline(0, color="#888888", lw=1)
     ax.plot(zs, outs, color=CLASS_COLOURS[0], lw=3, label=f"{name}(z)")
@@ -341,8 +335,7 @@ def plot_activation(name: str, ax: Axes | None = None, xlim: tuple[float, float]
 
 def _loss_at(loss: Callable[..., Any], *parameters: float) -> float:
     """``loss`` at these parameter values, whether it computes with numbers or with Values."""
-    with no_grad():
-        out = loss(*(Value(p) for p in parameters))
+    out = loss(*(Value(p) for p in parameters))
     return out.data if isinstance(out, Value) else float(out)
 
 
