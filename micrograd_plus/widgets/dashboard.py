@@ -32,10 +32,7 @@ OPTIMIZERS = {
     "SGD + momentum": lambda params, lr: SGD(params, lr=lr, momentum=0.9),
     "Adam": lambda params, lr: Adam(params, lr=lr),
 }
-REDRAW_SECONDS = 0.5  # a redraw costs about as much as a few training steps
-# The boundary is the network evaluated on a grid, one scalar forward pass per point: 40 x 40
-# keeps a redraw near half a second for an 8-8 network and still shows the shape.
-BOUNDARY_RESOLUTION = 40
+REDRAW_SECONDS = 0.3  # at most ~3 pictures a second: a redraw costs as much as a few epochs
 # Every data set here has two classes, so the network has one output, a logit, and the loss
 # is binary cross-entropy on it (smooth, unlike hinge, so the loss curve reads well).
 LOSS = binary_cross_entropy_with_logits
@@ -297,8 +294,7 @@ class TrainingDashboard(FallbackBox):
         with self._lock:
             figure, (ax_boundary, ax_loss, ax_network) = new_figure(
                 18, 5.4, ncols=3, width_ratios=[1, 1, 1.5])
-            plot_decision_boundary(self.model, self.X_train, self.y_train, ax=ax_boundary,
-                                   resolution=BOUNDARY_RESOLUTION)
+            plot_decision_boundary(self.model, self.X_train, self.y_train, ax=ax_boundary)
             ax_boundary.scatter([x[0] for x in self.X_val], [x[1] for x in self.X_val],
                                 facecolors="none", edgecolors="black", s=40, linewidths=1.2,
                                 label="validation")
