@@ -120,8 +120,8 @@ def exact_value(formula: sympy.Expr, point: dict) -> float:
 def assert_matches(engine: float, exact: float, what: str, expression: Expression,
                    scale: float = 1.0) -> None:
     # Both sides are the same point; the engine's only error is float rounding, which the
-    # generator's bounded node values keep near 1e-16 per op.
-    assert math.isclose(engine, exact, rel_tol=1e-9, abs_tol=1e-9 * scale), (
+    # generator's bounded node values keep near 1e-16 per op, far below 1e-12.
+    assert math.isclose(engine, exact, rel_tol=1e-12, abs_tol=1e-12 * scale), (
         f"{what}: engine {engine!r}, sympy {exact!r}\n{expression}")
 
 
