@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import math
 import re
@@ -218,19 +219,31 @@ def test_dashboard_steps_lower_the_loss():
 
 def test_dashboard_plays_in_the_background_and_pauses():
     dashboard = TrainingDashboard(dataset="xor", hidden=(4,), n=40, learning_rate=0.05)
-    dashboard.play()
-    try:
+    answered = []
+
+    async def notebook_session():
+        dashboard.play()
         assert dashboard.is_playing and dashboard.play_button.disabled
         deadline = time.monotonic() + 60
         while dashboard.epoch < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)  # this thread stays free while the dashboard trains
-    finally:
+            answered.append(dashboard.epoch)  # the loop is free between epochs, as for clicks
+            await asyncio.sleep(0.01)
         dashboard.pause()
-    assert not dashboard.is_playing and dashboard.epoch >= 3
-    stopped_at = dashboard.epoch
-    time.sleep(0.2)
-    assert dashboard.epoch == stopped_at
+        stopped_at = dashboard.epoch
+        await asyncio.sleep(0.2)
+        return stopped_at
+
+    stopped_at = asyncio.run(notebook_session())
+    assert stopped_at >= 3 and dashboard.epoch == stopped_at
+    # This coroutine ran while training went on, seeing different epochs: the loop was shared.
+    assert len(set(answered)) >= 2, f"training held the event loop; saw epochs {answered}"
+    assert not dashboard.is_playing
     assert not dashboard.play_button.disabled and dashboard.pause_button.disabled
+
+
+def test_dashboard_play_outside_a_kernel_says_to_use_step():
+    with pytest.raises(RuntimeError, match=r"call step\(epochs\) instead"):
+        TrainingDashboard(dataset="xor", hidden=(2,), n=20).play()
 
 
 def test_dashboard_settings_start_over_and_learning_rate_applies_at_once():
@@ -263,13 +276,17 @@ def test_dashboard_data_sets_have_two_classes(name):
 def test_dashboard_playing_one_pauses_the_other():
     first = TrainingDashboard(dataset="xor", hidden=(2,), n=20)
     second = TrainingDashboard(dataset="xor", hidden=(2,), n=20)
-    first.play()
-    try:
+
+    async def notebook_session():
+        first.play()
+        await asyncio.sleep(0.05)
         second.play()
-        assert second.is_playing and not first.is_playing
-    finally:
-        first.pause()
+        playing = (first.is_playing, second.is_playing)
         second.close()
+        await asyncio.sleep(0.05)
+        return playing
+
+    assert asyncio.run(notebook_session()) == (False, True)
     assert not second.is_playing
 
 

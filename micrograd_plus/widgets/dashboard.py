@@ -1,16 +1,19 @@
 """TrainingDashboard: TensorFlow Playground in a notebook, on this engine.
 
-Training runs in a background thread so the notebook stays usable: the kernel's main thread
-keeps answering clicks (pause, the learning-rate slider, other widgets) while the thread
-trains. The pictures are redrawn at most every REDRAW_SECONDS, not after every step, and go
-into one ``ipywidgets.Image`` whose value is replaced, so the output never grows.
+Training runs as an asyncio task on the kernel's own event loop, one epoch at a time, and
+hands the loop back after every epoch, so the notebook stays usable: clicks (pause, the
+learning-rate slider, other widgets) are answered between epochs. A task rather than a thread
+because the engine's ``no_grad`` switch is one flag for the whole process: a thread in
+``no_grad`` (say, measuring the validation loss) would silently stop every other cell's
+graphs from recording. The pictures are redrawn at most every REDRAW_SECONDS, not after every
+epoch, into one ``ipywidgets.Image`` whose value is replaced, so the output never grows.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import math
-import threading
 import time
 import weakref
 from typing import ClassVar, Sequence
@@ -33,6 +36,7 @@ OPTIMIZERS = {
     "Adam": lambda params, lr: Adam(params, lr=lr),
 }
 REDRAW_SECONDS = 0.3  # at most ~3 pictures a second: a redraw costs as much as a few epochs
+YIELD_SECONDS = 0.005  # the pause after each epoch in which the kernel answers clicks
 # Every data set here has two classes, so the network has one output, a logit, and the loss
 # is binary cross-entropy on it (smooth, unlike hinge, so the loss curve reads well).
 LOSS = binary_cross_entropy_with_logits
@@ -127,9 +131,7 @@ class TrainingDashboard(FallbackBox):
         self.status = widgets.HTML()
         self.status.add_class("mgp-dashboard-status")
 
-        self._lock = threading.RLock()  # one writer of the model and the picture at a time
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._task: asyncio.Task | None = None
         self._message = ""
         self._png = b""
         self._build()
@@ -186,22 +188,21 @@ class TrainingDashboard(FallbackBox):
             return LOSS([self.model(x) for x in self.X_val], self.y_val).data
 
     def _train_one_epoch(self) -> None:
-        with self._lock:
-            train_loss = train_step(self.model, self.X_train, self.y_train, LOSS, self.optimizer_)
-            if not math.isfinite(train_loss):
-                raise FloatingPointError(f"the loss became {train_loss}")
-            self.history.train_loss.append(train_loss)
-            self.history.val_loss.append(self.validation_loss())
-            self.history.epochs.append(self.epoch)
+        train_loss = train_step(self.model, self.X_train, self.y_train, LOSS, self.optimizer_)
+        if not math.isfinite(train_loss):
+            raise FloatingPointError(f"the loss became {train_loss}")
+        self.history.train_loss.append(train_loss)
+        self.history.val_loss.append(self.validation_loss())
+        self.history.epochs.append(self.epoch)
 
     # --- controls ------------------------------------------------------------------------------
 
     @property
     def is_playing(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._task is not None and not self._task.done()
 
     def step(self, epochs: int = 1) -> None:
-        """Train ``epochs`` epochs now (in this thread), then redraw once."""
+        """Train ``epochs`` epochs now, then redraw once."""
         if self.is_playing:
             raise RuntimeError("the dashboard is playing; pause it before stepping")
         try:
@@ -212,39 +213,41 @@ class TrainingDashboard(FallbackBox):
         self.redraw()
 
     def play(self) -> None:
-        """Train in a background thread until ``pause()``; the picture updates as it goes.
+        """Train until ``pause()``, an epoch at a time, on the kernel's event loop; the picture
+        updates as it goes and the notebook stays usable.
 
         Only one dashboard trains at a time: playing this one pauses any other, so a dashboard
         whose cell was run again does not keep training unseen in the background.
         """
         if self.is_playing:
             return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError("play() trains in the background of a running Jupyter kernel (it "
+                               "needs the kernel's event loop); in a script, call step(epochs) "
+                               "instead") from None
         for other in list(TrainingDashboard._playing):
             if other is not self:
                 other.pause()
         TrainingDashboard._playing.add(self)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._train_in_background,
-                                        name="TrainingDashboard", daemon=True)
-        self._thread.start()
+        self._task = loop.create_task(self._train_in_background())
         self._sync_buttons()
 
     def pause(self) -> None:
-        """Stop the background training after the epoch it is in, and redraw."""
-        thread = self._thread
-        self._stop.set()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=60)
-        self._thread = None
+        """Stop training (between two epochs) and redraw."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
         TrainingDashboard._playing.discard(self)
         self._sync_buttons()
         self.redraw()
 
     def close(self) -> None:
         """Stop training, then close the widget and its children."""
-        if self.is_playing:
-            self._stop.set()
-            self._thread.join(timeout=60)
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
         TrainingDashboard._playing.discard(self)
         super().close()
 
@@ -253,8 +256,7 @@ class TrainingDashboard(FallbackBox):
         was_playing = self.is_playing
         if was_playing:
             self.pause()
-        with self._lock:
-            self._build()
+        self._build()
         self.redraw()
         if was_playing:
             self.play()
@@ -262,27 +264,28 @@ class TrainingDashboard(FallbackBox):
     def _on_learning_rate(self, change) -> None:
         self.optimizer_.lr = change["new"]  # takes effect at the next step, even while playing
 
-    def _train_in_background(self) -> None:
+    async def _train_in_background(self) -> None:
         last_draw = time.monotonic()
         try:
-            while not self._stop.is_set():
+            while True:
                 self._train_one_epoch()
                 if time.monotonic() - last_draw >= REDRAW_SECONDS:
                     self.redraw()
                     last_draw = time.monotonic()
+                await asyncio.sleep(YIELD_SECONDS)
         except ArithmeticError as error:
             self._message = self._diverged(error)
-        finally:
-            self._stop.set()
-            self._sync_buttons(playing=False)
+            self._task = None
+            TrainingDashboard._playing.discard(self)
+            self._sync_buttons()
             self.redraw()
 
     def _diverged(self, error: ArithmeticError) -> str:
         return (f"Training stopped at epoch {self.epoch}: {error}. The learning rate is probably "
                 f"too large: lower it and press reset.")
 
-    def _sync_buttons(self, playing: bool | None = None) -> None:
-        playing = self.is_playing if playing is None else playing
+    def _sync_buttons(self) -> None:
+        playing = self.is_playing
         self.play_button.disabled = playing
         self.pause_button.disabled = not playing
         self.step_button.disabled = playing
@@ -291,25 +294,24 @@ class TrainingDashboard(FallbackBox):
 
     def redraw(self) -> None:
         """Redraw boundary, loss curves and network, and the status line, in place."""
-        with self._lock:
-            figure, (ax_boundary, ax_loss, ax_network) = new_figure(
-                18, 5.4, ncols=3, width_ratios=[1, 1, 1.5])
-            plot_decision_boundary(self.model, self.X_train, self.y_train, ax=ax_boundary)
-            ax_boundary.scatter([x[0] for x in self.X_val], [x[1] for x in self.X_val],
-                                facecolors="none", edgecolors="black", s=40, linewidths=1.2,
-                                label="validation")
-            ax_boundary.legend(fontsize=11, loc="best", framealpha=0.85)
-            ax_boundary.set_title(f"{self.dataset.value}, epoch {self.epoch}", fontsize=16)
-            if self.epoch:
-                plot_history(self.history, ax=ax_loss)
-            else:
-                ax_loss.text(0.5, 0.5, "press play or step", ha="center", va="center",
-                             transform=ax_loss.transAxes, fontsize=14, color="#57606a")
-                ax_loss.set_axis_off()
-            draw_network(self.model, ax=ax_network)
-            self._png = png_bytes(figure, dpi=80)
-            self.image.value = self._png
-            self.status.value = self._status()
+        figure, (ax_boundary, ax_loss, ax_network) = new_figure(
+            18, 5.4, ncols=3, width_ratios=[1, 1, 1.5])
+        plot_decision_boundary(self.model, self.X_train, self.y_train, ax=ax_boundary)
+        ax_boundary.scatter([x[0] for x in self.X_val], [x[1] for x in self.X_val],
+                            facecolors="none", edgecolors="black", s=40, linewidths=1.2,
+                            label="validation")
+        ax_boundary.legend(fontsize=11, loc="best", framealpha=0.85)
+        ax_boundary.set_title(f"{self.dataset.value}, epoch {self.epoch}", fontsize=16)
+        if self.epoch:
+            plot_history(self.history, ax=ax_loss)
+        else:
+            ax_loss.text(0.5, 0.5, "press play or step", ha="center", va="center",
+                         transform=ax_loss.transAxes, fontsize=14, color="#57606a")
+            ax_loss.set_axis_off()
+        draw_network(self.model, ax=ax_network)
+        self._png = png_bytes(figure, dpi=80)
+        self.image.value = self._png
+        self.status.value = self._status()
 
     def _status(self) -> str:
         if self._message:
