@@ -307,7 +307,7 @@ def _value_node(node: Value, name: str, state: _State, flow: bool,
 
 
 def _op_node(node: Value, state: _State, flow: bool) -> dict[str, str]:
-    attrs = {"label": _op_label(node._op), "shape": "ellipse", "fontsize": "14",
+    attrs = {"label": _op_label(node._op), "shape": "ellipse", "fontsize": "14", "ordering": "in",
              "margin": "0.05,0.02"}
     if flow and state.known is None and _is_dead_relu(node):
         attrs.update(label=f"{_op_label(node._op)}\\n(dead)", style="dashed,filled",
