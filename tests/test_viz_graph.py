@@ -116,6 +116,13 @@ def test_renders_with_a_system_dot_when_there_is_one(tmp_path, monkeypatch):
         assert log.exists()
 
 
+def test_no_renderer_at_all_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(rendering, "_script_directories", lambda: [str(tmp_path)])
+    with pytest.raises(RuntimeError, match="pip install graphviz-pure"):
+        draw_dot(lecture_graph()[-1])
+
+
 def test_a_renderer_set_by_the_user_is_kept(monkeypatch):
     monkeypatch.setattr(dot_command, "DOT_BINARY", rendering.Path("/opt/my/dot"))
     assert rendering.use_renderer() == str(rendering.Path("/opt/my/dot"))
