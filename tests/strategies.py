@@ -49,11 +49,11 @@ SLOPES = (0.01, 0.1, 0.2, 0.5)
 
 MAX_MAGNITUDE = 1000.0
 
-# Deterministic and without a time limit: CI runs the same examples every time, and a slow
-# shared machine does not turn into a flaky failure.
+# Deterministic and without a time limit or example database: CI runs the same examples every
+# time, and a slow shared machine does not turn into a flaky failure.
 def examples(count: int) -> settings:
     """Hypothesis settings for a property run on ``count`` examples."""
-    return settings(max_examples=count, deadline=None, derandomize=True,
+    return settings(max_examples=count, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 

@@ -522,7 +522,8 @@ UNARY = {"neg": lambda a: -a, "exp": Value.exp, "log": Value.log, "sqrt": Value.
          "leaky_relu": Value.leaky_relu, "**2": lambda a: a ** 2, "**-1": lambda a: a ** -1,
          "**0.5": lambda a: a ** 0.5, "**-1.5": lambda a: a ** -1.5, "**3": lambda a: a ** 3}
 BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-          "/": lambda a, b: a / b, "**": lambda a, b: a ** b}
+          "/": lambda a, b: a / b, "**": lambda a, b: a ** b,
+          "sum": lambda a, b: sum_values([a, b, a]), "dot": lambda a, b: dot([a, b], [b, a])}
 
 
 def _finite_or_error(make, operands: list[float]) -> None:
