@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 from fractions import Fraction
 
 import numpy as np
@@ -318,6 +319,28 @@ def test_an_update_under_no_grad_leaves_the_parameter_a_leaf():
     assert w.data == pytest.approx(0.4) and w._prev == ()
 
 
+def test_no_grad_in_one_thread_leaves_recording_on_in_another():
+    """A widget may train in one thread while another evaluates under no_grad(); a process-wide
+    switch would silently drop the trainer's graph and leave its gradients at zero."""
+    inside, release = threading.Event(), threading.Event()
+
+    def evaluate_without_graph():
+        with no_grad():
+            inside.set()
+            release.wait(10)
+
+    evaluator = threading.Thread(target=evaluate_without_graph)
+    evaluator.start()
+    try:
+        assert inside.wait(10)
+        w = Value(2.0)
+        recorded = is_grad_enabled(), (w * w)._prev
+    finally:
+        release.set()
+        evaluator.join()
+    assert recorded == (True, (w, w))
+
+
 # --- grad() ---------------------------------------------------------------------------------------
 
 def test_grad_returns_the_gradients_without_touching_grad():
@@ -345,6 +368,9 @@ def test_second_and_third_derivatives_of_a_cube():
     assert all(isinstance(g, Value) for g in (first, second, third))
     assert (first.data, second.data, third.data) == pytest.approx((12.0, 12.0, 6.0))
     assert grad(third, [x]) == [0.0]
+    # A derivative built with create_graph=True is an ordinary graph: backward() works on it.
+    second.backward()
+    assert x.grad == pytest.approx(6.0)
 
 
 @pytest.mark.parametrize("make, derivatives", [
