@@ -20,7 +20,8 @@ kink (relu, abs, leaky_relu at 0) and away from every pole (log, sqrt, / and ** 
     every op      |result| <= 1000
 
 When the operands drawn do not satisfy this, other nodes are tried (latest first), and when none
-fits the step becomes ``tanh`` of its first operand, which is defined everywhere.
+fits the step becomes ``tanh`` of its first operand (in a chain, of the latest node), which is
+defined everywhere.
 """
 
 from __future__ import annotations
@@ -170,12 +171,17 @@ def _result_if_accepted(step: Step, values: Sequence[float]) -> float | None:
     return result if abs(result) <= MAX_MAGNITUDE else None
 
 
-def _settle(step: Step, values: Sequence[float]) -> tuple[Step, float]:
-    """``step`` if accepted, else the same op on other nodes, else tanh of its first operand."""
+def _settle(step: Step, values: Sequence[float], keep: int | None) -> tuple[Step, float]:
+    """``step`` if accepted, else the same op on other nodes, else tanh of one operand.
+
+    The operand at position ``keep`` (if any) is never replaced, so that a chain stays a chain.
+    """
     result = _result_if_accepted(step, values)
     if result is not None:
         return step, result
     for position in range(len(step.operands)):
+        if position == keep:
+            continue
         for node in reversed(range(len(values))):
             operands = list(step.operands)
             operands[position] = node
@@ -183,8 +189,8 @@ def _settle(step: Step, values: Sequence[float]) -> tuple[Step, float]:
             result = _result_if_accepted(candidate, values)
             if result is not None:
                 return candidate, result
-    fallback = Step("tanh", step.operands[:1])
-    return fallback, math.tanh(values[step.operands[0]])
+    kept = step.operands[keep or 0]
+    return Step("tanh", (kept,)), math.tanh(values[kept])
 
 
 # --- the strategies ---------------------------------------------------------------------------------
@@ -232,7 +238,8 @@ def expressions(draw, *, max_inputs: int = 4, min_steps: int = 1, max_steps: int
             constant = draw(st.sampled_from(EXPONENTS))
         elif op == LEAKY_RELU:
             constant = draw(st.sampled_from(SLOPES))
-        step, result = _settle(Step(op, operands, constant), values)
+        keep = operands.index(first) if chain else None
+        step, result = _settle(Step(op, operands, constant), values, keep)
         steps.append(step)
         values.append(result)
     used = {i for step in steps for i in step.operands}

@@ -233,6 +233,18 @@ def test_accumulation_differs_from_micrograd_which_triples_on_a_second_call():
     assert theirs_a.grad == 3 * once
 
 
+def test_two_losses_sharing_a_node_add_up_on_the_leaves():
+    a, b = Value(2.0), Value(-3.0)
+    shared = a * b
+    first, second = shared.tanh(), shared * a
+    first.backward()
+    second.backward()
+    d_first_da = (1 - math.tanh(-6.0) ** 2) * b.data
+    d_second_da = 2 * a.data * b.data
+    assert a.grad == pytest.approx(d_first_da + d_second_da, rel=1e-14)
+    assert shared.grad == a.data  # the latest pass only
+
+
 def test_backward_of_a_leaf_accumulates_one():
     v = Value(4.0)
     v.backward()

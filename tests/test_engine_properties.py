@@ -27,6 +27,15 @@ def test_strategies_use_every_op_in_the_table():
     assert set(OP_RULES) - {""} <= set(ALL_OPS)
 
 
+@given(deep_chains())
+@examples(10)
+def test_deep_chains_are_as_deep_as_they_are_long(expression):
+    depth = [0] * len(expression.inputs)
+    for step in expression.steps:
+        depth.append(1 + max(depth[i] for i in step.operands))
+    assert depth[-1] >= 60
+
+
 def backward_gradients(expression: Expression) -> tuple[float, list[float]]:
     xs = value_inputs(expression)
     out = expression.output(VALUE_BACKEND, xs)
