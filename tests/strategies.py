@@ -33,7 +33,7 @@ from typing import Callable, Mapping, Sequence
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from micrograd_plus.engine import OP_RULES, Value, dot, no_grad, sum_values
+from micrograd_plus.engine import Value, dot, no_grad, sum_values
 
 # Constant powers and leaky ReLU are not entries of OP_RULES (their rules are made per exponent
 # or slope), so the generator names them itself; every other op is the OP_RULES key.
@@ -87,9 +87,6 @@ class Expression:
     def output(self, backend: Mapping[str, Callable], inputs: Sequence):
         """The value of the last node, the expression's result."""
         return self.evaluate(backend, inputs)[-1]
-
-    def ops(self) -> set[str]:
-        return {step.op for step in self.steps}
 
     def __str__(self) -> str:
         lines = [f"x{i} = {value!r}" for i, value in enumerate(self.inputs)]
