@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 
 from micrograd_plus import gradcheck as public_gradcheck
-from micrograd_plus.engine import OP_RULES, OpRule, Value, dot, sum_values
+from micrograd_plus.engine import OpRule, Value, dot, sum_values
 from micrograd_plus.gradcheck import GradcheckError, gradcheck, numerical_gradient
 from strategies import VALUE_BACKEND, examples, expressions, value_inputs
 
@@ -90,14 +90,6 @@ def test_only_the_input_with_a_wrong_gradient_is_named():
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     with pytest.raises(GradcheckError, match=r"input 1 'b' \(data=-3\.0\).*gave 3\.0.*gave 2\.0"):
         gradcheck(product_with_wrong_second_derivative, [a, b])
-
-
-def test_a_tampered_rule_in_the_table_is_caught(monkeypatch):
-    tanh = OP_RULES["tanh"]
-    monkeypatch.setitem(OP_RULES, "tanh", OpRule(
-        "tanh", tanh.forward, lambda a, out: (1.0 - out,), tanh.formulas, tanh.domain))
-    with pytest.raises(GradcheckError, match="input 0"):
-        gradcheck(lambda v: v.tanh(), [Value(0.5)])
 
 
 def test_the_tolerance_catches_a_small_error_and_forgives_rounding():
