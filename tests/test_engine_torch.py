@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 torch = pytest.importorskip(
     "torch", reason="PyTorch is not installed; install torch==2.13.0 to run the PyTorch comparisons")
 
-from micrograd_plus.engine import grad  # noqa: E402
-from strategies import (ALL_OPS, LEAKY_RELU, POWER, VALUE_BACKEND, Expression,  # noqa: E402
-                        deep_chains, examples, expressions, value_inputs, wide_sums)
+from micrograd_plus.engine import Value, grad  # noqa: E402
+from strategies import (ALL_OPS, LEAKY_RELU, POWER, VALUE_BACKEND, Expression, Step,  # noqa: E402
+                        apply, deep_chains, examples, expressions, value_inputs, wide_sums)
 
 TORCH_BACKEND = {
     "+": lambda a, b: a + b,
@@ -112,3 +112,28 @@ def test_second_derivatives_agree_with_torch(expression):
         for j, expected in enumerate(row):
             assert math.isclose(ours[i][j], expected, rel_tol=1e-10, abs_tol=1e-10 * scale), (
                 f"d2/dx{i}dx{j}: {ours[i][j]!r} vs torch {expected!r}\n{expression}")
+
+
+@pytest.mark.parametrize("op", ["ReLU", "abs", LEAKY_RELU, "sigmoid", "tanh", "exp", "sqrt", "log"])
+@pytest.mark.parametrize("x", [0.0, -0.0, 1e-300, -1e-300, 30.0, -30.0, 700.0, -1000.0, 1000.0])
+def test_kinks_and_extremes_agree_with_torch(op, x):
+    """At a kink both take the same one-sided choice (relu'(0) = 0, |x|'(0) = 0,
+    leaky_relu'(0) = slope), and saturated functions give the same values and gradients."""
+    step = Step(op, (0,), 0.01 if op == LEAKY_RELU else None)
+    mine = Value(x)
+    try:
+        out = apply(VALUE_BACKEND, step, [mine])
+        out.backward()
+    except (ArithmeticError, ValueError):
+        # Outside the op's domain we raise; PyTorch must then give something that is not a
+        # finite value with a finite gradient either.
+        leaf = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        reference = apply(TORCH_BACKEND, step, [leaf])
+        reference.backward()
+        assert not (math.isfinite(reference.item()) and math.isfinite(leaf.grad.item()))
+        return
+    leaf = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    reference = apply(TORCH_BACKEND, step, [leaf])
+    reference.backward()
+    assert math.isclose(out.data, reference.item(), rel_tol=RELATIVE, abs_tol=1e-300)
+    assert math.isclose(mine.grad, leaf.grad.item(), rel_tol=RELATIVE, abs_tol=1e-300)
