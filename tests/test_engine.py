@@ -545,6 +545,14 @@ def test_backward_errors_name_the_op_and_the_operands(name, inputs, build, words
         assert word in message, f"{name} in {run}: {word!r} missing from {message!r}"
 
 
+def test_large_but_finite_gradients_are_not_an_error():
+    x, y = Value(1e-300), Value(1e-300)
+    out = x * 1e308 + y * 1e308
+    out.backward()
+    assert (x.grad, y.grad) == (1e308, 1e308)
+    assert grad(out, [x, y]) == [1e308, 1e308]
+
+
 def test_number_to_a_negative_power_of_a_value_fails_in_backward_only():
     x = Value(2.0)
     out = (-2) ** x
