@@ -218,8 +218,8 @@ def test_accumulation_differs_from_micrograd_which_triples_on_a_second_call():
     """micrograd 0.1.0 adds into every node's grad, so a second backward() sends the doubled
     gradient of each inner node on to the leaves again: a leaf behind one inner node gets 3x
     instead of PyTorch's 2x. We do 2x: leaves accumulate, inner nodes restart every pass."""
-    micrograd = pytest.importorskip("micrograd.engine",
-                                    reason="micrograd is only installed for benchmarks (make bench)")
+    micrograd = pytest.importorskip(
+        "micrograd.engine", reason="micrograd is not installed; pip install micrograd==0.1.0 (test extra)")
     ours_a, ours_b, ours_c = Value(2.0), Value(-3.0), Value(0.5)
     theirs_a, theirs_b, theirs_c = micrograd.Value(2.0), micrograd.Value(-3.0), micrograd.Value(0.5)
     ours, theirs = (ours_a * ours_b) * ours_c, (theirs_a * theirs_b) * theirs_c

@@ -1,7 +1,7 @@
 """micrograd drop-in: micrograd's README example, the two tests micrograd ships, its nn demo and
 the "build micrograd" lecture flow, written against micrograd_plus with only the import changed.
 
-Where micrograd itself is installed (make bench installs micrograd 0.1.0), the same code also
+Where micrograd itself is installed (the test extra installs micrograd 0.1.0), the same code also
 runs on micrograd and the numbers are compared one to one.
 """
 
@@ -18,6 +18,9 @@ from micrograd_plus.data import make_moons
 from micrograd_plus.nn import MLP, Layer, Neuron
 
 
+MICROGRAD_MISSING = "micrograd is not installed; pip install micrograd==0.1.0 (in the test extra) to compare"
+
+
 def needs(module: str, why: str):
     return pytest.importorskip(module, reason=why)
 
@@ -27,7 +30,7 @@ def torch_module():
 
 
 def micrograd_module():
-    return needs("micrograd.engine", "micrograd is not installed (make bench installs micrograd==0.1.0)")
+    return needs("micrograd.engine", MICROGRAD_MISSING)
 
 
 # --- the README example --------------------------------------------------------------------------
@@ -198,7 +201,7 @@ def test_nn_demo_training_lowers_the_loss():
 
 def test_nn_demo_matches_micrograd_step_for_step():
     micrograd = micrograd_module()
-    micrograd_nn = needs("micrograd.nn", "micrograd is not installed (make bench installs micrograd==0.1.0)")
+    micrograd_nn = needs("micrograd.nn", MICROGRAD_MISSING)
 
     X, y = moons_batch()
     random.seed(1337)
