@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import operator
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class OpRule:
     """One operation: how it computes its result, and its local derivative for each operand.
 
@@ -93,7 +94,8 @@ OP_RULES: dict[str, OpRule] = {rule.name: rule for rule in (
            ("d(a / b)/da = 1 / b", "d(a / b)/db = -a / b^2"),
            domain="b != 0"),
     OpRule("**", _power,
-           lambda a, b, out: (b * a ** (b - 1.0), out * _log(a)),
+           # 0 ** b is 0 for every b > 0, so its slope in b is 0 (log 0 is not needed).
+           lambda a, b, out: (b * a ** (b - 1.0), out * _log(a) if _data(a) != 0.0 else 0.0),
            ("d(a^b)/da = b * a^(b-1)", "d(a^b)/db = a^b * log(a)"),
            domain="a > 0 for a gradient with respect to b; a^b real and finite"),
     OpRule("neg", operator.neg,
@@ -147,8 +149,9 @@ def _dot_derivatives(weights_then_inputs: Sequence) -> tuple:
 def power_rule(exponent: float) -> OpRule:
     """The rule for ``a ** exponent`` with a constant exponent (the exponent gets no gradient)."""
     shown = f"{exponent:g}"
+    # a ** 0 is the constant 1, so its slope is 0 everywhere, a = 0 included.
     return OpRule(f"**{shown}", lambda a: _power(a, exponent),
-                  lambda a, out: (exponent * a ** (exponent - 1.0),),
+                  lambda a, out: (exponent * a ** (exponent - 1.0) if exponent else 0.0,),
                   (f"d(a^{shown})/da = {shown} * a^({shown}-1)",),
                   domain="a^exponent real and finite")
 
@@ -172,23 +175,29 @@ def _opaque_rule(name: str) -> OpRule:
 
 # --- recording on or off ------------------------------------------------------------------------
 
-_recording = True
+class _Recording(threading.local):
+    """Whether ops record a graph, kept per thread as in PyTorch: a trainer in a background
+    thread inside no_grad() must not switch recording off for the notebook's own cells."""
+
+    on = True
+
+
+_recording = _Recording()
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside ``no_grad()``."""
-    return _recording
+    """True unless inside ``no_grad()`` in this thread."""
+    return _recording.on
 
 
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Inside this block operations compute numbers but record no graph (e.g. a weight update)."""
-    global _recording
-    previous, _recording = _recording, False
+    previous, _recording.on = _recording.on, False
     try:
         yield
     finally:
-        _recording = previous
+        _recording.on = previous
 
 
 # --- the Value ------------------------------------------------------------------------------------
@@ -214,10 +223,16 @@ def _forward_error(rule: OpRule, operands: Sequence[Value], error: Exception) ->
 
 def _check_real(data: object) -> float:
     if isinstance(data, Real) and not isinstance(data, bool):
-        data = float(data)
-        if math.isfinite(data):
-            return data
-        raise ValueError(f"Value got {data!r}; a Value must hold a finite number.")
+        try:
+            number = float(data)
+        except OverflowError:
+            raise OverflowError(
+                f"Value got {str(data)[:40]}..., a number too large for a float (the largest is "
+                f"about 1.8e308); rescale it before making a Value."
+            ) from None
+        if math.isfinite(number):
+            return number
+        raise ValueError(f"Value got {number!r}; a Value must hold a finite number.")
     raise TypeError(
         f"Value needs a real number (int or float), got {type(data).__name__}: {data!r}"
     )
@@ -256,7 +271,7 @@ class Value:
     def _apply(rule: OpRule, operands: tuple[Value, ...]) -> Value:
         """Run ``rule`` forward on any number of operands and record the result as a new node."""
         try:
-            data = rule.forward(*[operand.data for operand in operands])
+            data = rule.forward(*map(_data_of, operands))
         except (ArithmeticError, ValueError) as error:
             raise _forward_error(rule, operands, error) from None
         return _record(data, operands, rule)
@@ -346,7 +361,7 @@ class Value:
     def local_derivatives(self) -> Sequence[float]:
         """d(self)/d(operand) for each operand in ``_prev``, from this op's rule in OP_RULES."""
         try:
-            return self._rule.local_derivatives(*[p.data for p in self._prev], self.data)
+            return self._rule.local_derivatives(*map(_data_of, self._prev), self.data)
         except (ArithmeticError, ValueError) as error:
             raise _backward_error(self, error) from None
 
@@ -401,7 +416,7 @@ def _record(data: float, operands: tuple[Value, ...], rule: OpRule) -> Value:
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
-    if _recording:
+    if _recording.on:
         out._prev = operands
         out._rule = rule
     else:
@@ -427,15 +442,25 @@ ADD, SUB, MUL, DIV, POW, NEG, RELU = (OP_RULES[name] for name in ("+", "-", "*",
 
 
 def _check_gradients(order: list[Value]) -> None:
-    """Turn an overflow during backward into an error at the node where it appeared."""
+    """Turn an overflow during backward into an error at the node where it first appeared.
+
+    One summed pass in C finds out whether anything is inf or nan; only then is the graph
+    searched, in the order backward() visited it.
+    """
+    if math.isfinite(sum(map(_grad_of, order))):
+        return
     for node in reversed(order):
-        if not node.grad - node.grad == 0.0:
-            consumers = [n for n in order if any(p is node for p in n._prev)]
-            made_by = ", ".join(sorted({c._op for c in consumers})) or "the output"
+        if not math.isfinite(node.grad):
+            users = sorted({user._op for user in order if any(p is node for p in user._prev)})
             raise OverflowError(
-                f"backward gave a gradient of {node.grad} for {node!r}, which feeds {made_by}: "
-                f"a gradient overflowed. Scale the inputs or the loss down, or lower the learning rate."
+                f"backward gave a gradient of {node.grad} for {node!r}, an operand of "
+                f"{', '.join(users) or 'nothing'}: a gradient overflowed. Scale the inputs or "
+                f"the loss down, or lower the learning rate."
             )
+
+
+_grad_of = operator.attrgetter("grad")
+_data_of = operator.attrgetter("data")
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -454,15 +479,26 @@ def topological_order(root: Value) -> list[Value]:
             place(pop())
         elif node not in visited:
             mark(node)
-            push(node)
-            push(None)
-            push_all(node._prev)
+            if node._prev:
+                push(node)
+                push(None)
+                push_all(node._prev)
+            else:
+                place(node)
     return order
+
+
+def _as_values(values: Iterable[Value | float]) -> tuple[Value, ...]:
+    """The values as a tuple of Values; plain numbers become constant leaves."""
+    values = tuple(values)
+    if all(map(Value.__instancecheck__, values)):  # the usual case, checked at C speed
+        return values
+    return tuple(v if isinstance(v, Value) else Value(v) for v in values)
 
 
 def sum_values(values: Iterable[Value | float]) -> Value:
     """a1 + a2 + ... + an as one node with n operands (Python's ``sum`` makes n nodes)."""
-    operands = tuple(_as_value(v) for v in values)
+    operands = _as_values(values)
     if not operands:
         raise ValueError("sum_values needs at least one value, got none.")
     return Value._apply(OP_RULES["sum"], operands)
@@ -475,7 +511,7 @@ def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Va
             f"dot needs two equally long, non-empty sequences, got {len(weights)} weights "
             f"and {len(inputs)} inputs."
         )
-    return Value._apply(OP_RULES["dot"], tuple(map(_as_value, weights)) + tuple(map(_as_value, inputs)))
+    return Value._apply(OP_RULES["dot"], _as_values((*weights, *inputs)))
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:
@@ -489,13 +525,21 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
         upstream_grad = gradients.get(node)
         if upstream_grad is None or not node._prev:
             continue
-        if create_graph:
-            local = node._rule.local_derivatives(*node._prev, node)
-        else:
-            local = node.local_derivatives()
-        for operand, local_derivative in zip(node._prev, local):
-            contribution = upstream_grad * local_derivative
-            previous = gradients.get(operand)
-            gradients[operand] = contribution if previous is None else previous + contribution
+        # An error while differentiating names the op being differentiated, not an op of the
+        # derivative's own graph that the user never wrote.
+        try:
+            if create_graph:
+                local = node._rule.local_derivatives(*node._prev, node)
+            else:
+                local = node._rule.local_derivatives(*map(_data_of, node._prev), node.data)
+            for operand, local_derivative in zip(node._prev, local):
+                contribution = upstream_grad * local_derivative
+                previous = gradients.get(operand)
+                total = contribution if previous is None else previous + contribution
+                if not math.isfinite(_data(total)):
+                    raise OverflowError(f"the gradient reaching {operand!r} is {_data(total)}")
+                gradients[operand] = total
+        except (ArithmeticError, ValueError) as error:
+            raise _backward_error(node, error) from None
     zero = Value(0.0) if create_graph else 0.0
     return [gradients.get(x, zero) for x in inputs]
