@@ -86,8 +86,9 @@ PAGE = """<!DOCTYPE html>
 <body>
 <h1>How neural networks learn</h1>
 <p>{count} lessons with micrograd_plus, a small autograd engine. Each page is a notebook, run
-top to bottom, with its pictures; read them in order. To run and change them yourself, install
-the project and type <code>make lab</code>.</p>
+top to bottom, with its pictures; read them in order. The interactive widgets appear here as
+pictures: to move their sliders and run the code yourself, install the project and type
+<code>make lab</code>.</p>
 <ol>
 {items}
 </ol>
@@ -111,7 +112,8 @@ def write_index(book_dir: Path | str = "book", notebook_dir: Path | str = "noteb
                                 f"{book_dir.resolve()}; run `make book` first.")
     items = "\n".join(
         f'<li><a href="{html.escape(lesson.page)}">{_inline(lesson.title)}</a>'
-        + (f"<p>{_inline(lesson.goal)}</p>" if lesson.goal else "") + "</li>"
+        + (f"<p>{_inline(lesson.goal[:1].upper() + lesson.goal[1:])}</p>" if lesson.goal else "")
+        + "</li>"
         for lesson in exported)
     index = book_dir / "index.html"
     index.write_text(PAGE.format(count=len(exported), items=items), encoding="utf-8")

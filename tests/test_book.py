@@ -55,7 +55,7 @@ def test_index_links_lessons_in_order_and_escapes_html(lessons):
     links = [index.index(f'href="{page}"') for page in ("00_start.html", "01_slopes.html", "02_no_goal.html")]
     assert links == sorted(links)
     assert "00 · Start &lt;here&gt;" in index
-    assert "slope of <code>f</code>." in index
+    assert "<p>See a derivative as a slope of <code>f</code>.</p>" in index  # a sentence: capitalised
     assert "3 lessons" in index
 
 
