@@ -174,6 +174,8 @@ class Timing:
 
 
 def timed(fn: Callable[[], object], repeats: int) -> Timing:
+    # micrograd leaves cyclic garbage behind; collect it now so it is not billed to the next engine.
+    gc.collect()
     fn()  # warm-up: imports, caches, allocator
     samples = []
     for _ in range(repeats):
@@ -203,6 +205,7 @@ def relu_chain(engine: Engine, n: int):
 
 def w2(engine: Engine, n: int, repeats: int) -> Timing | str:
     def backward_only() -> Timing:
+        gc.collect()
         samples = []
         for _ in range(repeats):
             _, out = relu_chain(engine, n)

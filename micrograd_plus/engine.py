@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import operator
+from operator import countOf
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -129,7 +130,7 @@ OP_RULES: dict[str, OpRule] = {rule.name: rule for rule in (
            lambda *terms_and_out: (1.0,) * (len(terms_and_out) - 1),
            ("d(a1 + a2 + ... + an)/dai = 1",)),
     OpRule("dot", lambda *weights_then_inputs: _dot_forward(weights_then_inputs),
-           lambda *operands_and_out: _dot_derivatives(operands_and_out[:-1]),
+           lambda *operands_and_out: _swap_halves(operands_and_out[:-1]),
            ("d(w1*x1 + ... + wn*xn)/dwi = xi, and d/dxi = wi",)),
 )}
 
@@ -139,10 +140,10 @@ def _dot_forward(weights_then_inputs: Sequence[float]) -> float:
     return math.fsum(map(operator.mul, weights_then_inputs[:half], weights_then_inputs[half:]))
 
 
-def _dot_derivatives(weights_then_inputs: Sequence) -> tuple:
+def _swap_halves(weights_then_inputs: tuple) -> tuple:
     # Each weight's derivative is its input and each input's is its weight: swap the halves.
     half = len(weights_then_inputs) // 2
-    return tuple(weights_then_inputs[half:]) + tuple(weights_then_inputs[:half])
+    return weights_then_inputs[half:] + weights_then_inputs[:half]
 
 
 @lru_cache(maxsize=256)
@@ -383,7 +384,8 @@ class Value:
                 (d_self_d_a,) = self._rule.local_derivatives(a.data, self.data)
                 a.grad += upstream_grad * d_self_d_a
             else:
-                for operand, local_derivative in zip(operands, self.local_derivatives()):
+                local = self._rule.local_derivatives(*map(_data_of, operands), self.data)
+                for operand, local_derivative in zip(operands, local):
                     operand.grad += upstream_grad * local_derivative
         except (ArithmeticError, ValueError) as error:
             raise _backward_error(self, error) from None
@@ -491,7 +493,7 @@ def topological_order(root: Value) -> list[Value]:
 def _as_values(values: Iterable[Value | float]) -> tuple[Value, ...]:
     """The values as a tuple of Values; plain numbers become constant leaves."""
     values = tuple(values)
-    if all(map(Value.__instancecheck__, values)):  # the usual case, checked at C speed
+    if countOf(map(type, values), Value) == len(values):  # the usual case, checked at C speed
         return values
     return tuple(v if isinstance(v, Value) else Value(v) for v in values)
 
