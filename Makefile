@@ -21,7 +21,7 @@ lab: $(VENV)/.installed-notebook
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --notebook-dir=notebooks
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py
