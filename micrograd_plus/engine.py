@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import operator
-from operator import countOf
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ class OpRule:
     forward: Callable[..., float]
     local_derivatives: Callable[..., Sequence]
     formulas: tuple[str, ...]
-    domain: str = "every real number"
+    domain: str = ""
 
     def formula_for(self, position: int) -> str:
         """The local derivative of this op with respect to its operand at ``position``, as text."""
@@ -216,9 +215,10 @@ def _show_call(name: str, operands: Sequence[Value]) -> str:
 def _forward_error(rule: OpRule, operands: Sequence[Value], error: Exception) -> ArithmeticError:
     # Keep the kind of error (ZeroDivisionError, OverflowError, ValueError) so callers can catch it.
     kind = type(error) if isinstance(error, (ArithmeticError, ValueError)) else OverflowError
+    needs = f" {rule.name} needs {rule.domain}." if rule.domain else ""
     return kind(
-        f"{_show_call(rule.name, operands)} has no finite real result ({error}); "
-        f"{rule.name} needs {rule.domain}. Check the inputs that reach this op."
+        f"{_show_call(rule.name, operands)} has no finite real result ({error}).{needs} "
+        f"Check the inputs that reach this op."
     )
 
 
@@ -414,7 +414,7 @@ _new_value = object.__new__
 def _record(data: float, operands: tuple[Value, ...], rule: OpRule) -> Value:
     """A new node holding ``data``, made by ``rule`` from ``operands`` (no graph in no_grad)."""
     if not data - data == 0.0:  # inf or nan: a float overflowed
-        raise _forward_error(rule, operands, OverflowError(f"the result is {data}"))
+        raise _forward_error(rule, operands, OverflowError(f"{data}: too large for a float"))
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
@@ -430,14 +430,11 @@ def _record(data: float, operands: tuple[Value, ...], rule: OpRule) -> Value:
 
 def _backward_error(node: Value, error: Exception) -> ArithmeticError:
     kind = type(error) if isinstance(error, (ArithmeticError, ValueError)) else OverflowError
+    needs = f"; {node._op} needs {node._rule.domain}" if node._rule.domain else ""
     return kind(
         f"backward through {_show_call(node._op, node._prev)}: its local derivative has no finite "
-        f"real value ({error}); {node._op} needs {node._rule.domain}."
+        f"real value ({error}){needs}."
     )
-
-
-def _as_value(x: Value | float) -> Value:
-    return x if isinstance(x, Value) else Value(x)
 
 
 ADD, SUB, MUL, DIV, POW, NEG, RELU = (OP_RULES[name] for name in ("+", "-", "*", "/", "**", "neg", "ReLU"))
@@ -493,7 +490,7 @@ def topological_order(root: Value) -> list[Value]:
 def _as_values(values: Iterable[Value | float]) -> tuple[Value, ...]:
     """The values as a tuple of Values; plain numbers become constant leaves."""
     values = tuple(values)
-    if countOf(map(type, values), Value) == len(values):  # the usual case, checked at C speed
+    if operator.countOf(map(type, values), Value) == len(values):  # the usual case, checked at C speed
         return values
     return tuple(v if isinstance(v, Value) else Value(v) for v in values)
 
