@@ -272,7 +272,7 @@ class Value:
     def _apply(rule: OpRule, operands: tuple[Value, ...]) -> Value:
         """Run ``rule`` forward on any number of operands and record the result as a new node."""
         try:
-            data = rule.forward(*map(_data_of, operands))
+            data = rule.forward(*[operand.data for operand in operands])
         except (ArithmeticError, ValueError) as error:
             raise _forward_error(rule, operands, error) from None
         return _record(data, operands, rule)
@@ -362,7 +362,7 @@ class Value:
     def local_derivatives(self) -> Sequence[float]:
         """d(self)/d(operand) for each operand in ``_prev``, from this op's rule in OP_RULES."""
         try:
-            return self._rule.local_derivatives(*map(_data_of, self._prev), self.data)
+            return self._rule.local_derivatives(*[operand.data for operand in self._prev], self.data)
         except (ArithmeticError, ValueError) as error:
             raise _backward_error(self, error) from None
 
@@ -384,7 +384,7 @@ class Value:
                 (d_self_d_a,) = self._rule.local_derivatives(a.data, self.data)
                 a.grad += upstream_grad * d_self_d_a
             else:
-                local = self._rule.local_derivatives(*map(_data_of, operands), self.data)
+                local = self._rule.local_derivatives(*[operand.data for operand in operands], self.data)
                 for operand, local_derivative in zip(operands, local):
                     operand.grad += upstream_grad * local_derivative
         except (ArithmeticError, ValueError) as error:
@@ -446,7 +446,7 @@ def _check_gradients(order: list[Value]) -> None:
     One summed pass in C finds out whether anything is inf or nan; only then is the graph
     searched, in the order backward() visited it.
     """
-    if math.isfinite(sum(map(_grad_of, order))):
+    if math.isfinite(sum([node.grad for node in order])):
         return
     for node in reversed(order):
         if not math.isfinite(node.grad):
@@ -458,8 +458,6 @@ def _check_gradients(order: list[Value]) -> None:
             )
 
 
-_grad_of = operator.attrgetter("grad")
-_data_of = operator.attrgetter("data")
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -530,7 +528,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
             if create_graph:
                 local = node._rule.local_derivatives(*node._prev, node)
             else:
-                local = node._rule.local_derivatives(*map(_data_of, node._prev), node.data)
+                local = node._rule.local_derivatives(*[operand.data for operand in node._prev], node.data)
             for operand, local_derivative in zip(node._prev, local):
                 contribution = upstream_grad * local_derivative
                 previous = gradients.get(operand)
