@@ -98,10 +98,10 @@ def test_the_lessons_are_there():
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
-def test_notebook_runs_and_draws(path: Path):
+def test_notebook_runs_and_draws(path: Path, kernel_manager):
     notebook = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
-        notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
+        notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3", km=kernel_manager,
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
     )
     solutions_run = 0

@@ -293,11 +293,11 @@ def test_dashboard_playing_one_pauses_the_other():
 # --- headless: a notebook run with no widget front end -----------------------------------------
 
 @pytest.mark.notebook
-def test_widget_notebook_runs_headless_and_keeps_static_pictures():
+def test_widget_notebook_runs_headless_and_keeps_static_pictures(kernel_manager):
     nbformat = pytest.importorskip("nbformat", reason="needs the [test] extra")
     nbclient = pytest.importorskip("nbclient", reason="needs the [test] extra")
     notebook = nbformat.read(E2E_NOTEBOOK, as_version=4)
-    nbclient.NotebookClient(notebook, timeout=180, kernel_name="python3").execute()
+    nbclient.NotebookClient(notebook, timeout=180, kernel_name="python3", km=kernel_manager).execute()
     outputs = [output for cell in notebook.cells if cell.cell_type == "code"
                for output in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]
