@@ -9,6 +9,7 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from micrograd_plus import Value
@@ -25,10 +26,56 @@ E2E_NOTEBOOK = Path(__file__).parent / "e2e" / "widgets.ipynb"
 
 # --- GradientDescentExplorer -------------------------------------------------------------------
 
-@pytest.mark.parametrize("learning_rate, regime", [
-    (0.01, "slow crawl"), (0.3, "converges"), (1.0, "oscillates"), (1.2, "diverges")])
-def test_descend_on_the_bowl_has_the_textbook_regimes(learning_rate, regime):
-    assert descend(LANDSCAPES["bowl"], learning_rate, 30).regime == regime
+# On the bowl each step multiplies w by (1 - 2 lr); in the ravine x by (1 - lr) and y by
+# (1 - 10 lr); in the double well's right valley (w = 0.96, curvature 7.07) the distance to the
+# minimum by about (1 - 7.07 lr). Each case sits well inside its regime.
+@pytest.mark.parametrize("landscape, learning_rate, start, regime", [
+    ("bowl", 0.01, None, "slow crawl"),        # x0.98 per step: 55% of the way left after 30
+    ("bowl", 0.1, None, "converges"),          # the explorer's default: x0.8, 0.1% left after 30
+    ("bowl", 0.3, None, "converges"),
+    ("bowl", 0.97, None, "oscillates"),        # x(-0.94): flips sides, still 16% away
+    ("bowl", 1.0, None, "oscillates"),         # x(-1): bounces between 2.5 and -2.5 for ever
+    ("bowl", 1.2, None, "diverges"),           # x(-1.4): every bounce lands farther out
+    ("double well", 0.005, None, "slow crawl"),
+    ("double well", 0.02, None, "converges"),  # settles in the right-hand (higher) valley
+    ("double well", 0.28, (1.2,), "oscillates"),
+    ("double well", 0.25, None, "diverges"),   # the first step from 1.9 is 5 long, then worse
+    ("ravine", 0.05, None, "slow crawl"),      # y settles at once, x crawls (x0.95)
+    ("ravine", 0.15, None, "converges"),
+    ("ravine", 0.195, None, "oscillates"),     # y flips sides (x(-0.95)) while x closes in
+    ("ravine", 0.25, None, "diverges"),        # y x(-1.5)
+])
+def test_descend_names_each_regime_on_each_landscape(landscape, learning_rate, start, regime):
+    trajectory = descend(LANDSCAPES[landscape], learning_rate, 30, start)
+    assert trajectory.regime == regime, trajectory.explain()
+    assert trajectory.explain().startswith(regime.capitalize())
+
+
+def test_landscape_minima_are_where_the_gradient_vanishes_and_the_curve_bends_up():
+    assert LANDSCAPES["bowl"].minima == ((0.0,),)
+    (ravine_minimum,) = LANDSCAPES["ravine"].minima
+    assert ravine_minimum == pytest.approx((0.0, 0.0), abs=1e-12)
+    # (w² − 1)² + 0.3 w: the slope 4w³ − 4w + 0.3 is zero at three points; the middle one is the
+    # hump between the valleys.
+    roots = sorted(r.real for r in np.roots([4.0, 0.0, -4.0, 0.3]))
+    assert sorted(m[0] for m in LANDSCAPES["double well"].minima) == pytest.approx([roots[0], roots[2]])
+
+
+def test_descend_rate_is_the_distance_factor_per_step():
+    assert descend(LANDSCAPES["bowl"], 0.1, 30).rate == pytest.approx(0.8)
+    assert descend(LANDSCAPES["bowl"], 0.9, 30).rate == pytest.approx(0.8)   # |1 - 2 * 0.9|
+    trajectory = descend(LANDSCAPES["double well"], 0.02, 30)
+    assert trajectory.minimum == pytest.approx(max(LANDSCAPES["double well"].minima))
+
+
+def test_descend_that_starts_at_the_minimum_converges():
+    trajectory = descend(LANDSCAPES["bowl"], 0.5, 10, start=(0.0,))
+    assert trajectory.regime == "converges" and "starts at the minimum" in trajectory.explain()
+
+
+def test_slow_crawl_says_how_many_steps_it_would_take():
+    # x0.98 per step: 1% of the distance is left after ln(0.01) / ln(0.98) = 228 steps.
+    assert "about 228 steps" in descend(LANDSCAPES["bowl"], 0.01, 30).explain()
 
 
 def test_descend_follows_the_closed_form_on_the_bowl():
@@ -47,6 +94,12 @@ def test_descend_stops_when_the_parameters_escape():
 def test_descend_rejects_a_learning_rate_that_is_not_positive():
     with pytest.raises(ValueError, match="learning_rate must be a positive number, got -0.1"):
         descend(LANDSCAPES["bowl"], -0.1, 10)
+
+
+def test_explorer_default_settings_converge():
+    explorer = GradientDescentExplorer()
+    assert (explorer.landscape.value, explorer.learning_rate.value) == ("bowl", 0.1)
+    assert explorer.regime == "converges" and "Converges" in explorer.status.value
 
 
 def test_explorer_learning_rate_slider_changes_regime_picture_and_sentence():

@@ -21,8 +21,8 @@ from ..engine import Value, grad, no_grad
 from ..viz import plot_loss_landscape_1d, plot_loss_landscape_2d
 from ._display import FallbackBox, image_widget, new_figure, png_bytes
 
-CONVERGED_GRADIENT = 1e-3  # a gradient norm below this counts as having arrived
-ESCAPE_RADIUS = 1e6        # a parameter beyond this has left any sensible landscape
+ARRIVED = 1e-2        # within this fraction of the starting distance to the minimum counts as there
+ESCAPE_RADIUS = 1e6   # a parameter beyond this has left any sensible landscape
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,11 +40,47 @@ class Landscape:
         return len(self.start)
 
     @cached_property
-    def lowest(self) -> float:
-        """The lowest loss on a fine grid over ``bounds`` (the reference for the loss gap)."""
+    def _grid(self) -> tuple[list[np.ndarray], np.ndarray]:
+        """A fine grid over ``bounds`` (one axis per parameter) and the loss at every point."""
         axes = [np.linspace(low, high, 401 if self.dimensions == 1 else 81)
                 for low, high in self.bounds]
-        return min(self.evaluate(point) for point in itertools.product(*axes))
+        values = np.array([self.evaluate(point) for point in itertools.product(*axes)])
+        return axes, values.reshape([len(axis) for axis in axes])
+
+    @cached_property
+    def minima(self) -> tuple[tuple[float, ...], ...]:
+        """Every local minimum inside ``bounds``: the grid points lower than all their neighbours,
+        each polished with Newton's method, ``w <- w - H⁻¹ g``, where the gradient ``g`` and the
+        Hessian ``H`` come from the engine (``grad`` twice, with ``create_graph=True``)."""
+        axes, values = self._grid
+        padded = np.pad(values, 1, constant_values=np.inf)
+        lower_than_neighbours = np.ones(values.shape, dtype=bool)
+        for shift in itertools.product((-1, 0, 1), repeat=values.ndim):
+            if any(shift):
+                window = tuple(slice(1 + d, 1 + d + n) for d, n in zip(shift, values.shape))
+                lower_than_neighbours &= values <= padded[window]
+        found: list[tuple[float, ...]] = []
+        for index in zip(*np.nonzero(lower_than_neighbours)):
+            point = self._newton(tuple(float(axis[i]) for axis, i in zip(axes, index)))
+            # Several grid points can polish to the same minimum; keep it once.
+            if point is not None and all(math.dist(point, other) > 1e-6 for other in found):
+                found.append(point)
+        return tuple(found)
+
+    def _newton(self, point: tuple[float, ...], iterations: int = 50) -> tuple[float, ...] | None:
+        """The minimum Newton's method reaches from ``point``, or None when it finds none there."""
+        for _ in range(iterations):
+            parameters = [Value(c) for c in point]
+            gradient = grad(self.loss(parameters), parameters, create_graph=True)
+            hessian = np.array([grad(g, parameters) for g in gradient], dtype=float)
+            if np.any(np.linalg.eigvalsh(hessian) <= 0):
+                return None  # not curving up in every direction: no minimum here
+            step = np.linalg.solve(hessian, [g.data for g in gradient])
+            point = tuple(float(c) for c in np.subtract(point, step))
+            if float(np.max(np.abs(step))) < 1e-12:
+                break
+        inside = all(low <= c <= high for c, (low, high) in zip(point, self.bounds))
+        return point if inside else None
 
     def evaluate(self, point: Sequence[float]) -> float:
         """The loss at ``point`` as a plain number (no graph is recorded)."""
@@ -66,9 +102,12 @@ LANDSCAPES: dict[str, Landscape] = {
 @dataclass
 class Trajectory:
     """Where gradient descent went: ``points[k]`` has loss ``losses[k]`` and gradient norm
-    ``gradient_norms[k]``; ``diverged`` is set when the loss overflowed or a parameter escaped."""
+    ``gradient_norms[k]``; ``diverged`` is set when the loss overflowed or a parameter escaped.
+    ``minima`` are the landscape's local minima; the walk is judged against the one nearest to
+    where it ended (``minimum``)."""
 
     learning_rate: float
+    minima: tuple[tuple[float, ...], ...]
     points: list[tuple[float, ...]] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
     gradient_norms: list[float] = field(default_factory=list)
@@ -78,39 +117,82 @@ class Trajectory:
     def steps_taken(self) -> int:
         return len(self.points) - 1
 
-    def _direction_flips(self) -> int:
+    @property
+    def minimum(self) -> tuple[float, ...]:
+        """The local minimum nearest to the last point: the one the walk is heading for."""
+        return min(self.minima, key=lambda m: math.dist(m, self.points[-1]))
+
+    @property
+    def distances(self) -> list[float]:
+        """Distance from each point to ``minimum``."""
+        target = self.minimum
+        return [math.dist(point, target) for point in self.points]
+
+    @property
+    def rate(self) -> float:
+        """How much each step multiplies the distance to the minimum, on average:
+        ``(d_last / d_first) ** (1 / steps)``. Below 1 the walk closes in, above 1 it flees."""
+        distances = self.distances
+        if self.steps_taken == 0 or distances[0] == 0:
+            return 0.0 if distances[-1] == 0 else math.inf
+        return (distances[-1] / distances[0]) ** (1 / self.steps_taken)
+
+    def direction_flips(self) -> int:
         """How many steps point back the way the previous step came (dot product < 0)."""
         moves = [np.subtract(b, a) for a, b in zip(self.points, self.points[1:])]
         return sum(1 for m1, m2 in zip(moves, moves[1:]) if float(np.dot(m1, m2)) < 0)
 
     @property
     def regime(self) -> str:
-        """'diverges', 'converges', 'oscillates' or 'slow crawl'."""
-        if self.diverged or self.losses[-1] > self.losses[0]:
+        """'converges', 'slow crawl', 'oscillates' or 'diverges', read from the path:
+
+        * diverges: a parameter escaped or the loss overflowed, or the walk ends farther from
+          the minimum and higher up than it started;
+        * converges: the distance to the minimum fell below ``ARRIVED`` (1%) of where it began;
+        * oscillates: not there yet, and most steps reverse the previous one (jumping across);
+        * slow crawl: not there yet, with the steps mostly going the same way.
+        """
+        if self.diverged:
             return "diverges"
-        if self.gradient_norms[-1] < CONVERGED_GRADIENT:
+        distances = self.distances
+        if distances[-1] > distances[0] and self.losses[-1] > self.losses[0]:
+            return "diverges"
+        if distances[-1] <= ARRIVED * distances[0]:
             return "converges"
-        if self._direction_flips() * 2 >= self.steps_taken - 1 > 0:
+        if self.direction_flips() * 2 >= self.steps_taken - 1 > 0:
             return "oscillates"
         return "slow crawl"
 
     def explain(self) -> str:
         """One or two sentences on what happened and what to try next."""
-        regime, steps = self.regime, self.steps_taken
+        regime, steps, rate = self.regime, self.steps_taken, self.rate
+        plural = "s" * (steps != 1)
         if regime == "diverges":
-            where = "the loss overflowed" if self.diverged else f"the loss rose to {self.losses[-1]:.3g}"
+            where = (f"the parameters flew past {ESCAPE_RADIUS:g}" if self.diverged
+                     else f"the loss rose to {self.losses[-1]:.3g}")
             return (f"Diverges: each step overshoots the minimum by more than it corrects, and after "
-                    f"{steps} step{'s' * (steps != 1)} {where}. Lower the learning rate.")
+                    f"{steps} step{plural} {where}. Lower the learning rate.")
+        distances = self.distances
+        where = ", ".join(f"{c:.3g}" for c in self.minimum)
         if regime == "converges":
-            arrived = next(k for k, g in enumerate(self.gradient_norms) if g < CONVERGED_GRADIENT)
-            where = ", ".join(f"{c:.3g}" for c in self.points[-1])
-            return (f"Converges: the gradient is below {CONVERGED_GRADIENT:g} after {arrived} steps, "
-                    f"at ({where}) with loss {self.losses[-1]:.4g}.")
+            if distances[0] == 0:
+                return f"Converges: the walk starts at the minimum ({where}) and stays there."
+            arrived = next(k for k, d in enumerate(distances) if d <= ARRIVED * distances[0])
+            zigzag = (", jumping across it on most steps"
+                      if self.direction_flips() * 2 >= steps - 1 > 0 else "")
+            return (f"Converges: within 1% of the starting distance to the minimum at ({where}) after "
+                    f"{arrived} steps{zigzag}; the loss ends at {self.losses[-1]:.3g}.")
         if regime == "oscillates":
-            return (f"Oscillates: most steps jump across the valley and land on the other side; after "
-                    f"{steps} steps the loss is {self.losses[-1]:.3g}. A smaller rate settles it.")
-        return (f"Slow crawl: every step goes downhill but only a little; after {steps} steps the loss "
-                f"is still {self.losses[-1]:.3g}. A larger learning rate gets there sooner.")
+            pace = (f"each step only multiplies the distance to it by {rate:.3g}"
+                    if rate < 1 else "the distance to it does not shrink")
+            return (f"Oscillates: most steps jump across the minimum at ({where}) and land on the other "
+                    f"side; {pace}. A smaller learning rate settles it.")
+        needed = math.ceil(math.log(ARRIVED) / math.log(rate)) if 0 < rate < 1 else None
+        pace = (f"at this pace reaching 1% of the starting distance takes about {needed} steps"
+                if needed else "it is hardly moving")
+        return (f"Slow crawl: every step goes downhill but only a little (it multiplies the distance "
+                f"to the minimum by {rate:.3g}); after {steps} steps the loss is still "
+                f"{self.losses[-1]:.3g}, and {pace}. A larger learning rate gets there sooner.")
 
 
 def descend(landscape: Landscape, learning_rate: float, steps: int,
@@ -122,7 +204,7 @@ def descend(landscape: Landscape, learning_rate: float, steps: int,
     if learning_rate <= 0 or not math.isfinite(learning_rate):
         raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
     point = tuple(float(c) for c in (landscape.start if start is None else start))
-    trajectory = Trajectory(learning_rate)
+    trajectory = Trajectory(learning_rate, landscape.minima)
     for step in range(steps + 1):
         parameters = [Value(c) for c in point]
         try:
@@ -165,8 +247,9 @@ class GradientDescentExplorer(FallbackBox):
 
     Controls: ``landscape`` (bowl, double well, ravine), ``learning_rate`` (log scale, 0.001 to
     about 3), ``steps`` and ``start``. The left plot draws the path on the landscape, the right
-    one the loss gap (loss minus the landscape's lowest loss) per step on a log scale, and the
-    line below names the regime: converges, slow crawl, oscillates or diverges.
+    one the loss gap (loss minus the loss at the minimum the walk heads for) per step on a log
+    scale, and the line below names the regime (see :attr:`Trajectory.regime`): converges, slow
+    crawl, oscillates or diverges.
     """
 
     def __init__(self, landscape: str = "bowl", learning_rate: float = 0.1, steps: int = 30):
@@ -247,11 +330,17 @@ class GradientDescentExplorer(FallbackBox):
                  else f" (first {len(path) - 1} steps)")
         ax_path.set_title(f"{landscape.formula}, lr = {trajectory.learning_rate:.3g}{shown}",
                           fontsize=15)
-        lowest = min(landscape.lowest, min(trajectory.losses))
-        gap = np.maximum(np.array(trajectory.losses) - lowest, 1e-30)  # log scale needs > 0
+        # The gap to the minimum the walk heads for, not to the landscape's lowest point: in the
+        # double well a walk that settles in the higher valley has arrived all the same.
+        bottom = landscape.evaluate(trajectory.minimum)
+        gap = np.array(trajectory.losses) - bottom
+        # A log scale cannot show 0 (a walk that lands on the minimum) or a loss below the
+        # minimum's (a walk passing through the other valley), and gaps within rounding error of
+        # the minimum's loss only draw noise: leave those points out.
+        gap[gap <= 16 * np.finfo(float).eps * max(1.0, abs(bottom))] = np.nan
         ax_loss.semilogy(range(len(gap)), gap, "-o", color=colour, ms=3)
         ax_loss.set_xlabel("step", fontsize=15)
-        ax_loss.set_ylabel("loss − lowest loss", fontsize=15)
+        ax_loss.set_ylabel("loss − loss at the minimum", fontsize=15)
         ax_loss.set_title(trajectory.regime, color=colour, fontweight="bold", fontsize=16)
         ax_loss.tick_params(labelsize=13)
         ax_loss.grid(True, which="major", alpha=0.3)
