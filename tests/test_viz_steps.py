@@ -45,11 +45,47 @@ def test_first_step_is_the_seed_and_step_zero_has_no_gradients():
     *_, L = lecture_graph()
     steps = backward_steps(L)
     assert steps[0].is_seed and steps[0].node is L and steps[0].upstream_grad == 1.0
-    assert "dL/dL = 1.0" in explain(steps[0]).text
+    seed = explain(steps[0])
+    assert seed.text.startswith("Step 1: start at the output: dL/dL = 1 (the start")
+    assert r"\text{(the start)}" in seed.latex
     assert gradients_after(steps, 0) == {}
     assert gradients_after(steps, 1) == {L: 1.0}
     with pytest.raises(ValueError, match=r"between 0 .* and 3"):
         gradients_after(steps, 4)
+
+
+def test_the_outputs_own_step_reads_plainly():
+    """Lesson 03's first chain-rule step: L = c * f is the output, so dL/dc is just f; the
+    sentence must not read "dL/dc = dL/dL * dL/dc"."""
+    a, b, c, f, L = lecture_graph()
+    steps = backward_steps(L)
+    assert [s.is_at_output for s in steps] == [False, True, False]
+    first = explain(steps[1])
+    assert first.text.splitlines() == [
+        "Step 2: L = c * f is the output (dL/dL = 1), so each gradient here is simply a local "
+        "derivative of L",
+        "  dL/dc = -2.0   (rule for operand 1: d(a * b)/da = b)",
+        "  dL/df = 6.0   (rule for operand 2: d(a * b)/db = a)",
+    ]
+    assert "dL/dL *" not in first.text and r"{\partial L}{\partial L}" not in first.latex
+    assert first.latex == r"\frac{\partial L}{\partial c} &= -2.0 \\ \frac{\partial L}{\partial f} &= 6.0"
+    # a value used twice by the output still shows its gradients adding up
+    x = Value(3.0, label="x")
+    square = x * x
+    square.label = "y"
+    text = explain(backward_steps(square)[1]).text
+    assert "dy/dx = 3.0 " in text and "dy/dx += 3.0, so dy/dx = 3.0 + 3.0 = 6.0" in text
+
+
+def test_negative_factors_are_bracketed():
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    e = a * b
+    e.label = "e"
+    L = e * 2.0
+    L.label = "L"
+    step_of_e = next(s for s in backward_steps(L) if s.node is e)
+    assert "dL/da = dL/de * de/da = 2.0 * (-3.0) = -6.0" in explain(step_of_e).text
 
 
 def test_reused_value_shows_its_running_total():

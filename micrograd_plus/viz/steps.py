@@ -59,6 +59,14 @@ class BackwardStep:
         """True for the first step, which sets the output's own gradient to 1."""
         return not self.terms and self.index == 1
 
+    @property
+    def is_at_output(self) -> bool:
+        """True for the step of the output node itself, whose own gradient is dL/dL = 1.
+
+        The output comes last in topological order, so its step is the first after the seed.
+        """
+        return self.index == 2 and bool(self.terms)
+
 
 @dataclass(frozen=True)
 class ForwardStep:
@@ -157,7 +165,11 @@ Step = Union[BackwardStep, ForwardStep]
 
 def explain(step: Step) -> Explanation:
     """The chain rule of one step as a sentence, e.g.
-    ``dL/da = dL/dc * dc/da = -2.0 * 3.0 = -6.0``, with the rule it used, as text and LaTeX."""
+    ``dL/da = dL/dc * dc/da = -2.0 * 3.0 = -6.0``, with the rule it used, as text and LaTeX.
+
+    The first step reads ``dL/dL = 1 (the start ...)``; the output's own step gives each operand
+    its local derivative (``dL/dc = -2.0``), as dL/dL = 1 makes the product say nothing more.
+    """
     if isinstance(step, ForwardStep):
         return _explain_forward(step)
     if not isinstance(step, BackwardStep):
@@ -165,25 +177,40 @@ def explain(step: Step) -> Explanation:
             f"explain() takes a step from backward_steps() or forward_steps(), "
             f"got {type(step).__name__}."
         )
+    L = _symbol(step.root_name)
+    tex_L = _tex(step.root_name)
     if step.is_seed:
         return Explanation(
-            f"Step 1: start at the output: d{_symbol(step.root_name)}/d{_symbol(step.root_name)} = 1.0",
-            rf"\frac{{\partial {_tex(step.root_name)}}}{{\partial {_tex(step.root_name)}}} &= 1.0",
+            f"Step 1: start at the output: d{L}/d{L} = 1 (the start: nudging {step.root_name} "
+            f"moves {step.root_name} by exactly as much)",
+            rf"\frac{{\partial {tex_L}}}{{\partial {tex_L}}} &= 1 \quad\text{{(the start)}}",
         )
-    L, c = _symbol(step.root_name), _symbol(step.name)
-    header = (f"Step {step.index}: {step.name} = {step.expression} passes on "
-              f"d{L}/d{c} = {format_number(step.upstream_grad)}")
+    c, tex_c = _symbol(step.name), _tex(step.name)
+    at_output = step.is_at_output
+    if at_output:
+        # The output's own gradient is 1, so "dL/dL * dL/da" would only say "1 times itself":
+        # here the gradient of each operand is simply the output's local derivative.
+        header = (f"Step {step.index}: {step.name} = {step.expression} is the output "
+                  f"(d{L}/d{L} = 1), so each gradient here is simply a local derivative of "
+                  f"{step.name}")
+    else:
+        header = (f"Step {step.index}: {step.name} = {step.expression} passes on "
+                  f"d{L}/d{c} = {format_number(step.upstream_grad)}")
     lines, tex_lines = [header], []
     for term in step.terms:
-        a = _symbol(term.operand_name)
-        product = (f"d{L}/d{c} * d{c}/d{a} = {format_number(step.upstream_grad)} * "
-                   f"{format_number(term.local_derivative)} = {format_number(term.contribution)}")
-        tex_L, tex_c, tex_a = _tex(step.root_name), _tex(step.name), _tex(term.operand_name)
-        tex_product = (rf"\frac{{\partial {tex_L}}}{{\partial {tex_c}}}"
-                       rf"\frac{{\partial {tex_c}}}{{\partial {tex_a}}} = "
-                       rf"{format_number(step.upstream_grad)} \cdot "
-                       rf"{_tex_factor(term.local_derivative)} = {format_number(term.contribution)}")
+        a, tex_a = _symbol(term.operand_name), _tex(term.operand_name)
         tex_name = rf"\frac{{\partial {tex_L}}}{{\partial {tex_a}}}"
+        if at_output:
+            product = f"{format_number(term.contribution)}"
+            tex_product = format_number(term.contribution)
+        else:
+            product = (f"d{L}/d{c} * d{c}/d{a} = {format_number(step.upstream_grad)} * "
+                       f"{_paren(term.local_derivative)} = {format_number(term.contribution)}")
+            tex_product = (rf"\frac{{\partial {tex_L}}}{{\partial {tex_c}}}"
+                           rf"\frac{{\partial {tex_c}}}{{\partial {tex_a}}} = "
+                           rf"{format_number(step.upstream_grad)} \cdot "
+                           rf"{_tex_factor(term.local_derivative)} = "
+                           rf"{format_number(term.contribution)}")
         rule = (f"rule for operand {term.position + 1}: {term.formula}" if len(step.terms) > 1
                 else f"rule: {term.formula}")
         if term.arrival == 1:
