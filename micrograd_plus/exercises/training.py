@@ -205,6 +205,38 @@ def check_chance_level(classes: int, accuracy: Any) -> Feedback:
     )
 
 
+GOAL_ACCURACY = 0.9  # what "it learned" means for the trained-model checks of lessons 09 and 12
+
+
+def _check_trained_model(model: Any, name: str, load: Callable[[], tuple[list, list]], *,
+                         missing: str, build_hint: str, shape_hint: str, passed: str,
+                         measured: str, retry_hint: str) -> Feedback:
+    """Shared by the checks that take a trained model: is it there, is it callable, what accuracy
+    does it reach on ``load()``'s examples (never seen in training), and is that at least
+    ``GOAL_ACCURACY``.
+
+    Each check keeps its own words: ``missing`` follows "`name` is still `...`: ", ``passed`` and
+    ``measured`` are templates filled with the ``score`` and the number ``n`` of examples
+    (``measured`` is followed by "; the goal is 90%."), and the hints say what to do next.
+    """
+    from ..train import accuracy
+
+    if is_missing(model):
+        return report(False, f"`{name}` is still `...`: {missing}")
+    if not callable(model):
+        return report(False, f"`{name}` should be a network, got {type(model).__name__}: {model!r}.",
+                      build_hint)
+    X, y = load()
+    try:
+        score = accuracy(model, X, y)
+    except Exception as error:  # a model with the wrong shape: say so instead of crashing
+        return report(False, f"Measuring your model raised {type(error).__name__}: {error}", shape_hint)
+    if score >= GOAL_ACCURACY:
+        return report(True, passed.format(score=score, n=len(X)))
+    return report(False, f"{measured.format(score=score, n=len(X))}; the goal is {GOAL_ACCURACY:.0%}.",
+                  retry_hint)
+
+
 CIRCLES_CHECK = {"n": 200, "noise": 0.1, "seed": 123}
 
 
@@ -215,25 +247,18 @@ def check_circles_model(model: Any) -> Feedback:
     seen, and measures ``accuracy(model, X, y)``.
     """
     from ..data import make_circles
-    from ..train import accuracy
 
-    if is_missing(model):
-        return report(False, "`my_model` is still `...`: build a network, train it, and pass it.")
-    if not callable(model):
-        return report(False, f"`my_model` should be a network, got {type(model).__name__}: {model!r}.",
-                      "Build one, e.g. `my_model = MLP(2, [8, 8, 1], seed=0)`, train it with fit, "
-                      "then pass it.")
-    X, y = make_circles(**CIRCLES_CHECK)
-    try:
-        score = accuracy(model, X, y)
-    except Exception as error:  # a model with the wrong shape: say so instead of crashing
-        return report(False, f"Measuring your model raised {type(error).__name__}: {error}",
-                      "The model takes 2 inputs (x, y of a point) and gives 1 output for 2 classes.")
-    if score >= 0.9:
-        return report(True, f"{score:.0%} right on {len(X)} points it never saw: it learned the "
-                            "circles, not just its training points.")
-    return report(False, f"{score:.0%} right on {len(X)} new points; the goal is 90%.",
-                  "Give it more hidden units or a second hidden layer, or train for more epochs.")
+    return _check_trained_model(
+        model, "my_model", lambda: make_circles(**CIRCLES_CHECK),
+        missing="build a network, train it, and pass it.",
+        build_hint="Build one, e.g. `my_model = MLP(2, [8, 8, 1], seed=0)`, train it with fit, "
+                   "then pass it.",
+        shape_hint="The model takes 2 inputs (x, y of a point) and gives 1 output for 2 classes.",
+        passed="{score:.0%} right on {n} points it never saw: it learned the circles, not just its "
+               "training points.",
+        measured="{score:.0%} right on {n} new points",
+        retry_hint="Give it more hidden units or a second hidden layer, or train for more epochs.",
+    )
 
 
 # --- lesson 11: reading digits -----------------------------------------------------------------
@@ -314,28 +339,19 @@ def check_ruler_fixed(model: Any) -> Feedback:
     the model has never seen and without any ruler, and measures ``accuracy``.
     """
     from ..data import make_digits
-    from ..train import accuracy
 
-    if is_missing(model):
-        return report(False, "`fixed_model` is still `...`: train a new model on better data and "
-                             "pass it.")
-    if not callable(model):
-        return report(False, f"`fixed_model` should be a network, got {type(model).__name__}: "
-                             f"{model!r}.",
-                      "Train a new model on training images in which the ruler appears in both "
-                      "classes, then pass it.")
-    X, y = make_digits(**RULER_CHECK)
-    try:
-        score = accuracy(model, X, y)
-    except Exception as error:  # a model with the wrong shape: say so instead of crashing
-        return report(False, f"Measuring your model raised {type(error).__name__}: {error}",
-                      "The model takes 64 inputs (the pixels) and gives 1 output, like `MLP(64, [1])`.")
-    if score >= 0.9:
-        return report(True, f"{score:.0%} of clean 3s and 7s right: with the ruler in both classes, "
-                            "it no longer predicts anything, so the model had to look at the digits.")
-    return report(False, f"{score:.0%} of clean 3s and 7s right; the goal is 90%.",
-                  "Put the ruler on images of both classes (e.g. every other image), so that it "
-                  "says nothing about the label, and train again.")
+    return _check_trained_model(
+        model, "fixed_model", lambda: make_digits(**RULER_CHECK),
+        missing="train a new model on better data and pass it.",
+        build_hint="Train a new model on training images in which the ruler appears in both "
+                   "classes, then pass it.",
+        shape_hint="The model takes 64 inputs (the pixels) and gives 1 output, like `MLP(64, [1])`.",
+        passed="{score:.0%} of clean 3s and 7s right: with the ruler in both classes, it no longer "
+               "predicts anything, so the model had to look at the digits.",
+        measured="{score:.0%} of clean 3s and 7s right",
+        retry_hint="Put the ruler on images of both classes (e.g. every other image), so that it "
+                   "says nothing about the label, and train again.",
+    )
 
 
 # --- lesson 13: next steps ---------------------------------------------------------------------
