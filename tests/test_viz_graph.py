@@ -226,6 +226,35 @@ def test_stepping_keeps_the_layout_size():
     assert len(sizes) == 1
 
 
+@pytest.mark.parametrize("options", [{}, {"step": 3}, {"step": 3, "flow": True}, {"flow": True},
+                                     {"forward_step": 2}, {"collapse": "neuron", "flow": True}])
+def test_rendering_writes_nothing_to_stderr(options, capfd):
+    """Jupyter displays a Digraph without quiet=True, so any renderer warning (graphviz-pure
+    prints one for each non-ASCII character it cannot measure) would show under the picture."""
+    *_, L = lecture_graph()
+    if "collapse" in options:
+        x = [Value(1.0, label="x1"), Value(-2.0, label="x2")]
+        w = [Value(0.5), Value(-1.5)]
+        L = (dot(w, x) + Value(0.1)).tanh()
+        L.label = "out"
+    L.backward()
+    graph = draw_dot(L, **options)
+    assert graph.source.isascii(), [ch for ch in graph.source if not ch.isascii()]
+    capfd.readouterr()
+    bundle = graph._repr_mimebundle_()  # what Jupyter does with a cell's value
+    graph.pipe(format="png")
+    captured = capfd.readouterr()
+    assert bundle["image/svg+xml"].startswith("<?xml")
+    assert captured.err == "" and captured.out == ""
+
+
+def test_user_labels_are_kept_as_given():
+    a = Value(2.0, label="\u03b1")  # alpha
+    b = a * 3.0
+    b.label = "out"
+    assert 'label="{ \u03b1 |' in draw_dot(b).source
+
+
 def test_forward_step_shows_only_what_is_computed():
     a, b, c, d, e, f, L = lecture_graph()
     source = draw_dot(L, forward_step=1).source

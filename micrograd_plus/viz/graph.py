@@ -7,6 +7,11 @@ the same graph always gives the same DOT text.
 Options: ``flow=True`` colours gradients by sign and size; ``step=k`` shows the backward pass
 after k chain-rule steps; ``forward_step=k`` shows the forward pass after k ops; ``collapse``
 draws each neuron or layer of a network as one node, which happens by itself past ``max_nodes``.
+
+Everything this module writes into a label is ASCII (user labels are kept as given): graphviz-pure
+prints a warning on stderr for each character it has no width for, and Jupyter's display of a
+Digraph cannot silence it. Boxes keep their size from step to step by a measured ``width``, not
+by padding characters.
 """
 
 from __future__ import annotations
