@@ -10,6 +10,8 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from PIL import Image
 
+import matplotlib.pyplot as plt
+
 from micrograd_plus import data
 from micrograd_plus.nn import MLP, Layer, Perceptron
 from micrograd_plus.train import History
@@ -18,6 +20,13 @@ from micrograd_plus.viz import (draw_network, plot_activation, plot_decision_bou
                                 plot_weight_images)
 from micrograd_plus.viz.graph import FLOW_COLOURS
 from micrograd_plus.viz.plots import TITLE_SIZE, _scores
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Plots made without ax are pyplot figures; close them so tests do not pile them up."""
+    yield
+    plt.close("all")
 
 
 def png_of(figure: Figure) -> Image.Image:
@@ -153,3 +162,30 @@ def test_values_on_the_model_are_left_alone():
     draw_network(model, x=[0.2, 0.1])
     assert [p.data for p in model.parameters()] == before
     assert all(p.grad == 0.0 for p in model.parameters())
+
+
+SHOWING = {  # a notebook cell -> how many pictures it must show
+    "import matplotlib.pyplot as plt\nfrom micrograd_plus.viz import plot_activation": 0,
+    "plot_activation('tanh')": 1,
+    "plot_activation('relu')\nplt.show()": 1,
+    "fig = plot_activation('sigmoid')\ndisplay(fig)": 1,
+    "fig": 1,
+    "later = plot_activation('tanh')": 1,
+    "for name in ('tanh', 'relu'):\n    plot_activation(name)\nplt.show()": 2,
+    "print(len(plt.get_fignums()))": 0,
+}
+
+
+def test_each_way_of_showing_a_plot_shows_it_once(kernel_manager):
+    """As a cell's value, with plt.show(), with display(): once each, never twice, never not."""
+    nbclient = pytest.importorskip("nbclient", reason="needs the [test] extra")
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(code) for code in SHOWING])
+    nbclient.NotebookClient(notebook, timeout=60, kernel_name="python3",
+                            km=kernel_manager).execute()
+    shown = {cell.source: sum("image/png" in output.get("data", {}) for output in cell.outputs)
+             for cell in notebook.cells}
+    assert shown == SHOWING
+    assert notebook.cells[-1].outputs[0].text == "0\n"  # nothing left over for pyplot to show

@@ -7,7 +7,9 @@
     print(explain(steps[1]))             # dL/da = dL/dc * dc/da = -2.0 * 3.0 = -6.0
     draw_dot(L, step=2)                  # the graph after that step
 
-Plots (matplotlib) take an optional ``ax`` and return the Figure. Drawing works without a system Graphviz: the graphviz-pure wheel stands in for ``dot``.
+Plots (matplotlib) take an optional ``ax`` and return the Figure. A notebook shows one as the
+cell's last value, or wherever ``plt.show()`` or ``display(fig)`` is called (once each).
+Drawing graphs works without a system Graphviz: the graphviz-pure wheel stands in for ``dot``.
 """
 
 from .animate import save_backward_animation, save_backward_html

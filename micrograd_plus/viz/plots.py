@@ -1,10 +1,19 @@
 """Plots for the lessons: decision boundaries, training curves, a network's weights, activation
 functions, loss landscapes, and what a digits model has learned.
 
-Every function takes an optional matplotlib ``ax`` to draw into and returns the Figure. Without
-``ax`` the Figure is new and, like ``draw_dot``'s graph, shows itself as a cell's last value
-(``fig.savefig(path)`` writes it to a file). Fonts are sized to be read from the back of a
-classroom.
+Every function takes an optional matplotlib ``ax`` to draw into and returns the Figure. How to
+show it in a notebook (each way shows it once):
+
+* as the cell's last line: ``plot_history(history)``;
+* anywhere in a cell: ``plot_history(history)`` then ``plt.show()``, or ``display(fig)`` for a
+  ``fig = plot_history(history)`` kept for later;
+* in a figure of your own: ``fig, ax = plt.subplots()``, ``plot_history(history, ax=ax)``, then
+  ``plt.show()``; it shows like any pyplot figure (ending the cell with a bare ``fig`` instead
+  shows it twice, as for every pyplot figure).
+
+A figure made without ``ax`` is a pyplot figure, so a notebook also shows it at the end of the
+cell, and ``plt.show()`` opens it in a window from a script; ``fig.savefig(path)`` writes it to a
+file. Fonts are sized to be read from the back of a classroom.
 """
 
 from __future__ import annotations
@@ -39,10 +48,12 @@ _POSITIVE, _NEGATIVE = FLOW_COLOURS["positive"], FLOW_COLOURS["negative"]
 # --- figures that show up once in a notebook --------------------------------------------------------
 
 class _LessonFigure(Figure):
-    """A figure that shows itself when it is a notebook cell's value, like ``draw_dot``'s graph.
+    """A pyplot figure that a notebook shows once, however it is shown.
 
-    It is not a pyplot figure: pyplot shows its figures at the end of a cell only once its
-    notebook integration is active, and then shows a returned figure twice.
+    Notebooks show pyplot figures at the end of a cell, and also show a figure that is the
+    cell's value: that would be twice. So showing it (as the value, with display() or with
+    plt.show()) also takes it off pyplot's list of figures to show; the Figure itself stays
+    usable (savefig, display it again later).
     """
 
     def _repr_png_(self) -> bytes:
@@ -50,11 +61,26 @@ class _LessonFigure(Figure):
         self.savefig(buffer, format="png", bbox_inches="tight")
         return buffer.getvalue()
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        # IPython asks for this bundle first, whichever formatter later draws the PNG; the
+        # inline backend's own display of pyplot figures goes through here too.
+        _forget(self)
+        return {"image/png": self._repr_png_()}
+
+
+def _forget(figure: Figure) -> None:
+    """Take ``figure`` off pyplot's list, so the notebook's end-of-cell show skips it."""
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)  # a figure pyplot does not hold is left as it is
+
 
 def _new_axes(ax: Axes | None, size: tuple[float, float] = (7.5, 6.0)) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.figure, ax
-    figure = _LessonFigure(figsize=size, layout="constrained")
+    import matplotlib.pyplot as plt  # here, so importing this module picks no backend
+
+    figure = plt.figure(figsize=size, layout="constrained", FigureClass=_LessonFigure)
     return figure, figure.add_subplot()
 
 
@@ -135,6 +161,9 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     Two classes: the shading follows the model's score (deeper = more confident) and a black line
     marks the boundary, score = 0. More classes: each region takes its class's colour.
     ``resolution`` points per side are evaluated (70 x 70 takes about a second for MLP(2, [16, 16, 1])).
+
+    Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
+    docstring); with ``ax`` it draws into your figure and returns that.
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=int)
@@ -179,7 +208,11 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
 
 def plot_history(history: Any, ax: Axes | None = None) -> Figure:
     """Loss (left axis, solid) and accuracy (right axis, dashed) per epoch, training and
-    validation, from a ``train.History``."""
+    validation, from a ``train.History``.
+
+    Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
+    docstring); with ``ax`` it draws into your figure and returns that.
+    """
     epochs = list(history.epochs) or list(range(1, len(history.train_loss) + 1))
     if not history.train_loss:
         raise ValueError("This history has no epochs yet; train for at least one epoch first.")
@@ -236,7 +269,11 @@ def _activations(model: Any, layers: list[list[Any]], x: Sequence[float]) -> lis
 
 def draw_network(model: Any, x: Sequence[float] | None = None, ax: Axes | None = None) -> Figure:
     """The network as circles (neurons) joined by its weights: red positive, blue negative, line
-    width by size. Given an input ``x``, each neuron is shaded by its output for that input."""
+    width by size. Given an input ``x``, each neuron is shaded by its output for that input.
+
+    Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
+    docstring); with ``ax`` it draws into your figure and returns that.
+    """
     layers = _layers_of(model)
     n_inputs = len(layers[0][0].w)
     sizes = [n_inputs] + [len(neurons) for neurons in layers]
@@ -308,7 +345,11 @@ _ACTIVATION_RULES: dict[str, OpRule | None] = {
 
 def plot_activation(name: str, ax: Axes | None = None, xlim: tuple[float, float] = (-4.0, 4.0)
                     ) -> Figure:
-    """An activation function (solid) and its derivative (dashed), both from the engine's rules."""
+    """An activation function (solid) and its derivative (dashed), both from the engine's rules.
+
+    Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
+    docstring); with ``ax`` it draws into your figure and returns that.
+    """
     if name not in _ACTIVATION_RULES:
         raise ValueError(f"Unknown activation {name!r}; choose one of "
                          f"{', '.join(map(repr, _ACTIVATION_RULES))}.")
@@ -354,6 +395,9 @@ def plot_loss_landscape_1d(loss: Callable[[Value], Any], path: Sequence[float] =
 
     ``loss`` maps a parameter (given as a Value) to the loss; ``path`` lists the parameter after
     each step, starting point first. The range widens to show the whole path.
+
+    Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
+    docstring); with ``ax`` it draws into your figure and returns that.
     """
     steps = np.asarray(list(path), dtype=float)
     low, high = _path_range(steps, xlim)
@@ -381,6 +425,9 @@ def plot_loss_landscape_2d(loss: Callable[[Value, Value], Any],
     """Contours of the loss over two parameters, and the path gradient descent took.
 
     ``loss`` maps two parameters (Values) to the loss; ``path`` lists (p0, p1) after each step.
+
+    Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
+    docstring); with ``ax`` it draws into your figure and returns that.
     """
     steps = np.asarray([list(p) for p in path], dtype=float).reshape(-1, 2)
     (x0, x1), (y0, y1) = _path_range(steps[:, 0], xlim), _path_range(steps[:, 1], ylim)
@@ -407,7 +454,11 @@ def plot_loss_landscape_2d(loss: Callable[[Value, Value], Any],
 def plot_weight_images(model: Any, shape: tuple[int, int] = (8, 8), ax: Axes | None = None,
                        max_images: int = 32) -> Figure:
     """Each first-layer neuron's weights drawn as an image of the input (red +, blue -): the
-    pattern of pixels that makes the neuron fire."""
+    pattern of pixels that makes the neuron fire.
+
+    Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
+    docstring); with ``ax`` it draws into your figure and returns that.
+    """
     neurons = _layers_of(model)[0][:max_images]
     pixels = shape[0] * shape[1]
     if len(neurons[0].w) != pixels:
