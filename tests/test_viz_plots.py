@@ -63,6 +63,42 @@ def test_decision_boundary_two_classes():
     assert figure._repr_png_().startswith(b"\x89PNG")  # shows itself in a notebook
 
 
+def drawn(figure: Figure):
+    """The figure laid out and drawn; its renderer, to measure where things ended up."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+@pytest.mark.parametrize("where", ["its own figure", "three plots in a constrained figure"])
+def test_decision_boundary_legend_covers_no_data(where):
+    X, y = data.make_moons(n=60, noise=0.1, seed=0)
+    model = MLP(2, [8, 1], seed=0)
+    if where == "its own figure":
+        figure = plot_decision_boundary(model, X, y, resolution=20)
+    else:  # as in the lessons
+        figure = Figure(figsize=(16, 5), layout="constrained")
+        plot_decision_boundary(model, X, y, ax=figure.subplots(1, 3)[1], resolution=20)
+    ax = next(a for a in figure.axes if a.get_legend() is not None)
+    renderer = drawn(figure)
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert not legend.overlaps(ax.get_window_extent(renderer))  # beside the plot, not on it
+    assert legend.x1 <= figure.bbox.x1 and legend.y0 >= 0
+    assert ax.get_legend().get_texts()[0].get_fontsize() >= 14
+    no_layout = Figure(figsize=(12, 4))
+    left, right = no_layout.subplots(1, 2)
+    plot_decision_boundary(model, X, y, ax=left, resolution=20)
+    renderer = drawn(no_layout)
+    legend = left.get_legend().get_window_extent(renderer)
+    # No layout engine to make room: the legend stays inside, clear of the points and the
+    # neighbour.
+    assert not legend.overlaps(right.get_window_extent(renderer))
+    points = left.transData.transform(np.asarray(X))
+    assert not any(legend.contains(px, py) for px, py in points)
+
+
 def test_decision_boundary_many_classes_and_a_perceptron():
     X, y = data.make_blobs(n=60, centers=3, seed=0)
     figure = plot_decision_boundary(MLP(2, [8, 3], seed=0), X, y, resolution=25)

@@ -170,7 +170,7 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"plot_decision_boundary draws 2-D inputs; X has shape {X.shape}. "
                          "Pick two features, or use a model with two inputs.")
-    figure, ax = _new_axes(ax)
+    figure, ax = _new_axes(ax, (8.8, 6.0))  # wider than tall: the legend goes beside the plot
     margin = 0.15 * (X.max(axis=0) - X.min(axis=0)) + 0.1
     low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
     xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
@@ -200,8 +200,29 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     _style(ax, f"{title} (accuracy {accuracy:.0%})" if title else "", "x0", "x1")
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])
-    ax.legend(fontsize=LEGEND_SIZE, loc="best", framealpha=0.85)
+    _legend_clear_of_data(ax)
     return figure
+
+
+def _legend_clear_of_data(ax: Axes) -> None:
+    """The legend where it hides no point: beside the plot when the figure has a layout engine
+    (constrained or tight) to make room for it; otherwise in a band added above the data, as
+    a legend outside would run into a neighbouring plot there."""
+    style = dict(fontsize=LEGEND_SIZE, markerscale=1.3, framealpha=1.0, edgecolor="#555555")
+    if ax.figure.get_layout_engine() is not None:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **style)
+        return
+    entries = len(ax.get_legend_handles_labels()[1])
+    columns = min(entries, 3)
+    rows = math.ceil(entries / max(columns, 1))
+    # Without a layout engine the axes keep the size they have now, so the band can be sized:
+    # each row of text plus the frame's padding, as a share of the axes' height.
+    band_inches = (1.5 * rows + 1.4) * LEGEND_SIZE / 72
+    axes_inches = ax.get_position().height * ax.figure.get_figheight()
+    share = min(band_inches / max(axes_inches, 1e-9), 0.5)
+    bottom, top = ax.get_ylim()
+    ax.set_ylim(bottom, top + (top - bottom) * share / (1.0 - share))
+    ax.legend(loc="upper center", ncols=columns, borderaxespad=0.3, columnspacing=1.2, **style)
 
 
 # --- training curves ------------------------------------------------------------------------------------
