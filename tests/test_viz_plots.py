@@ -225,3 +225,24 @@ def test_each_way_of_showing_a_plot_shows_it_once(kernel_manager):
              for cell in notebook.cells}
     assert shown == SHOWING
     assert notebook.cells[-1].outputs[0].text == "0\n"  # nothing left over for pyplot to show
+
+
+@pytest.mark.parametrize("neurons, size", [(10, (10, 3.2)), (32, (10, 3.2)), (16, (4, 3)),
+                                           (3, None)])
+def test_weight_images_title_fits_in_a_small_ax(neurons, size):
+    model = Layer(64, neurons, activation="linear", seed=0)
+    if size is None:
+        figure = plot_weight_images(model)
+        ax, others = figure.axes[0], []
+    else:
+        figure = Figure(figsize=size, layout="constrained")
+        ax, *others = figure.subplots(1, 3 if size[0] > 5 else 1, squeeze=False)[0]
+        plot_weight_images(model, ax=ax)
+    renderer = drawn(figure)
+    title = ax.title.get_window_extent(renderer)
+    assert " ".join(ax.get_title().split()).startswith("first-layer weights")
+    assert 0 <= title.x0 and title.x1 <= figure.bbox.x1 and title.y1 <= figure.bbox.y1
+    assert not any(title.overlaps(other.get_window_extent(renderer)) for other in others)
+    numbers = [text.get_window_extent(renderer) for text in ax.texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(numbers) for b in numbers[i + 1:])
+    assert all(text.get_fontsize() >= 6 for text in ax.texts)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from typing import Any, Callable, Sequence
 
 import matplotlib
@@ -92,6 +93,21 @@ def _style(ax: Axes, title: str = "", xlabel: str = "", ylabel: str = "") -> Non
     if ylabel:
         ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
     ax.tick_params(labelsize=TICK_SIZE)
+
+
+def _room(ax: Axes) -> tuple[float, float]:
+    """The width and height of ``ax`` in points, as laid out so far (a layout engine may still
+    take some of it for labels: treat it as an upper bound)."""
+    position = ax.get_position()
+    return (position.width * ax.figure.get_figwidth() * 72,
+            position.height * ax.figure.get_figheight() * 72)
+
+
+def _wrapped(text: str, width_points: float, fontsize: float) -> str:
+    """``text`` broken into lines that fit ``width_points`` (0.6 em a character: generous for
+    DejaVu Sans, so a title never runs past its plot)."""
+    characters = max(12, int(width_points / (0.6 * fontsize)))
+    return "\n".join(textwrap.wrap(text, characters)) or text
 
 
 # --- models as functions of plain numbers -------------------------------------------------------------
@@ -491,18 +507,27 @@ def plot_weight_images(model: Any, shape: tuple[int, int] = (8, 8), ax: Axes | N
     gap = 2  # blank pixels above and beside each tile; its number goes in the gap above
     height, width = shape[0] + gap, shape[1] + gap
     mosaic = np.full((rows * height, columns * width - gap), np.nan)
+    # How big one pixel of the mosaic will be, in points, in the room the axes have (less the
+    # colour bar and the title): the numbers must fit in the gap, or they run into the tiles.
+    room_width, room_height = _room(ax)
+    pixel = min(0.8 * room_width / mosaic.shape[1], (room_height - 40.0) / mosaic.shape[0])
+    number_size = min(TICK_SIZE, 1.7 * pixel)
+    numbered = number_size >= 6.0  # smaller cannot be read; the tiles go unnumbered then
     for k, neuron in enumerate(neurons):
         r, c = divmod(k, columns)
         image = np.array([_number(w) for w in neuron.w]).reshape(shape)
         top, left = r * height + gap, c * width
         mosaic[top:top + shape[0], left:left + shape[1]] = image
-        ax.text(left + shape[1] / 2 - 0.5, top - 0.7, f"{k}", ha="center", va="bottom",
-                fontsize=TICK_SIZE)
+        if numbered:
+            ax.text(left + shape[1] / 2 - 0.5, top - 0.7, f"{k}", ha="center", va="bottom",
+                    fontsize=number_size)
     limit = float(np.nanmax(np.abs(mosaic))) or 1.0
     colours = matplotlib.colormaps["RdBu_r"].with_extremes(bad="white")
     shown = ax.imshow(mosaic, cmap=colours, vmin=-limit, vmax=limit, interpolation="nearest")
     bar = figure.colorbar(shown, ax=ax, shrink=0.8)
-    bar.ax.tick_params(labelsize=TICK_SIZE)
+    bar.ax.tick_params(labelsize=TICK_SIZE if room_width > 200 else TICK_SIZE - 4)
     ax.set_axis_off()
-    ax.set_title("first-layer weights as images (neuron number above)", fontsize=LABEL_SIZE)
+    title = "first-layer weights as images" + (" (neuron number above)" if numbered else "")
+    ax.set_title(_wrapped(title, room_width, LABEL_SIZE),
+                 fontsize=LABEL_SIZE if room_width > 200 else LABEL_SIZE - 4)
     return figure
