@@ -246,3 +246,31 @@ def test_weight_images_title_fits_in_a_small_ax(neurons, size):
     numbers = [text.get_window_extent(renderer) for text in ax.texts]
     assert not any(a.overlaps(b) for i, a in enumerate(numbers) for b in numbers[i + 1:])
     assert all(text.get_fontsize() >= 6 for text in ax.texts)
+
+
+@pytest.mark.parametrize("hidden, size, ratios", [
+    ((8, 8), (18, 5.4), [1, 1, 1.5]),  # TrainingDashboard's figure
+    ((8, 8), (6, 3), None),
+    ((8,) * 6, (6, 3), None),
+    ((8,) * 6, (3, 6), None),
+    ((16, 16), (4, 4), None),
+    ((4,), (12, 3), [1, 1, 1]),
+])
+def test_network_layer_names_overlap_nothing(hidden, size, ratios):
+    figure = Figure(figsize=size, layout="constrained")
+    axes = figure.subplots(1, len(ratios or [1]), width_ratios=ratios, squeeze=False)[0]
+    ax = axes[-1]
+    draw_network(MLP(2, [*hidden, 1], seed=0), ax=ax)
+    renderer = drawn(figure)
+    names = [label for label in ax.get_xticklabels() if label.get_text()]
+    assert names[0].get_text().startswith("in")
+    assert len(names) >= (len(hidden) + 2) // 2  # crowded: at least every second column named
+    boxes = [label.get_window_extent(renderer) for label in names]
+    title = ax.title.get_window_extent(renderer)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert not any(box.overlaps(title) for box in boxes)
+    assert 0 <= title.x0 and title.x1 <= figure.bbox.x1 and title.y1 <= figure.bbox.y1
+    roomy = draw_network(MLP(2, [3, 1], seed=0))
+    drawn(roomy)
+    assert [t.get_text() for t in roomy.axes[0].get_xticklabels()] == [
+        "inputs\n(2)", "layer 1\n(3)", "layer 2\n(1)"]

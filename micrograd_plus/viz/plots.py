@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import math
-import textwrap
 from typing import Any, Callable, Sequence
 
 import matplotlib
@@ -29,6 +28,8 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 
 from ..engine import OP_RULES, OpRule, Value, leaky_relu_rule
 from .graph import FLOW_COLOURS
@@ -44,6 +45,7 @@ TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 18, 16, 14, 14
 CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
                  "#F0E442", "#000000", "#999999", "#882255")
 _POSITIVE, _NEGATIVE = FLOW_COLOURS["positive"], FLOW_COLOURS["negative"]
+_TEXT_TO_PATH = TextToPath()
 
 
 # --- figures that show up once in a notebook --------------------------------------------------------
@@ -103,11 +105,26 @@ def _room(ax: Axes) -> tuple[float, float]:
             position.height * ax.figure.get_figheight() * 72)
 
 
+def _text_width(text: str, fontsize: float) -> float:
+    """How wide ``text`` is in points, in matplotlib's default font (measured, no drawing)."""
+    font = FontProperties(size=fontsize)
+    return _TEXT_TO_PATH.get_text_width_height_descent(text, font, ismath=False)[0]
+
+
 def _wrapped(text: str, width_points: float, fontsize: float) -> str:
-    """``text`` broken into lines that fit ``width_points`` (0.6 em a character: generous for
-    DejaVu Sans, so a title never runs past its plot)."""
-    characters = max(12, int(width_points / (0.6 * fontsize)))
-    return "\n".join(textwrap.wrap(text, characters)) or text
+    """``text`` with its lines broken between words so that each fits ``width_points``."""
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            longer = f"{line} {word}" if line else word
+            if line and _text_width(longer, fontsize) > width_points:
+                lines.append(line)
+                line = word
+            else:
+                line = longer
+        lines.append(line)
+    return "\n".join(lines)
 
 
 # --- models as functions of plain numbers -------------------------------------------------------------
@@ -304,6 +321,37 @@ def _activations(model: Any, layers: list[list[Any]], x: Sequence[float]) -> lis
     return values
 
 
+class _LayerNames(matplotlib.ticker.Formatter):
+    """The names under the network's columns, as long as the room between columns allows.
+
+    Chosen each time the figure is drawn (then the axes have their final size): 'layer 2 (8)'
+    when it fits, else 'L2 (8)', else 'L2', else every second (third, ...) column named.
+    """
+
+    def __init__(self, sizes: Sequence[int], spacing: float, fontsize: float):
+        names = ["inputs"] + [f"layer {k}" for k in range(1, len(sizes))]
+        short = ["in"] + [f"L{k}" for k in range(1, len(sizes))]
+        self.forms = [[f"{name}\n({size})" for name, size in zip(names, sizes)],
+                      [f"{name}\n({size})" for name, size in zip(short, sizes)], short]
+        self.spacing, self.fontsize = spacing, fontsize
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        k = round(x / self.spacing)
+        if not 0 <= k < len(self.forms[0]):
+            return ""
+        ax = self.axis.axes
+        gap = abs(ax.transData.transform((self.spacing, 0.0))[0]
+                  - ax.transData.transform((0.0, 0.0))[0])
+        # 0.62 em a character is generous for DejaVu Sans; one more character keeps a space.
+        character = 0.62 * self.fontsize * ax.figure.dpi / 72
+        for labels in self.forms:
+            needed = (1 + max(len(line) for label in labels for line in label.split("\n")))
+            if needed * character <= gap:
+                return labels[k]
+        every = math.ceil(needed * character / max(gap, 1e-9))
+        return self.forms[-1][k] if k % every == 0 else ""
+
+
 def draw_network(model: Any, x: Sequence[float] | None = None, ax: Axes | None = None) -> Figure:
     """The network as circles (neurons) joined by its weights: red positive, blue negative, line
     width by size. Given an input ``x``, each neuron is shaded by its output for that input.
@@ -315,7 +363,7 @@ def draw_network(model: Any, x: Sequence[float] | None = None, ax: Axes | None =
     n_inputs = len(layers[0][0].w)
     sizes = [n_inputs] + [len(neurons) for neurons in layers]
     tallest = max(sizes)
-    figure, ax = _new_axes(ax, (max(6.0, 2.2 * len(sizes)), 5.5 if tallest <= 16 else 7.5))
+    figure, ax = _new_axes(ax, (max(7.0, 2.2 * len(sizes)), 5.5 if tallest <= 16 else 7.5))
     # Neurons sit one unit apart; layers further apart when they are tall, so the picture keeps
     # a readable shape with circles that stay round.
     spacing = max(1.2, 1.3 * tallest / max(1, len(sizes) - 1))
@@ -355,10 +403,10 @@ def draw_network(model: Any, x: Sequence[float] | None = None, ax: Axes | None =
     ax.set_xlim(-0.6, spacing * (len(sizes) - 1) + 0.6)
     ax.set_ylim(-half - 0.6, half + 0.6)
     ax.set_aspect("equal")
-    # Layer names as tick labels under the columns, which matplotlib keeps clear of the title.
-    ax.set_xticks([spacing * k for k in range(len(sizes))],
-                  [f"inputs\n({sizes[0]})"] + [f"layer {k}\n({sizes[k]})"
-                                                for k in range(1, len(sizes))])
+    # Layer names as tick labels under the columns, which matplotlib keeps clear of the title;
+    # how long they may be is decided when the figure is drawn, from the room between columns.
+    ax.set_xticks([spacing * k for k in range(len(sizes))])
+    ax.xaxis.set_major_formatter(_LayerNames(sizes, spacing, LABEL_SIZE - 2))
     ax.tick_params(axis="x", length=0, labelsize=LABEL_SIZE - 2)
     ax.set_yticks([])
     for spine in ax.spines.values():
@@ -366,7 +414,7 @@ def draw_network(model: Any, x: Sequence[float] | None = None, ax: Axes | None =
     title = "weights: red +, blue -, width = size"
     if x is not None:
         title += "\nneurons shaded by their output (red +, blue -)"
-    ax.set_title(title, fontsize=LABEL_SIZE)
+    ax.set_title(_wrapped(title, _room(ax)[0], LABEL_SIZE), fontsize=LABEL_SIZE)
     return figure
 
 
