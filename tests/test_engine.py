@@ -258,32 +258,6 @@ def test_backward_from_an_inner_node_only_reaches_what_it_depends_on():
     assert (a.grad, b.grad, c.grad) == (b.data + 1.0, a.data, 1.0)
 
 
-def test_manual_stepping_of_the_lecture_neuron():
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1; x1w1.label = "x1*w1"
-    x2w2 = x2 * w2; x2w2.label = "x2*w2"
-    x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = "x1*w1 + x2*w2"
-    n = x1w1x2w2 + b; n.label = "n"
-    o = n.tanh(); o.label = "o"
-    assert o.data == pytest.approx(math.sqrt(0.5), rel=1e-12)
-
-    o.grad = 1.0
-    o._backward()
-    # One step moves the gradient one node back and no further.
-    assert n.grad == pytest.approx(0.5, rel=1e-12) and b.grad == 0.0 and x1.grad == 0.0
-    n._backward()
-    b._backward()  # a leaf has no step to apply
-    x1w1x2w2._backward()
-    x2w2._backward()
-    x1w1._backward()
-    grads = {v.label: v.grad for v in (n, b, x1w1x2w2, x1w1, x2w2, x1, w1, x2, w2)}
-    assert grads == pytest.approx({"n": 0.5, "b": 0.5, "x1*w1 + x2*w2": 0.5, "x1*w1": 0.5,
-                                   "x2*w2": 0.5, "x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0},
-                                  rel=1e-12)
-
-
 def test_topological_order_puts_operands_first_and_root_last():
     a, b, c, loss = small_graph()
     order = topological_order(loss)

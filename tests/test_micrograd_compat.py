@@ -268,7 +268,8 @@ def test_lecture_bug_fixes_a_node_used_twice():
     assert (a.grad, b.grad) == (-3.0, -8.0)
 
 
-def lecture_neuron(tanh_from_exp: bool):
+def lecture_neuron(tanh_from_exp: bool = False) -> dict[str, Value]:
+    """The lecture's neuron o = tanh(x1*w1 + x2*w2 + b), every node labelled, before backward."""
     x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
     w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
     b = Value(6.8813735870195432, label="b")
@@ -282,16 +283,33 @@ def lecture_neuron(tanh_from_exp: bool):
     else:
         o = n.tanh()
     o.label = "o"
-    o.backward()
-    return {v.label: v.grad for v in (x1, x2, w1, w2)}, o.data
+    return {v.label: v for v in (x1, x2, w1, w2, b, x1w1, x2w2, x1w1x2w2, n, o)}
 
 
 def test_lecture_neuron_with_tanh_and_with_tanh_written_from_exp():
     expected = {"x1": -1.5, "x2": 0.5, "w1": 1.0, "w2": 0.0}
     for tanh_from_exp in (False, True):
-        grads, output = lecture_neuron(tanh_from_exp)
-        assert output == pytest.approx(math.sqrt(0.5), rel=1e-12)
-        assert grads == pytest.approx(expected, rel=1e-9)
+        nodes = lecture_neuron(tanh_from_exp)
+        nodes["o"].backward()
+        assert nodes["o"].data == pytest.approx(math.sqrt(0.5), rel=1e-12)
+        assert {name: nodes[name].grad for name in expected} == pytest.approx(expected, rel=1e-9)
+
+
+def test_manual_stepping_of_the_lecture_neuron():
+    nodes = lecture_neuron()
+    o, n = nodes["o"], nodes["n"]
+    assert o.data == pytest.approx(math.sqrt(0.5), rel=1e-12)
+
+    o.grad = 1.0
+    o._backward()
+    # One step moves the gradient one node back and no further.
+    assert n.grad == pytest.approx(0.5, rel=1e-12) and nodes["b"].grad == 0.0 and nodes["x1"].grad == 0.0
+    for name in ("n", "b", "x1*w1 + x2*w2", "x2*w2", "x1*w1"):  # b is a leaf: its step does nothing
+        nodes[name]._backward()
+    grads = {name: node.grad for name, node in nodes.items() if name != "o"}
+    assert grads == pytest.approx({"n": 0.5, "b": 0.5, "x1*w1 + x2*w2": 0.5, "x1*w1": 0.5,
+                                   "x2*w2": 0.5, "x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0},
+                                  rel=1e-12)
 
 
 def test_lecture_style_topological_sort_over_prev():
