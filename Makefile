@@ -29,11 +29,9 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py
 
-# The lessons run and exported to HTML in book/, with book/index.html listing them in order.
-# Without widget state each widget exports as its static picture, which shows offline too.
+# The lessons run and exported to HTML in book/, with book/index.html listing them in order;
+# each widget shows as its static picture, which needs no kernel and no network.
 book: $(VENV)/.installed-notebook
-	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.store_widget_state=False \
-		--output-dir book notebooks/*.ipynb
 	$(BIN)/python -m micrograd_plus.book book notebooks
 
 # The widgets in a real browser: JupyterLab driven through Debian's Chromium

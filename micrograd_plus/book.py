@@ -1,26 +1,31 @@
-"""The index page of the lesson book: one HTML page that links every exported lesson.
+"""The lesson book: every lesson run and exported to HTML in one folder, with an index page.
 
-``make book`` executes the notebooks and exports each to HTML in ``book/``; this module then
-writes ``book/index.html``, listing the lessons in order with the title and goal sentence each
-notebook states in its first cell. Run it as::
+``make book`` runs ``python -m micrograd_plus.book book notebooks``: each notebook is executed top
+to bottom and saved as ``book/NN_name.html``; widgets, which need a live kernel, are shown by the
+static picture each of them carries; ``book/index.html`` lists the lessons in order with the
+title and goal sentence each notebook states in its first cell. Run it as::
 
     python -m micrograd_plus.book [BOOK_DIR] [NOTEBOOK_DIR]    # defaults: book notebooks
 
-It reads notebooks as plain JSON, so it needs nothing beyond the standard library.
+Executing needs the notebook tools (``pip install -e ".[notebook]"``); the index alone needs
+only the standard library.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Lesson", "read_lesson", "write_index"]
+__all__ = ["Lesson", "read_lesson", "write_index", "export_lesson", "build_book"]
 
 GOAL_MARKER = "**Goal:**"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,58 @@ def write_index(book_dir: Path | str = "book", notebook_dir: Path | str = "noteb
     return index
 
 
+def _keep_static_pictures(notebook) -> None:
+    """Drop the live-widget parts of a run notebook, so each widget shows the picture (or text)
+    it carries beside its widget view: a page has no kernel to drive the widget."""
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
+
+
+def export_lesson(notebook_path: Path | str, book_dir: Path | str, timeout: int = 600,
+                  kernel_manager=None) -> Path:
+    """Run one lesson top to bottom (in its own folder) and write it to ``book_dir`` as HTML.
+
+    The page is written to a temporary file first and then renamed, so a failed run leaves any
+    earlier page intact. ``kernel_manager`` (a jupyter_client KernelManager) chooses how the
+    kernel is started; by default nbclient's. Returns the page's path.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    notebook_path, book_dir = Path(notebook_path), Path(book_dir)
+    notebook = nbformat.read(notebook_path, as_version=4)
+    NotebookClient(notebook, timeout=timeout, kernel_name="python3", km=kernel_manager,
+                   resources={"metadata": {"path": str(notebook_path.parent)}}).execute()
+    _keep_static_pictures(notebook)
+    body, _ = HTMLExporter().from_notebook_node(notebook)
+    book_dir.mkdir(parents=True, exist_ok=True)
+    page = book_dir / (notebook_path.stem + ".html")
+    handle, temporary = tempfile.mkstemp(dir=book_dir, prefix=f".{page.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(body)
+        os.replace(temporary, page)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return page
+
+
+def build_book(book_dir: Path | str = "book", notebook_dir: Path | str = "notebooks") -> Path:
+    """Export every lesson of ``notebook_dir`` to ``book_dir`` and write the index; returns it."""
+    notebooks = sorted(Path(notebook_dir).glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        raise FileNotFoundError(f"no lesson notebooks (NN_name.ipynb) in "
+                                f"{Path(notebook_dir).resolve()}; pass the notebooks folder.")
+    for path in notebooks:
+        print(f"running {path.name} ...", flush=True)
+        export_lesson(path, book_dir)
+    return write_index(book_dir, notebook_dir)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m micrograd_plus.book [BOOK_DIR] [NOTEBOOK_DIR]``."""
     args = sys.argv[1:] if argv is None else argv
@@ -128,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m micrograd_plus.book [BOOK_DIR] [NOTEBOOK_DIR]")
         return 2
     try:
-        index = write_index(*args)
+        index = build_book(*args)
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""The book's index page: every exported lesson listed in order, with its title and goal."""
+"""The lesson book: lessons run and exported to HTML, and an index listing them in order."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from micrograd_plus.book import main, read_lesson, write_index
+from micrograd_plus.book import WIDGET_VIEW, export_lesson, main, read_lesson, write_index
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def make_notebook(path: Path, first_markdown: str) -> Path:
-    notebook = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": first_markdown},
-                          {"cell_type": "code", "metadata": {}, "source": "1 + 1",
+    notebook = {"cells": [{"cell_type": "markdown", "id": "goal", "metadata": {},
+                           "source": first_markdown},
+                          {"cell_type": "code", "id": "code", "metadata": {}, "source": "1 + 1",
                            "outputs": [], "execution_count": None}],
                 "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     path.write_text(json.dumps(notebook), encoding="utf-8")
@@ -77,12 +78,48 @@ def test_errors_say_what_to_do(tmp_path: Path, lessons):
         read_lesson(notebooks / "03_broken.ipynb")
 
 
-def test_command_line(lessons, capsys):
+def test_command_line_runs_the_lessons_and_writes_the_index(lessons, capsys):
+    pytest.importorskip("nbconvert", reason="needs the [test] extra")
     notebooks, book = lessons
     assert main([str(book), str(notebooks)]) == 0
     assert (book / "index.html").exists() and "wrote" in capsys.readouterr().out
-    assert main([str(book / "missing"), str(notebooks)]) == 1
+    page = (book / "01_slopes.html").read_text(encoding="utf-8")
+    assert "<html></html>" not in page and ">2</pre>" in page  # run: 1 + 1 shows its result
+    assert main([str(book), str(book)]) == 1  # no notebooks there
     assert main(["--help"]) == 2
+
+
+def test_a_widget_exports_as_its_static_picture(tmp_path: Path, kernel_manager):
+    """Widgets need a kernel; on the page each shows the picture it carries (and nothing breaks
+    for widgets that capture output, such as ipywidgets.interact)."""
+    pytest.importorskip("nbconvert", reason="needs the [test] extra")
+    notebook = tmp_path / "05_widget.ipynb"
+    make_notebook(notebook, "# 05 · Widget\n\n**Goal:** see a picture.")
+    cells = json.loads(notebook.read_text(encoding="utf-8"))
+    cells["cells"][1]["source"] = (
+        "import ipywidgets\n"
+        "from micrograd_plus.widgets import GradientDescentExplorer\n"
+        "ipywidgets.interact(lambda x: x, x=1)\n"
+        "GradientDescentExplorer()")
+    notebook.write_text(json.dumps(cells), encoding="utf-8")
+    page = export_lesson(notebook, tmp_path / "book", kernel_manager=kernel_manager).read_text(encoding="utf-8")
+    assert "data:image/png;base64" in page or "<svg" in page
+    assert WIDGET_VIEW not in page
+
+
+def test_a_failed_run_leaves_the_old_page(tmp_path: Path, kernel_manager):
+    pytest.importorskip("nbconvert", reason="needs the [test] extra")
+    notebook = make_notebook(tmp_path / "06_broken.ipynb", "# 06 · Broken")
+    cells = json.loads(notebook.read_text(encoding="utf-8"))
+    cells["cells"][1]["source"] = "1 / 0"
+    notebook.write_text(json.dumps(cells), encoding="utf-8")
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "06_broken.html").write_text("old page", encoding="utf-8")
+    with pytest.raises(Exception, match="ZeroDivisionError"):
+        export_lesson(notebook, book, kernel_manager=kernel_manager)
+    assert (book / "06_broken.html").read_text(encoding="utf-8") == "old page"
+    assert [p.name for p in book.iterdir()] == ["06_broken.html"]
 
 
 def test_every_real_lesson_states_a_title_and_a_goal():
