@@ -158,6 +158,7 @@ def export_lesson(notebook_path: Path | str, book_dir: Path | str, timeout: int 
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(body)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a page is for sharing
         os.replace(temporary, page)
     except BaseException:
         os.unlink(temporary)
