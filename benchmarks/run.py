@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import gc
 import math
+import os
 import platform
 import random
 import statistics
@@ -300,11 +301,16 @@ def main() -> None:
         f"Median of {args.repeats} runs after a warm-up, (min-max); garbage collector on.",
         "",
         f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
-        f"{__import__('os').cpu_count()} cores; Python {platform.python_version()}; "
+        f"{os.cpu_count()} cores; Python {platform.python_version()}; "
         f"micrograd_plus {micrograd_plus.__version__}; "
         + ", ".join(e.name for e in found[1:]),
         "",
     ]
+    missing = [f"{peer} is not installed, so it is left out ({how})" for peer, module, how in (
+        ("micrograd", micrograd_engine, "make bench installs it"),
+        ("PyTorch", torch, "pip install torch==2.13.0 into .venv to compare"),
+    ) if module is None]
+    lines += [f"Note: {text}." for text in missing] + ([""] if missing else [])
 
     def emit(text: str = "") -> None:
         print(text, flush=True)
