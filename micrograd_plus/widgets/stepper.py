@@ -80,7 +80,7 @@ class BackpropStepper(FallbackBox):
     @property
     def step_count(self) -> int:
         """How many steps the current pass has (the last value of the step slider)."""
-        return len(self._steps[self.direction.value if hasattr(self, "direction") else "backward"])
+        return len(self._steps[self.direction.value])
 
     @property
     def active_node(self) -> Value | None:
