@@ -32,9 +32,14 @@ def _check_count(n: int, name: str = "n", minimum: int = 1) -> None:
         raise ValueError(f"{name} must be an int of at least {minimum}, got {n!r}")
 
 
-def _check_noise(noise: float) -> None:
+def _check_noise(noise: float, name: str = "noise") -> None:
     if not (isinstance(noise, (int, float)) and noise >= 0):
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+        raise ValueError(f"{name} must be a number >= 0, got {noise!r}")
+
+
+def _class_size(n: int, classes: int, label: int) -> int:
+    """How many of ``n`` points class ``label`` gets when they are shared out evenly."""
+    return n // classes + (1 if label < n % classes else 0)
 
 
 def _shuffled(points: list[list[float]], labels: list, rng: random.Random) -> tuple[list, list]:
@@ -101,7 +106,7 @@ def make_spirals(n: int = 150, classes: int = 3, noise: float = 0.2, seed: int =
     rng = random.Random(seed)
     points, labels = [], []
     for label in range(classes):
-        count = n // classes + (1 if label < n % classes else 0)
+        count = _class_size(n, classes, label)
         for i in range(count):
             radius = (i + 1) / count
             # Each arm turns through 8 radians (about 1.3 revolutions) as it leaves the centre,
@@ -120,7 +125,7 @@ def make_blobs(n: int = 100, centers: int | Sequence[Sequence[float]] = 3, sprea
     seeded angle) or a list of centre points. ``spread`` is each cluster's standard deviation.
     """
     _check_count(n)
-    _check_noise(spread)
+    _check_noise(spread, "spread")
     rng = random.Random(seed)
     if isinstance(centers, int):
         _check_count(centers, "centers")
@@ -133,7 +138,7 @@ def make_blobs(n: int = 100, centers: int | Sequence[Sequence[float]] = 3, sprea
             raise ValueError(f"centers must be a count or a non-empty list of points of one dimension, got {centers!r}")
     points, labels = [], []
     for label, centre in enumerate(centre_points):
-        count = n // len(centre_points) + (1 if label < n % len(centre_points) else 0)
+        count = _class_size(n, len(centre_points), label)
         for _ in range(count):
             points.append([c + rng.gauss(0.0, spread) for c in centre])
             labels.append(label)

@@ -74,6 +74,8 @@ def test_blobs_at_given_centres():
         points = [x for x, c in zip(X, y) if c == label]
         mean = [sum(p[i] for p in points) / len(points) for i in range(2)]
         assert mean == pytest.approx(centre, abs=0.15)
+    with pytest.raises(ValueError, match="spread must be a number >= 0, got -1"):
+        make_blobs(10, spread=-1)
 
 
 def test_regression_1d_follows_its_curve():
