@@ -72,11 +72,13 @@ def _show_loss(loss: float) -> str:
     return f"{loss:.4f}" if abs(loss) < 1e5 else f"{loss:.3e}"
 
 
+_LOSS_ALIASES = {"bce": "binary_cross_entropy_with_logits"}
+
+
 def _loss_function(loss: str | LossFunction) -> tuple[LossFunction, str]:
     if callable(loss):
         return loss, getattr(loss, "__name__", "loss")
-    if loss in ("bce", "binary_cross_entropy_with_logits"):
-        return LOSSES["binary_cross_entropy_with_logits"], "binary_cross_entropy_with_logits"
+    loss = _LOSS_ALIASES.get(loss, loss)
     if loss not in LOSSES:
         raise ValueError(f"Unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))} "
                          f"or pass a function (outputs, targets) -> Value.")
@@ -139,7 +141,7 @@ def train_step(model, X: Sequence, y: Sequence, loss: str | LossFunction, optimi
 def _diverged_message(epoch: int, optimizer: Optimizer) -> str:
     return (f"Training stopped at epoch {epoch}: the loss became infinite or not a number (a value "
             f"outgrew the float range). The steps overshoot; try a smaller learning rate (it is "
-            f"{getattr(optimizer, 'lr', '?'):g} now), for example a tenth of it.")
+            f"{optimizer.lr:g} now), for example a tenth of it.")
 
 
 def _parameters_finite(optimizer: Optimizer) -> bool:
@@ -189,7 +191,6 @@ def fit(model, X: Sequence[Sequence[float]], y: Sequence, loss: str | LossFuncti
             if batch_size:
                 rng.shuffle(order)
             total_loss, correct = 0.0, 0
-            overflowed = False
             try:
                 for start in range(0, len(order), size):
                     batch = order[start:start + size]
@@ -201,9 +202,10 @@ def fit(model, X: Sequence[Sequence[float]], y: Sequence, loss: str | LossFuncti
                         correct += _count_correct(outputs, y_batch, threshold)
                 if validation is not None:
                     val_loss, val_correct = _evaluate(model, X_val, y_val, loss_fn, threshold)
+                diverged = not math.isfinite(total_loss) or not _parameters_finite(optimizer)
             except OverflowError:  # the engine refuses to make an inf or nan Value
-                overflowed = True
-            if overflowed or not math.isfinite(total_loss) or not _parameters_finite(optimizer):
+                diverged = True
+            if diverged:
                 history.stop_reason = _diverged_message(epoch, optimizer)
                 bar.write(history.stop_reason)
                 break
