@@ -358,7 +358,8 @@ def _is_activation(node: Value) -> bool:
 
 
 def _is_dead_relu(node: Value) -> bool:
-    return node._op == "ReLU" and node._prev[0].data <= 0.0
+    """A ReLU that passes no gradient back: its local derivative (the engine's rule) is 0."""
+    return node._op == "ReLU" and node.local_derivatives()[0] == 0.0
 
 
 def _consumers(order: list[Value]) -> dict[Value, list[Value]]:
@@ -444,7 +445,7 @@ def _group_node(members: list[_Neuron], collapse: Collapse | None, state: _State
     first = members[0]
     outputs = [n.output for n in members]
     grads = [state.grad(out) for out in outputs]
-    dead = sum(1 for n in members if n.activation == "ReLU" and n.plus.data <= 0.0)
+    dead = sum(1 for n in members if _is_dead_relu(n.output))
     if collapse == "neuron":
         title = f"{first.name or 'neuron'} ({first.activation})"
         fields = [title, f"data {format_number(first.output.data)}",
@@ -550,20 +551,22 @@ def _strength(x: float, scale: float) -> float:
     return math.sqrt(min(abs(x) / scale, 1.0)) if scale else 0.0
 
 
+def _sign_colour(x: float) -> str:
+    return FLOW_COLOURS["positive"] if x > 0 else FLOW_COLOURS["negative"]
+
+
 def _flow_fill(grad: float, scale: float) -> dict[str, str]:
     if grad == 0.0:
         return {"style": "dashed,filled", "fillcolor": _DEAD_FILL, "color": "#888888"}
-    colour = FLOW_COLOURS["positive"] if grad > 0 else FLOW_COLOURS["negative"]
     return {"style": "filled",
-            "fillcolor": _mix(colour, _FILL_STRENGTH * _strength(grad, scale))}
+            "fillcolor": _mix(_sign_colour(grad), _FILL_STRENGTH * _strength(grad, scale))}
 
 
 def _flow_edge(contribution: float, scale: float) -> dict[str, str]:
     if contribution == 0.0:
         return {"color": "#aaaaaa", "style": "dashed", "penwidth": "1"}
-    colour = FLOW_COLOURS["positive"] if contribution > 0 else FLOW_COLOURS["negative"]
     width = 1.0 + 5.0 * _strength(contribution, scale)
-    return {"color": colour, "penwidth": f"{width:.2f}"}
+    return {"color": _sign_colour(contribution), "penwidth": f"{width:.2f}"}
 
 
 def _legend(state: _State) -> str:
@@ -572,11 +575,7 @@ def _legend(state: _State) -> str:
     cells = []
     for fraction in (-1.0, -0.5, 0.0, 0.5, 1.0):
         grad = fraction * scale
-        if grad == 0.0:
-            fill = _DEAD_FILL
-        else:
-            colour = FLOW_COLOURS["positive"] if grad > 0 else FLOW_COLOURS["negative"]
-            fill = _mix(colour, _FILL_STRENGTH * _strength(grad, scale))
+        fill = _flow_fill(grad, scale)["fillcolor"]  # the swatch is filled as a node would be
         shown = ("+" if grad > 0 else "") + format_number(grad)
         cells.append(f'<TD BGCOLOR="{fill}" BORDER="1" WIDTH="70">{shown}</TD>')
     return ('<<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="6"><TR>'
