@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import html
 import math
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -318,6 +320,17 @@ def test_dashboard_says_what_is_wrong_with_hidden_sizes():
     assert "whole numbers separated by commas" in dashboard.status.value
     with pytest.raises(ValueError, match="got 'eight'"):
         parse_hidden("eight")
+
+
+def test_dashboard_rejected_arguments_raise_once_and_leave_nothing_behind(monkeypatch):
+    # ipywidgets closes every widget it garbage-collects; closing a dashboard whose __init__
+    # stopped at the argument checks used to fail again there, printing a second traceback.
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with pytest.raises(ValueError, match="unknown data set 'bad'"):
+        TrainingDashboard(dataset="bad")
+    gc.collect()
+    assert unraisable == []
 
 
 @pytest.mark.parametrize("name", DATASETS)

@@ -90,6 +90,9 @@ class TrainingDashboard(FallbackBox):
     """
 
     _playing: ClassVar[weakref.WeakSet] = weakref.WeakSet()
+    # A class default, so that close() (which ipywidgets also calls from __del__) works even on
+    # a dashboard whose __init__ rejected its arguments before setting anything up.
+    _task: asyncio.Task | None = None
 
     def __init__(self, dataset: str = "moons", hidden: Sequence[int] | str = (8, 8),
                  activation: str = "tanh", optimizer: str = "Adam", learning_rate: float = 0.03,
@@ -131,7 +134,6 @@ class TrainingDashboard(FallbackBox):
         self.status = widgets.HTML()
         self.status.add_class("mgp-dashboard-status")
 
-        self._task: asyncio.Task | None = None
         self._message = ""
         self._png = b""
         self._build()
@@ -236,20 +238,21 @@ class TrainingDashboard(FallbackBox):
 
     def pause(self) -> None:
         """Stop training (between two epochs) and redraw."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-        TrainingDashboard._playing.discard(self)
+        self._stop()
         self._sync_buttons()
         self.redraw()
 
     def close(self) -> None:
         """Stop training, then close the widget and its children."""
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
-        TrainingDashboard._playing.discard(self)
+        self._stop()
         super().close()
+
+    def _stop(self) -> None:
+        """Cancel the training task, if any (between two epochs)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+        TrainingDashboard._playing.discard(self)
 
     def reset(self) -> None:
         """Start over with new weights (and the data the settings ask for)."""
@@ -275,10 +278,8 @@ class TrainingDashboard(FallbackBox):
                 await asyncio.sleep(YIELD_SECONDS)
         except ArithmeticError as error:
             self._message = self._diverged(error)
-            self._task = None
-            TrainingDashboard._playing.discard(self)
-            self._sync_buttons()
-            self.redraw()
+            self._task = None  # this task is ending by itself: nothing to cancel
+            self.pause()
 
     def _diverged(self, error: ArithmeticError) -> str:
         return (f"Training stopped at epoch {self.epoch}: {error}. The learning rate is probably "
