@@ -201,15 +201,14 @@ def explain(step: Step) -> Explanation:
         a, tex_a = _symbol(term.operand_name), _tex(term.operand_name)
         tex_name = rf"\frac{{\partial {tex_L}}}{{\partial {tex_a}}}"
         if at_output:
-            product = f"{format_number(term.contribution)}"
-            tex_product = format_number(term.contribution)
+            product = tex_product = format_number(term.contribution)
         else:
             product = (f"d{L}/d{c} * d{c}/d{a} = {format_number(step.upstream_grad)} * "
                        f"{_paren(term.local_derivative)} = {format_number(term.contribution)}")
             tex_product = (rf"\frac{{\partial {tex_L}}}{{\partial {tex_c}}}"
                            rf"\frac{{\partial {tex_c}}}{{\partial {tex_a}}} = "
                            rf"{format_number(step.upstream_grad)} \cdot "
-                           rf"{_tex_factor(term.local_derivative)} = "
+                           rf"{_paren(term.local_derivative)} = "
                            rf"{format_number(term.contribution)}")
         rule = (f"rule for operand {term.position + 1}: {term.formula}" if len(step.terms) > 1
                 else f"rule: {term.formula}")
@@ -267,7 +266,3 @@ def _tex(name: str) -> str:
     if len(name) == 1 and name.isalpha():
         return name
     return rf"\mathrm{{{_tex_escape(name)}}}"
-
-
-def _tex_factor(x: float) -> str:
-    return rf"({format_number(x)})" if x < 0 else format_number(x)
