@@ -46,12 +46,17 @@ def _check_batch(outputs: Sequence, targets: Sequence, who: str) -> int:
     return len(outputs)
 
 
-def _number(target, who: str, index: int) -> float:
+def _unit_target(target, who: str, index: int) -> float:
+    """A binary target as a float in [0, 1] (hard 0/1 labels or soft probabilities)."""
     if isinstance(target, Value):
-        return target.data
-    if isinstance(target, bool) or not isinstance(target, Real):
+        target = target.data
+    elif isinstance(target, bool) or not isinstance(target, Real):
         raise TypeError(f"{who}: target {index} is {target!r}; targets must be numbers.")
-    return float(target)
+    else:
+        target = float(target)
+    if not 0.0 <= target <= 1.0:
+        raise ValueError(f"{who}: target {index} is {target!r}; targets must lie in [0, 1].")
+    return target
 
 
 def mse(predictions: Sequence[Scalar] | Sequence[Sequence[Scalar]],
@@ -86,9 +91,7 @@ def binary_cross_entropy(probabilities: Sequence[Scalar], targets: Sequence[floa
     n = _check_batch(probabilities, targets, "binary_cross_entropy")
     target_weights, log_terms = [], []
     for i, (p, t) in enumerate(zip(probabilities, targets)):
-        t = _number(t, "binary_cross_entropy", i)
-        if not 0.0 <= t <= 1.0:
-            raise ValueError(f"binary_cross_entropy: target {i} is {t!r}; targets must lie in [0, 1].")
+        t = _unit_target(t, "binary_cross_entropy", i)
         p_data = p.data if isinstance(p, Value) else p
         if not 0.0 < p_data < 1.0:
             raise ValueError(
@@ -118,10 +121,7 @@ def binary_cross_entropy_with_logits(logits: Sequence[Scalar], targets: Sequence
     n = _check_batch(logits, targets, "binary_cross_entropy_with_logits")
     slopes, scores, softplus_terms = [], [], []
     for i, (z, t) in enumerate(zip(logits, targets)):
-        t = _number(t, "binary_cross_entropy_with_logits", i)
-        if not 0.0 <= t <= 1.0:
-            raise ValueError(f"binary_cross_entropy_with_logits: target {i} is {t!r}; targets must "
-                             f"lie in [0, 1].")
+        t = _unit_target(t, "binary_cross_entropy_with_logits", i)
         z = z if isinstance(z, Value) else Value(z)
         # The branch on z's sign makes exp() see only -|z| <= 0, and keeps the gradient exact at 0.
         if z.data >= 0.0:
