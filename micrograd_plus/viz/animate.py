@@ -13,9 +13,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+import graphviz
+
 from ..engine import Value
-from .graph import Collapse, draw_dot
-from .rendering import render_png, use_renderer
+from .graph import Collapse, _stepping_graphs
+from .rendering import render_png
 from .steps import backward_steps, explain
 
 __all__ = ["save_backward_animation", "save_backward_html", "MAX_STEPS"]
@@ -23,15 +25,21 @@ __all__ = ["save_backward_animation", "save_backward_html", "MAX_STEPS"]
 MAX_STEPS = 150  # a longer film teaches nothing; draw a smaller graph instead
 
 
-def _captions(root: Value) -> list[str]:
+def _film(root: Value, flow: bool, collapse: Collapse | None,
+          model: Any) -> list[tuple[str, graphviz.Digraph]]:
+    """Each frame's caption and graph: ``draw_dot(root, step=k)`` under ``explain`` of step k,
+    for k = 0 (after the forward pass) to the last step."""
     steps = backward_steps(root)
     if len(steps) > MAX_STEPS:
         raise ValueError(
             f"This backward pass has {len(steps)} steps; a film of more than {MAX_STEPS} is too "
             f"long to follow. Animate a smaller graph (one neuron, or one example's loss)."
         )
-    return ["Step 0: the forward pass is done; every gradient is still 0."] + [
+    captions = ["Step 0: the forward pass is done; every gradient is still 0."] + [
         explain(step).text for step in steps]
+    graphs, _ = _stepping_graphs(root, steps, range(len(captions)), flow=flow, collapse=collapse,
+                                 model=model, rankdir="LR", max_nodes=None, format="svg")
+    return list(zip(captions, graphs))
 
 
 def save_backward_animation(root: Value, path: str | os.PathLike, *, flow: bool = True,
@@ -49,13 +57,12 @@ def save_backward_animation(root: Value, path: str | os.PathLike, *, flow: bool 
         raise ValueError(f"save_backward_animation writes a .gif file, not {path.name!r}.")
     caption_font = _font(22)
     line_height = 30
-    captions = [_wrap(caption, caption_font, max_pixels[0] - 24) for caption in _captions(root)]
+    film = _film(root, flow, collapse, model)
+    captions = [_wrap(caption, caption_font, max_pixels[0] - 24) for caption, _ in film]
     caption_height = line_height * max(len(lines) for lines in captions) + 24
     graph_pixels = (max_pixels[0], max_pixels[1] - caption_height)
-    pictures = []
-    for k in range(len(captions)):
-        graph = draw_dot(root, step=k, flow=flow, collapse=collapse, model=model, max_nodes=None)
-        pictures.append(Image.open(io.BytesIO(render_png(graph, graph_pixels))).convert("RGB"))
+    pictures = [Image.open(io.BytesIO(render_png(graph, graph_pixels))).convert("RGB")
+                for _, graph in film]
     width = max(p.width for p in pictures)
     height = caption_height + max(p.height for p in pictures)
     frames = []
@@ -113,13 +120,9 @@ def save_backward_html(root: Value, path: str | os.PathLike, *, flow: bool = Tru
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"save_backward_html writes an .html file, not {path.name!r}.")
-    captions = _captions(root)
-    use_renderer()
     frames = []
-    for k, caption in enumerate(captions):
-        svg = draw_dot(root, step=k, flow=flow, collapse=collapse, model=model,
-                       max_nodes=None).pipe(format="svg", encoding="utf-8",
-                                                  quiet=True)
+    for k, (caption, graph) in enumerate(_film(root, flow, collapse, model)):
+        svg = graph.pipe(format="svg", encoding="utf-8", quiet=True)
         svg = svg[svg.index("<svg"):]  # inline: drop the XML prolog and doctype
         frames.append(f'<section class="frame" data-step="{k}"{"" if k == 0 else " hidden"}>'
                       f"<pre>{html.escape(caption)}</pre>{svg}</section>")

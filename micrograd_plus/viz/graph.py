@@ -21,13 +21,13 @@ import re
 import warnings
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence
+from typing import Any, Iterable, Literal, Sequence
 
 import graphviz
 
 from ..engine import Value, topological_order
 from .rendering import use_renderer
-from .steps import backward_steps, forward_steps, gradients_after
+from .steps import BackwardStep, backward_steps, forward_steps, gradients_after
 from .text import format_number, value_names
 
 __all__ = ["draw_dot", "count_nodes", "FLOW_COLOURS"]
@@ -103,21 +103,54 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", *,
     if max_nodes is not None and max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive number or None, got {max_nodes!r}.")
 
-    order = topological_order(root)
-    state = _State.build(root, order, step, forward_step)
-    scene, note = _fitted_scene(order, state, flow, collapse, model, rankdir, max_nodes)
+    if step is not None:
+        graphs, note = _stepping_graphs(root, backward_steps(root), [step], flow=flow,
+                                        collapse=collapse, model=model, rankdir=rankdir,
+                                        max_nodes=max_nodes, format=format)
+        graph = graphs[0]
+    else:
+        order = topological_order(root)
+        state = (_State.after_backward(root, order) if forward_step is None
+                 else _State.forward(root, order, forward_step))
+        graph, note = _drawn(order, state, flow, collapse, model, rankdir, max_nodes, format)
     if note:
         warnings.warn(f"draw_dot: {note}.", stacklevel=2)
+    return graph
+
+
+def _stepping_graphs(root: Value, steps: Sequence[BackwardStep], step_numbers: Iterable[int], *,
+                     flow: bool, collapse: Collapse | None, model: Any, rankdir: str,
+                     max_nodes: int | None, format: str) -> tuple[list[graphviz.Digraph], str]:
+    """``draw_dot(root, step=k)`` for each k of ``step_numbers``, ``steps`` being
+    ``backward_steps(root)``; and the note about what was collapsed or cut.
+
+    Every box gets the width it has at the end of the pass, so the layout stays put from one
+    step to the next (measured by Graphviz, once: font metrics differ between renderers).
+    """
+    order = topological_order(root)
+    states = [_State.stepping(root, order, steps, k) for k in step_numbers]
+    final = _State.stepping(root, order, steps, len(steps))
+    final_graph, _ = _drawn(order, final, flow, collapse, model, rankdir, max_nodes, format)
+    widths = _measured_widths(final_graph)
+    graphs, note = [], ""
+    for state in states:
+        graph, note = _drawn(order, state, flow, collapse, model, rankdir, max_nodes, format,
+                             widths)
+        graphs.append(graph)
+    return graphs, note
+
+
+def _drawn(order: list[Value], state: _State, flow: bool, collapse: Collapse | None, model: Any,
+           rankdir: str, max_nodes: int | None, format: str,
+           widths: dict[str, str] | None = None) -> tuple[graphviz.Digraph, str]:
+    """The picture of ``state``, record boxes ``widths`` wide where given; and the note of
+    ``_fitted_scene``."""
+    scene, note = _fitted_scene(order, state, flow, collapse, model, rankdir, max_nodes)
+    for key, width in (widths or {}).items():
+        if key in scene.nodes and scene.nodes[key].get("shape") == "record":
+            scene.nodes[key]["width"] = width
     use_renderer()
-    if step is not None:
-        # Every box gets the width it has at the end of the pass, so the layout stays put from
-        # one step to the next (measured by Graphviz: font metrics differ between renderers).
-        final = _State.build(root, order, state.step_count, None)
-        final_scene, _ = _fitted_scene(order, final, flow, collapse, model, rankdir, max_nodes)
-        for key, width in _measured_widths(_digraph(final_scene, final, flow, rankdir, format)).items():
-            if key in scene.nodes and scene.nodes[key].get("shape") == "record":
-                scene.nodes[key]["width"] = width
-    return _digraph(scene, state, flow, rankdir, format)
+    return _digraph(scene, state, flow, rankdir, format), note
 
 
 def _fitted_scene(order: list[Value], state: _State, flow: bool, collapse: Collapse | None,
@@ -193,32 +226,36 @@ class _State:
     known: set[Value] | None = None  # forward stepping: the values computed so far
     done: set[Value] | None = None  # backward stepping: the nodes that have passed gradient on
     final_grads: dict[Value, float] | None = None  # backward stepping: where the pass ends
-    step_count: int = 0  # backward stepping: how many steps the pass has
     step_contributions: dict[tuple[Value, int], float] = field(default_factory=dict)
 
     @staticmethod
-    def build(root: Value, order: list[Value], step: int | None,
-              forward_step: int | None) -> _State:
-        if forward_step is not None:
-            steps = forward_steps(root)
-            if not 0 <= forward_step <= len(steps):
-                raise ValueError(
-                    f"forward_step must be between 0 (only the inputs known) and {len(steps)} "
-                    f"(every op done) for this graph, got {forward_step}.")
-            known = {node for node in order if not node._prev}
-            known.update(s.node for s in steps[:forward_step])
-            active = steps[forward_step - 1].node if forward_step else None
-            return _State(root, {}, 1.0, 1.0, active, known)
-        if step is None:
-            grads = {node: node.grad for node in order}
-            return _State(root, grads, _scale(grads, root), _contribution_scale(order, grads))
-        steps = backward_steps(root)
+    def after_backward(root: Value, order: list[Value]) -> _State:
+        """The gradients as they are on the graph (after the user's own backward())."""
+        grads = {node: node.grad for node in order}
+        return _State(root, grads, _scale(grads, root), _contribution_scale(order, grads))
+
+    @staticmethod
+    def forward(root: Value, order: list[Value], forward_step: int) -> _State:
+        """The values known after ``forward_step`` ops of the forward pass."""
+        steps = forward_steps(root)
+        if not 0 <= forward_step <= len(steps):
+            raise ValueError(
+                f"forward_step must be between 0 (only the inputs known) and {len(steps)} "
+                f"(every op done) for this graph, got {forward_step}.")
+        known = {node for node in order if not node._prev}
+        known.update(s.node for s in steps[:forward_step])
+        active = steps[forward_step - 1].node if forward_step else None
+        return _State(root, {}, 1.0, 1.0, active, known)
+
+    @staticmethod
+    def stepping(root: Value, order: list[Value], steps: Sequence[BackwardStep],
+                 step: int) -> _State:
+        """The gradients after ``step`` of ``steps`` (``backward_steps(root)``)."""
         grads = gradients_after(steps, step)
         final = gradients_after(steps, len(steps))
         state = _State(root, grads, _scale(final, root), _contribution_scale(order, final))
         state.done = {s.node for s in steps[:step] if not s.is_seed}
         state.final_grads = final
-        state.step_count = len(steps)
         if step:
             acting = steps[step - 1]
             state.active = acting.node
