@@ -122,6 +122,16 @@ def test_explorer_ravine_descends_in_two_dimensions_from_the_start_slider():
     assert len(explorer.trajectory.points[0]) == 2
 
 
+def test_explorer_landscape_change_keeps_observers_of_the_start_slider():
+    explorer = GradientDescentExplorer()
+    heard = []
+    explorer.start.observe(lambda change: heard.append(change["new"]), names="value")
+    explorer.landscape.value = "ravine"
+    explorer.start.value = 1.0
+    assert heard == [LANDSCAPES["ravine"].start[0], 1.0]
+    assert explorer.trajectory.points[0][0] == 1.0
+
+
 def test_explorer_rejects_an_unknown_landscape():
     with pytest.raises(ValueError, match="unknown landscape 'saddle'"):
         GradientDescentExplorer(landscape="saddle")

@@ -278,7 +278,7 @@ class GradientDescentExplorer(FallbackBox):
         self.add_class("mgp-descent")
         self.landscape.observe(self._on_landscape, names="value")
         for control in (self.learning_rate, self.steps, self.start):
-            control.observe(lambda change: self.redraw(), names="value")
+            control.observe(self._on_setting, names="value")
         self.redraw()
 
     @property
@@ -297,10 +297,15 @@ class GradientDescentExplorer(FallbackBox):
             self.start.min, self.start.max = low, high
             self.start.value = landscape.start[0]
 
+    def _on_setting(self, change) -> None:
+        self.redraw()
+
     def _on_landscape(self, change) -> None:
-        self.start.unobserve_all("value")
+        # Move the start slider to the new landscape without a redraw for each of its changes;
+        # only this widget's own handler is paused, so observers a reader added still hear them.
+        self.start.unobserve(self._on_setting, names="value")
         self._set_start_range()
-        self.start.observe(lambda change: self.redraw(), names="value")
+        self.start.observe(self._on_setting, names="value")
         self.redraw()
 
     def redraw(self) -> None:
