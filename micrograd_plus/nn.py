@@ -51,6 +51,11 @@ def _random_source(seed: Seed):
     raise TypeError(f"seed must be an int (or None for Python's global random), got {seed!r}")
 
 
+def _is_count(n: object) -> bool:
+    """Whether ``n`` can be a number of inputs or neurons: an int of at least 1 (not a bool)."""
+    return isinstance(n, int) and not isinstance(n, bool) and n >= 1
+
+
 def _check_activation(activation: str) -> str:
     if activation not in ACTIVATIONS:
         raise ValueError(
@@ -213,7 +218,7 @@ class Neuron(Module):
 
     def __init__(self, nin: int, nonlin: bool = True, activation: str | None = None,
                  seed: Seed = None) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+        if not _is_count(nin):
             raise ValueError(f"A neuron needs at least one input; got nin={nin!r}")
         rng = _random_source(seed)
         self.activation = _check_activation(activation if activation is not None
@@ -259,7 +264,7 @@ class Layer(Module):
     ``nout == 1`` (as micrograd does), else a list. Keyword arguments go to every Neuron."""
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
-        if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
+        if not _is_count(nout):
             raise ValueError(f"A layer needs at least one neuron; got nout={nout!r}")
         kwargs["seed"] = _random_source(kwargs.get("seed"))
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
@@ -323,8 +328,8 @@ class MLP(Module):
                 "nouts": [len(layer.neurons) for layer in self.layers], "activation": self.activation}
 
     def __repr__(self) -> str:
-        nouts = [len(layer.neurons) for layer in self.layers]
-        return f"MLP({self.layers[0].nin}, {nouts}, activation={self.activation!r})"
+        architecture = self.architecture()
+        return f"MLP({architecture['nin']}, {architecture['nouts']}, activation={self.activation!r})"
 
 
 # --- Rosenblatt's perceptron (1958): no gradients, just a rule -----------------------------------
@@ -361,7 +366,7 @@ class Perceptron:
     """
 
     def __init__(self, nin: int, lr: float = 1.0, seed: Seed = None) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+        if not _is_count(nin):
             raise ValueError(f"A perceptron needs at least one input; got nin={nin!r}")
         if not (isinstance(lr, Real) and lr > 0):
             raise ValueError(f"lr must be a positive number, got {lr!r}")
