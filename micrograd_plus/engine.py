@@ -373,20 +373,20 @@ class Value:
         """
         operands = self._prev
         upstream_grad = self.grad
+        if len(operands) != 1 and len(operands) != 2:  # leaves, sums and dot products
+            for operand, local_derivative in zip(operands, self.local_derivatives()):
+                operand.grad += upstream_grad * local_derivative
+            return
         try:
             if len(operands) == 2:
                 a, b = operands
                 d_self_d_a, d_self_d_b = self._rule.local_derivatives(a.data, b.data, self.data)
                 a.grad += upstream_grad * d_self_d_a
                 b.grad += upstream_grad * d_self_d_b
-            elif len(operands) == 1:
+            else:
                 (a,) = operands
                 (d_self_d_a,) = self._rule.local_derivatives(a.data, self.data)
                 a.grad += upstream_grad * d_self_d_a
-            else:
-                local = self._rule.local_derivatives(*[operand.data for operand in operands], self.data)
-                for operand, local_derivative in zip(operands, local):
-                    operand.grad += upstream_grad * local_derivative
         except (ArithmeticError, ValueError) as error:
             raise _backward_error(self, error) from None
 
