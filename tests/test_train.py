@@ -5,6 +5,7 @@ import pytest
 
 from micrograd_plus.data import logic_gate, make_blobs, make_moons, make_regression_1d
 from micrograd_plus.engine import sum_values
+from micrograd_plus.losses import hinge, l2
 from micrograd_plus.nn import MLP, Neuron, Perceptron
 from micrograd_plus.optim import SGD, Adam
 from micrograd_plus.train import History, accuracy, fit, predict, train_step
@@ -161,7 +162,6 @@ def test_fit_and_train_step_take_a_loss_function():
 def test_train_step_matches_a_hand_written_step():
     X, y = make_moons(12, seed=4)
     model, twin = MLP(2, [5, 1], seed=3), MLP(2, [5, 1], seed=3)
-    from micrograd_plus.losses import hinge, l2
     train_step(model, X, y, "hinge", SGD(model.parameters(), lr=0.2), l2=1e-3)
     loss = hinge([twin(x) for x in X], y) + 1e-3 * l2(twin.parameters())
     loss.backward()
