@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import math
 import os
 import platform
 import random
@@ -32,6 +31,7 @@ from typing import Callable
 
 import micrograd_plus
 from micrograd_plus import engine as plus_engine
+from micrograd_plus.data import make_moons
 
 try:
     from micrograd import engine as micrograd_engine
@@ -90,18 +90,10 @@ def engines() -> list[Engine]:
 
 # --- W1: micrograd's demo step, written once for every engine --------------------------------
 
-def moons(n: int, seed: int = 1) -> tuple[list[list[float]], list[int]]:
-    rng = random.Random(seed)
-    X, y = [], []
-    for i in range(n):
-        t = math.pi * rng.random()
-        if i % 2:
-            X.append([math.cos(t), math.sin(t)])
-            y.append(1)
-        else:
-            X.append([1 - math.cos(t), 0.5 - math.sin(t)])
-            y.append(-1)
-    return X, y
+def moons(n: int = 100) -> tuple[list[list[float]], list[int]]:
+    """micrograd's demo data: 100 noisy moons points, labels -1 and +1 as its max-margin loss wants."""
+    X, y = make_moons(n, noise=0.1, seed=1)
+    return X, [2 * label - 1 for label in y]
 
 
 class DemoMLP:
@@ -146,10 +138,9 @@ def w1nn_step_factory():
     """The same step with micrograd_plus's MLP, hinge loss, L2 and SGD (n-ary nodes)."""
     from micrograd_plus import losses, nn, optim
 
-    X, y = moons(100)
+    X, targets = make_moons(100, noise=0.1, seed=1)  # the same points as moons(), labels 0 and 1
     model = nn.MLP(2, [16, 16, 1], seed=1337)
     optimizer = optim.SGD(model.parameters(), lr=0.01)
-    targets = [1 if label > 0 else 0 for label in y]
 
     def step() -> None:
         scores = [model(row) for row in X]
@@ -169,6 +160,10 @@ class Timing:
     low: float
     high: float
 
+    @classmethod
+    def of(cls, samples: list[float]) -> Timing:
+        return cls(statistics.median(samples), min(samples), max(samples))
+
     def show(self, unit: float = 1e-3, suffix: str = "ms") -> str:
         return (f"{self.median / unit:.1f} {suffix} "
                 f"({self.low / unit:.1f}-{self.high / unit:.1f})")
@@ -183,7 +178,7 @@ def timed(fn: Callable[[], object], repeats: int) -> Timing:
         start = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - start)
-    return Timing(statistics.median(samples), min(samples), max(samples))
+    return Timing.of(samples)
 
 
 def attempt(fn: Callable[[], Timing]) -> Timing | str:
@@ -197,11 +192,10 @@ def attempt(fn: Callable[[], Timing]) -> Timing | str:
 
 
 def relu_chain(engine: Engine, n: int):
-    start = engine.leaf(1.0)
-    node = start
+    node = engine.leaf(1.0)
     for _ in range(n):
         node = node.relu()
-    return start, node
+    return node
 
 
 def w2(engine: Engine, n: int, repeats: int) -> Timing | str:
@@ -209,12 +203,12 @@ def w2(engine: Engine, n: int, repeats: int) -> Timing | str:
         gc.collect()
         samples = []
         for _ in range(repeats):
-            _, out = relu_chain(engine, n)
+            out = relu_chain(engine, n)
             start = time.perf_counter()
             out.backward()
             samples.append(time.perf_counter() - start)
             del out
-        return Timing(statistics.median(samples), min(samples), max(samples))
+        return Timing.of(samples)
     return attempt(backward_only)
 
 
@@ -321,7 +315,7 @@ def main() -> None:
     emit()
     emit("| engine | time per step | micrograd_plus is |")
     emit("|---|---|---|")
-    X, y = moons(100)
+    X, y = moons()
     w1 = {}
     for engine in found:
         model = DemoMLP(engine, [2, 16, 16, 1])
