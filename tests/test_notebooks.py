@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from micrograd_plus.exercises import RIGHT, WRONG  # the markers every check prints
+
 nbformat = pytest.importorskip("nbformat", reason="the notebook tests need the [test] extra: pip install -e '.[test]'")
 nbclient = pytest.importorskip("nbclient", reason="the notebook tests need the [test] extra: pip install -e '.[test]'")
 
@@ -30,7 +32,6 @@ NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 CELL_TIMEOUT_SECONDS = 120  # generous: the machines are shared; a lesson should need far less
 
-RIGHT, WRONG = "\u2705", "\u274c"  # the markers micrograd_plus.exercises.report prints
 SOLUTION_BLOCK = re.compile(r"<details>.*?```python\n(.*?)```.*?</details>", re.DOTALL)
 PICTURE_TYPES = ("image/svg+xml", "image/png")
 # Besides the standard library and micrograd_plus's public names, a lesson may import these.
