@@ -30,7 +30,7 @@ from .rendering import use_renderer
 from .steps import BackwardStep, backward_steps, forward_steps, gradients_after
 from .text import format_number, value_names
 
-__all__ = ["draw_dot", "count_nodes", "FLOW_COLOURS"]
+__all__ = ["draw_dot", "count_nodes", "layers_of", "FLOW_COLOURS"]
 
 # Diverging colours (ColorBrewer RdBu ends): red for a positive gradient, blue for a negative one,
 # white for none; a distinction that survives red-green colour blindness and a washed-out projector.
@@ -433,23 +433,26 @@ def _find_neurons(order: list[Value], model: Any) -> list[_Neuron]:
     return neurons
 
 
+def layers_of(model: Any, who: str) -> list[list[Any]]:
+    """An MLP, Layer, Neuron or Perceptron as a list of layers, each a list of neurons with
+    ``.w`` and ``.b``; ``who`` names the caller in the error for anything else."""
+    if hasattr(model, "layers"):
+        return [list(layer.neurons) for layer in model.layers]
+    if hasattr(model, "neurons"):
+        return [list(model.neurons)]
+    if hasattr(model, "w") and hasattr(model, "b"):
+        return [[model]]
+    raise TypeError(f"{who} needs an MLP, Layer, Neuron or Perceptron, got {type(model).__name__}.")
+
+
 def _parameter_owners(model: Any) -> dict[Value, str]:
     """First weight of each neuron -> 'layer i, neuron j' for an MLP, Layer or Neuron."""
     if model is None:
         return {}
-    layers = getattr(model, "layers", None)
-    if layers is None:
-        layers = [model] if hasattr(model, "neurons") else [[model]]
-    owners: dict[Value, str] = {}
-    for i, layer in enumerate(layers, start=1):
-        for j, neuron in enumerate(getattr(layer, "neurons", layer), start=1):
-            weights = getattr(neuron, "w", None)
-            if not weights:
-                raise TypeError(
-                    f"model= should be the MLP, Layer or Neuron that made the graph; "
-                    f"{type(model).__name__} has a part without weights .w: {neuron!r}.")
-            owners[weights[0]] = f"layer {i}, neuron {j}" if len(layers) > 1 else f"neuron {j}"
-    return owners
+    layers = layers_of(model, "draw_dot's model= (the network that made the graph)")
+    return {neuron.w[0]: f"layer {i}, neuron {j}" if len(layers) > 1 else f"neuron {j}"
+            for i, neurons in enumerate(layers, start=1)
+            for j, neuron in enumerate(neurons, start=1)}
 
 
 def _group(neurons: list[_Neuron], collapse: Collapse | None,

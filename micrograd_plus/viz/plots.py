@@ -32,7 +32,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
 from ..engine import OP_RULES, OpRule, Value, leaky_relu_rule
-from .graph import FLOW_COLOURS
+from .graph import FLOW_COLOURS, layers_of
 
 __all__ = [
     "plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
@@ -146,16 +146,16 @@ def _scores(model: Any, points: Sequence[Sequence[float]]) -> np.ndarray:
     for point in points.tolist():
         out = score(point)
         if isinstance(out, (list, tuple)):
-            rows.append([o.data if isinstance(o, Value) else float(o) for o in out])
+            rows.append([_number(o) for o in out])
         else:
-            rows.append(out.data if isinstance(out, Value) else float(out))
+            rows.append(_number(out))
     return np.asarray(rows, dtype=float)
 
 
 def _network_layers(model: Any) -> list[list[Any]] | None:
     """The layers of an nn model whose neurons say their activation, else None."""
     try:
-        layers = _layers_of(model)
+        layers = layers_of(model, "plot_decision_boundary")
     except TypeError:
         return None
     if all(isinstance(n.b, Value) and hasattr(n, "activation") for ns in layers for n in ns):
@@ -296,17 +296,6 @@ def plot_history(history: Any, ax: Axes | None = None) -> Figure:
 
 # --- the network ------------------------------------------------------------------------------------------
 
-def _layers_of(model: Any) -> list[list[Any]]:
-    """The model as a list of layers, each a list of neurons with ``.w`` and ``.b``."""
-    if hasattr(model, "layers"):
-        return [list(layer.neurons) for layer in model.layers]
-    if hasattr(model, "neurons"):
-        return [list(model.neurons)]
-    if hasattr(model, "w") and hasattr(model, "b"):
-        return [[model]]
-    raise TypeError(f"draw_network needs an MLP, Layer, Neuron or Perceptron, got {type(model).__name__}.")
-
-
 def _number(x: Any) -> float:
     return x.data if isinstance(x, Value) else float(x)
 
@@ -359,7 +348,7 @@ def draw_network(model: Any, x: Sequence[float] | None = None, ax: Axes | None =
     Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
     docstring); with ``ax`` it draws into your figure and returns that.
     """
-    layers = _layers_of(model)
+    layers = layers_of(model, "draw_network")
     n_inputs = len(layers[0][0].w)
     sizes = [n_inputs] + [len(neurons) for neurons in layers]
     tallest = max(sizes)
@@ -461,8 +450,7 @@ def plot_activation(name: str, ax: Axes | None = None, xlim: tuple[float, float]
 
 def _loss_at(loss: Callable[..., Any], *parameters: float) -> float:
     """``loss`` at these parameter values, whether it computes with numbers or with Values."""
-    out = loss(*(Value(p) for p in parameters))
-    return out.data if isinstance(out, Value) else float(out)
+    return _number(loss(*(Value(p) for p in parameters)))
 
 
 def _path_range(path: np.ndarray, default: tuple[float, float]) -> tuple[float, float]:
@@ -544,7 +532,7 @@ def plot_weight_images(model: Any, shape: tuple[int, int] = (8, 8), ax: Axes | N
     Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
     docstring); with ``ax`` it draws into your figure and returns that.
     """
-    neurons = _layers_of(model)[0][:max_images]
+    neurons = layers_of(model, "plot_weight_images")[0][:max_images]
     pixels = shape[0] * shape[1]
     if len(neurons[0].w) != pixels:
         raise ValueError(f"The first layer reads {len(neurons[0].w)} inputs, not an image of "
