@@ -10,7 +10,12 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Sequence
 
+from ..data import logic_gate, make_circles, make_digits
 from ..engine import Value
+from ..losses import binary_cross_entropy_with_logits, cross_entropy
+from ..nn import MLP
+from ..optim import SGD
+from ..train import accuracy, train_step
 from . import Answer, Feedback, check_numbers, is_missing, report
 
 __all__ = [
@@ -104,8 +109,6 @@ def check_parameter_count(nin: int, nouts: Sequence[int], count: Any) -> Feedbac
     Every neuron has one weight per input plus one bias: a layer from n inputs to m outputs
     holds m * (n + 1) numbers. The check builds the network and counts.
     """
-    from ..nn import MLP
-
     expected = len(MLP(nin, list(nouts)).parameters())
     sizes = [nin, *nouts]
     formula = " + ".join(f"{m}*({n}+1)" for n, m in zip(sizes, sizes[1:]))
@@ -118,10 +121,6 @@ def check_parameter_count(nin: int, nouts: Sequence[int], count: Any) -> Feedbac
 
 
 def _training_setup(seed: int):
-    from ..data import logic_gate
-    from ..nn import MLP
-    from ..optim import SGD
-
     X, y = logic_gate("xor")
     model = MLP(2, [4, 1], activation="tanh", seed=seed)
     return model, X, y, SGD(model.parameters(), lr=0.1)
@@ -129,9 +128,6 @@ def _training_setup(seed: int):
 
 def _reference_step(model, X, y, optimizer) -> float:
     """The training step lesson 08 asks for, with the loss lesson 08 uses."""
-    from ..losses import binary_cross_entropy_with_logits
-    from ..train import train_step
-
     return train_step(model, X, y, binary_cross_entropy_with_logits, optimizer)
 
 
@@ -219,8 +215,6 @@ def _check_trained_model(model: Any, name: str, load: Callable[[], tuple[list, l
     ``measured`` are templates filled with the ``score`` and the number ``n`` of examples
     (``measured`` is followed by "; the goal is 90%."), and the hints say what to do next.
     """
-    from ..train import accuracy
-
     if is_missing(model):
         return report(False, f"`{name}` is still `...`: {missing}")
     if not callable(model):
@@ -246,8 +240,6 @@ def check_circles_model(model: Any) -> Feedback:
     The check draws ``make_circles(n=200, noise=0.1, seed=123)``, points the model has never
     seen, and measures ``accuracy(model, X, y)``.
     """
-    from ..data import make_circles
-
     return _check_trained_model(
         model, "my_model", lambda: make_circles(**CIRCLES_CHECK),
         missing="build a network, train it, and pass it.",
@@ -296,8 +288,6 @@ def check_softmax(probabilities: Any) -> Feedback:
 def check_cross_entropy(loss: Any) -> Feedback:
     """Lesson 11: cross-entropy of the scores (2.0, 1.0, 0.1) when the right class is 0:
     -log(softmax(scores)[0]). The check computes it with the library's ``cross_entropy``."""
-    from ..losses import cross_entropy
-
     expected = cross_entropy([[Value(z) for z in SOFTMAX_LOGITS]], [0]).data
     given = loss.data if isinstance(loss, Value) else loss
     return check_numbers(
@@ -338,8 +328,6 @@ def check_ruler_fixed(model: Any) -> Feedback:
     The check draws ``make_digits(n_per_class=60, noise=0.15, seed=99, digits=(3, 7))``, images
     the model has never seen and without any ruler, and measures ``accuracy``.
     """
-    from ..data import make_digits
-
     return _check_trained_model(
         model, "fixed_model", lambda: make_digits(**RULER_CHECK),
         missing="train a new model on better data and pass it.",
