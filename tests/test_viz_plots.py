@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 
 from micrograd_plus import data
 from micrograd_plus.nn import MLP, Layer, Perceptron
-from micrograd_plus.train import History
+from micrograd_plus.train import History, accuracy, fit
 from micrograd_plus.viz import (draw_network, plot_activation, plot_decision_boundary,
                                 plot_history, plot_loss_landscape_1d, plot_loss_landscape_2d,
                                 plot_weight_images)
@@ -61,6 +61,20 @@ def test_decision_boundary_two_classes():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
     assert_not_blank(figure)
     assert figure._repr_png_().startswith(b"\x89PNG")  # shows itself in a notebook
+
+
+def test_decision_boundary_reads_minus_one_labels_as_class_0():
+    """micrograd's demo labels the classes -1 and +1; every point is drawn and scored."""
+    X, y = data.make_moons(n=40, noise=0.1, seed=0)
+    model = MLP(2, [8, 1], seed=0)
+    fit(model, X, y, epochs=15, progress=False)
+    signed = [2 * label - 1 for label in y]
+    figure = plot_decision_boundary(model, X, signed, resolution=20)
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
+    assert len(ax.collections[-1].get_offsets()) + len(ax.collections[-2].get_offsets()) == 40
+    assert f"accuracy {accuracy(model, X, signed):.0%}" in ax.get_title()
+    assert ax.get_title() == plot_decision_boundary(model, X, y, resolution=20).axes[0].get_title()
 
 
 def drawn(figure: Figure):

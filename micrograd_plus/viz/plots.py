@@ -192,7 +192,8 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     """The regions where ``model`` predicts each class, with the data points on top.
 
     Two classes: the shading follows the model's score (deeper = more confident) and a black line
-    marks the boundary, score = 0. More classes: each region takes its class's colour.
+    marks the boundary, score = 0. More classes: each region takes its class's colour. Labels
+    -1/+1 (as in micrograd's demo) are read as classes 0 and 1.
     ``resolution`` points per side are evaluated (70 x 70 takes about a second for MLP(2, [16, 16, 1])).
 
     Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
@@ -200,6 +201,8 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=int)
+    # micrograd's demo labels the classes -1 and +1: read -1 as class 0, as train.accuracy does.
+    y = np.where(y == -1, 0, y)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"plot_decision_boundary draws 2-D inputs; X has shape {X.shape}. "
                          "Pick two features, or use a model with two inputs.")
