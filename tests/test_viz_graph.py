@@ -201,6 +201,14 @@ def test_flow_marks_a_dead_relu_and_its_zero_gradients():
     assert "dashed" in node_line(source, "w") and "grad 0.0" in node_line(source, "w")
 
 
+def test_flow_asks_no_local_derivative_of_a_node_without_gradient():
+    """sqrt at 0 has no slope; before backward() nothing has a gradient, so the picture draws."""
+    x = Value(0.0, label="x")
+    out = x.sqrt() + 1.0
+    source = draw_dot(out, flow=True).source
+    assert "grad 0.0" in node_line(source, "x")
+
+
 # --- stepping -----------------------------------------------------------------------------------------
 
 def test_step_shows_the_gradients_after_that_step_and_highlights_the_active_node():

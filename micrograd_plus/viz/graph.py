@@ -128,8 +128,8 @@ def _stepping_graphs(root: Value, steps: Sequence[BackwardStep], step_numbers: I
     step to the next (measured by Graphviz, once: font metrics differ between renderers).
     """
     order = topological_order(root)
-    states = [_State.stepping(root, order, steps, k) for k in step_numbers]
-    final = _State.stepping(root, order, steps, len(steps))
+    states = [_State.stepping(root, steps, k) for k in step_numbers]
+    final = _State.stepping(root, steps, len(steps))
     final_graph, _ = _drawn(order, final, flow, collapse, model, rankdir, max_nodes, format)
     widths = _measured_widths(final_graph)
     graphs, note = [], ""
@@ -221,18 +221,27 @@ class _State:
     root: Value
     grads: dict[Value, float]
     flow_scale: float
-    contribution_scale: float
+    # (node, operand position) -> the gradient the node sends that operand, grad * local
+    # derivative; while stepping, what it sends in its own step (the same at every step).
+    sent: dict[tuple[Value, int], float] = field(default_factory=dict)
     active: Value | None = None
     known: set[Value] | None = None  # forward stepping: the values computed so far
     done: set[Value] | None = None  # backward stepping: the nodes that have passed gradient on
-    final_grads: dict[Value, float] | None = None  # backward stepping: where the pass ends
-    step_contributions: dict[tuple[Value, int], float] = field(default_factory=dict)
+    sending: Value | None = None  # backward stepping: the node whose step this is (not the seed)
+    contribution_scale: float = field(init=False)  # the largest |sent|, for edge widths
+
+    def __post_init__(self) -> None:
+        self.contribution_scale = max(map(abs, self.sent.values()), default=0.0) or 1.0
 
     @staticmethod
     def after_backward(root: Value, order: list[Value]) -> _State:
         """The gradients as they are on the graph (after the user's own backward())."""
         grads = {node: node.grad for node in order}
-        return _State(root, grads, _scale(grads, root), _contribution_scale(order, grads))
+        # A node that got no gradient sends none (and may have no local derivative: sqrt at 0).
+        sent = {(node, position): node.grad * local_derivative
+                for node in order if node._prev and node.grad
+                for position, local_derivative in enumerate(node.local_derivatives())}
+        return _State(root, grads, _scale(grads, root), sent)
 
     @staticmethod
     def forward(root: Value, order: list[Value], forward_step: int) -> _State:
@@ -245,30 +254,23 @@ class _State:
         known = {node for node in order if not node._prev}
         known.update(s.node for s in steps[:forward_step])
         active = steps[forward_step - 1].node if forward_step else None
-        return _State(root, {}, 1.0, 1.0, active, known)
+        return _State(root, {}, 1.0, active=active, known=known)
 
     @staticmethod
-    def stepping(root: Value, order: list[Value], steps: Sequence[BackwardStep],
-                 step: int) -> _State:
+    def stepping(root: Value, steps: Sequence[BackwardStep], step: int) -> _State:
         """The gradients after ``step`` of ``steps`` (``backward_steps(root)``)."""
         grads = gradients_after(steps, step)
-        final = gradients_after(steps, len(steps))
-        state = _State(root, grads, _scale(final, root), _contribution_scale(order, final))
-        state.done = {s.node for s in steps[:step] if not s.is_seed}
-        state.final_grads = final
+        sent = {(s.node, term.position): term.contribution for s in steps for term in s.terms}
+        state = _State(root, grads, _scale(gradients_after(steps, len(steps)), root), sent,
+                       done={s.node for s in steps[:step] if not s.is_seed})
         if step:
             acting = steps[step - 1]
             state.active = acting.node
-            state.step_contributions = {(acting.node, t.position): t.contribution
-                                        for t in acting.terms}
+            state.sending = acting.node if acting.terms else None
         return state
 
     def grad(self, node: Value) -> float:
         return self.grads.get(node, 0.0)
-
-    def contribution(self, consumer: Value, position: int, local: Sequence[float]) -> float:
-        """What ``consumer`` sends back to its operand at ``position``."""
-        return self.grad(consumer) * local[position]
 
     def reached(self, node: Value) -> bool:
         """Whether backward has given ``node`` a gradient yet (always, outside stepping)."""
@@ -279,15 +281,6 @@ def _scale(grads: dict[Value, float], root: Value) -> float:
     # The output's own gradient is 1 and would wash out every other colour; leave it out.
     sizes = [abs(g) for node, g in grads.items() if node is not root and math.isfinite(g)]
     return max(sizes, default=0.0) or 1.0
-
-
-def _contribution_scale(order: list[Value], grads: dict[Value, float]) -> float:
-    largest = 0.0
-    for node in order:
-        upstream = grads.get(node, 0.0)
-        if node._prev and upstream:
-            largest = max(largest, max(abs(upstream * d) for d in node.local_derivatives()))
-    return largest or 1.0
 
 
 # --- building the scene ----------------------------------------------------------------------------
@@ -316,11 +309,9 @@ def _build_scene(order: list[Value], state: _State, flow: bool, collapse: Collap
         if node._prev:
             scene.nodes[f"v{i}op"] = _op_node(node, state, flow)
             scene.edges.append((f"v{i}op", f"v{i}", _out_edge(node, state)))
-            local = node.local_derivatives() if (flow or state.final_grads) else ()
             for position, operand in enumerate(node._prev):
                 tail = absorbed.get(operand, f"v{index[operand]}")
-                scene.edges.append((tail, f"v{i}op",
-                                    _edge(node, position, local, state, flow)))
+                scene.edges.append((tail, f"v{i}op", _edge(node, position, state, flow)))
     for key, members in groups:
         scene.nodes[key] = _group_node(members, collapse, state, flow, horizontal)
         _group_edges(scene, key, members, absorbed, index, state, flow)
@@ -354,7 +345,7 @@ def _op_node(node: Value, state: _State, flow: bool) -> dict[str, str]:
     if flow and state.known is None and _is_dead_relu(node):
         attrs.update(label=f"{_op_label(node._op)}\\n(dead)", style="dashed,filled",
                      fillcolor=_DEAD_FILL)
-    if node is state.active and (state.known is not None or state.step_contributions):
+    if node is state.sending or (node is state.active and state.known is not None):
         attrs.update(penwidth="4", color=_HIGHLIGHT, style="filled", fillcolor="#ffe4c4")
     return attrs
 
@@ -365,22 +356,20 @@ def _out_edge(node: Value, state: _State) -> dict[str, str]:
     return {}
 
 
-def _edge(consumer: Value, position: int, local: Sequence[float], state: _State,
-          flow: bool) -> dict[str, str]:
+def _edge(consumer: Value, position: int, state: _State, flow: bool) -> dict[str, str]:
     attrs: dict[str, str] = {}
     if state.known is not None:
         if consumer is state.active:
             attrs.update(color=_HIGHLIGHT, penwidth="3")
         return attrs
+    sent = state.sent.get((consumer, position), 0.0)
     if flow and (state.done is None or consumer in state.done):
-        contribution = state.contribution(consumer, position, local)
-        attrs.update(_flow_edge(contribution, state.contribution_scale))
-    if state.final_grads is not None:
+        attrs.update(_flow_edge(sent, state.contribution_scale))
+    if state.done is not None:
         # While stepping, every edge carries the gradient it sends, invisible until its step
         # comes: the layout has room for the numbers and stays put from one step to the next.
-        shown = format_number(state.final_grads.get(consumer, 0.0) * local[position])
-        attrs["label"] = shown
-        if (consumer, position) in state.step_contributions:
+        attrs["label"] = format_number(sent)
+        if consumer is state.sending:
             attrs.update(color=_HIGHLIGHT, penwidth=attrs.get("penwidth", "3"), dir="back",
                          fontcolor="#b35900")
         else:
@@ -519,10 +508,11 @@ def _group_edges(scene: _Scene, key: str, members: list[_Neuron], absorbed: dict
     totals: dict[str, float] = {}
     for neuron in members:
         half = len(neuron.inputs)
-        local = neuron.dot_node.local_derivatives() if flow else ()
+        # The dot node has one user, so once it has a gradient, it is the one it sends with.
+        sends = flow and state.reached(neuron.dot_node)
         for i, x in enumerate(neuron.inputs):
             tail = absorbed.get(x, f"v{index[x]}")
-            contribution = state.contribution(neuron.dot_node, half + i, local) if flow else 0.0
+            contribution = state.sent.get((neuron.dot_node, half + i), 0.0) if sends else 0.0
             totals[tail] = totals.get(tail, 0.0) + contribution
     for tail, contribution in totals.items():
         attrs = _flow_edge(contribution, state.contribution_scale) if flow else {}
