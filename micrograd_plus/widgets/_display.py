@@ -8,6 +8,7 @@ frozen copy of each picture below the widget and grow the output on every redraw
 from __future__ import annotations
 
 import io
+from typing import Callable
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
@@ -32,6 +33,15 @@ def image_widget(max_width: str = "960px") -> widgets.Image:
     """An empty PNG image that scales down with the notebook column instead of overflowing."""
     return widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width=max_width,
                                                             height="auto"))
+
+
+def button(label: str, icon: str, css_class: str, action: Callable[[], object]) -> widgets.Button:
+    """A button sized to its label that calls ``action()`` when clicked; ``css_class`` lets the
+    browser tests find it."""
+    widget = widgets.Button(description=label, icon=icon, layout=widgets.Layout(width="auto"))
+    widget.add_class(css_class)
+    widget.on_click(lambda _: action())
+    return widget
 
 
 def graph_svg(graph) -> str:

@@ -27,7 +27,7 @@ from ..nn import ACTIVATIONS, MLP
 from ..optim import SGD, Adam
 from ..train import History, accuracy, train_step
 from ..viz import draw_network, plot_decision_boundary, plot_history
-from ._display import FallbackBox, image_widget, new_figure, png_bytes
+from ._display import FallbackBox, button, image_widget, new_figure, png_bytes
 
 DATASETS = ("xor", "moons", "circles", "spirals")
 OPTIMIZERS = {
@@ -108,10 +108,10 @@ class TrainingDashboard(FallbackBox):
         hidden_text = ", ".join(map(str, parse_hidden(hidden)))
         self.n, self.seed = n, seed
         style = {"description_width": "initial"}
-        self.play_button = self._button("play", "play", "mgp-play", lambda: self.play())
-        self.pause_button = self._button("pause", "pause", "mgp-pause", lambda: self.pause())
-        self.step_button = self._button("step", "step-forward", "mgp-step", lambda: self.step())
-        self.reset_button = self._button("reset", "refresh", "mgp-reset", lambda: self.reset())
+        self.play_button = button("play", "play", "mgp-play", self.play)
+        self.pause_button = button("pause", "pause", "mgp-pause", self.pause)
+        self.step_button = button("step", "step-forward", "mgp-step", self.step)
+        self.reset_button = button("reset", "refresh", "mgp-reset", self.reset)
         self.learning_rate = widgets.FloatLogSlider(value=learning_rate, base=10, min=-3, max=0,
                                                     step=0.05, description="learning rate",
                                                     readout_format=".3f", style=style)
@@ -152,13 +152,6 @@ class TrainingDashboard(FallbackBox):
             control.observe(lambda change: self.reset(), names="value")
         self._sync_buttons()
         self.redraw()
-
-    @staticmethod
-    def _button(label: str, icon: str, css_class: str, action) -> widgets.Button:
-        button = widgets.Button(description=label, icon=icon, layout=widgets.Layout(width="auto"))
-        button.add_class(css_class)
-        button.on_click(lambda _: action())
-        return button
 
     # --- the model and its data ------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import ipywidgets as widgets
 
 from ..engine import Value
 from ..viz import backward_steps, draw_dot, explain, forward_steps
-from ._display import FallbackBox, graph_svg
+from ._display import FallbackBox, button, graph_svg
 
 DIRECTIONS = ("backward", "forward")
 
@@ -72,10 +72,8 @@ class BackpropStepper(FallbackBox):
         self.redraw()
 
     def _button(self, label: str, icon: str, css_class: str, target) -> widgets.Button:
-        button = widgets.Button(description=label, icon=icon, layout=widgets.Layout(width="auto"))
-        button.add_class(css_class)
-        button.on_click(lambda _: self.go_to(target()))
-        return button
+        """A button that goes to step ``target()``, worked out at the click."""
+        return button(label, icon, css_class, lambda: self.go_to(target()))
 
     @property
     def step_count(self) -> int:
