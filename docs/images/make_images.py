@@ -38,8 +38,9 @@ def small_network_loss() -> Value:
 if __name__ == "__main__":
     o = lecture_neuron()
     o.backward()
-    save_graph(draw_dot(o), HERE / "graph.svg")
-    save_graph(draw_dot(o), HERE / "graph.png")
+    graph = draw_dot(o)
+    save_graph(graph, HERE / "graph.svg")
+    save_graph(graph, HERE / "graph.png")
     loss = small_network_loss()
     loss.backward()
     save_graph(draw_dot(loss, flow=True), HERE / "gradient_flow.png")
