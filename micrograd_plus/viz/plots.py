@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
-from ..engine import OP_RULES, OpRule, Value, leaky_relu_rule
+from ..engine import OP_RULES, OpRule, Value, leaky_relu_rule, no_grad
 from .graph import FLOW_COLOURS, layers_of
 
 __all__ = [
@@ -141,14 +141,12 @@ def _scores(model: Any, points: Sequence[Sequence[float]]) -> np.ndarray:
         return _network_scores(layers, points)
     score = getattr(model, "weighted_sum", None) or model
     rows = []
-    # No no_grad() here or below: it switches recording off for every thread, and a widget may
-    # be training in another one. The small graphs built here are freed at once.
-    for point in points.tolist():
-        out = score(point)
-        if isinstance(out, (list, tuple)):
-            rows.append([_number(o) for o in out])
-        else:
-            rows.append(_number(out))
+    # Only the numbers are wanted. no_grad() holds for this thread alone, so a widget training
+    # in another thread still records its graphs.
+    with no_grad():
+        for point in points.tolist():
+            out = score(point)
+            rows.append([_number(o) for o in out] if isinstance(out, (list, tuple)) else _number(out))
     return np.asarray(rows, dtype=float)
 
 
@@ -308,8 +306,9 @@ def _activations(model: Any, layers: list[list[Any]], x: Sequence[float]) -> lis
     values = [[float(v) for v in x]]
     if hasattr(model, "weighted_sum"):  # a Perceptron: one unit that outputs 0 or 1
         return values + [[float(model.predict(values[0]))]]
-    for neurons in layers:
-        values.append([_number(neuron(values[-1])) for neuron in neurons])
+    with no_grad():  # only the numbers are wanted
+        for neurons in layers:
+            values.append([_number(neuron(values[-1])) for neuron in neurons])
     return values
 
 
@@ -363,19 +362,19 @@ def draw_network(model: Any, x: Sequence[float] | None = None, ax: Axes | None =
     def position(layer: int, i: int) -> tuple[float, float]:
         return spacing * layer, (sizes[layer] - 1) / 2.0 - i
 
-    segments, colours, widths = [], [], []
-    weights = [[_number(w) for w in neuron.w] for neurons in layers for neuron in neurons]
-    largest = max((abs(w) for row in weights for w in row), default=1.0) or 1.0
+    segments, colours, magnitudes = [], [], []
     for depth, neurons in enumerate(layers, start=1):
         for j, neuron in enumerate(neurons):
             for i, w in enumerate(neuron.w):
                 w = _number(w)
                 segments.append([position(depth - 1, i), position(depth, j)])
                 colours.append(_POSITIVE if w > 0 else _NEGATIVE)
-                widths.append(abs(w) / largest)
+                magnitudes.append(abs(w))
+    largest = max(magnitudes, default=1.0) or 1.0
     # Hundreds of lines at full strength would hide each other: thinner and lighter then.
     crowded = len(segments) > 300
-    widths = [(0.2 + 2.0 * w) if crowded else (0.3 + 4.5 * w) for w in widths]
+    thinnest, extra = (0.2, 2.0) if crowded else (0.3, 4.5)
+    widths = [thinnest + extra * (m / largest) for m in magnitudes]
     alpha = 0.3 if crowded else 0.8 if len(segments) < 200 else 0.45
     ax.add_collection(LineCollection(segments, colors=colours, linewidths=widths, alpha=alpha,
                                      zorder=1))
@@ -453,7 +452,8 @@ def plot_activation(name: str, ax: Axes | None = None, xlim: tuple[float, float]
 
 def _loss_at(loss: Callable[..., Any], *parameters: float) -> float:
     """``loss`` at these parameter values, whether it computes with numbers or with Values."""
-    return _number(loss(*(Value(p) for p in parameters)))
+    with no_grad():  # only the number is wanted
+        return _number(loss(*(Value(p) for p in parameters)))
 
 
 def _path_range(path: np.ndarray, default: tuple[float, float]) -> tuple[float, float]:
