@@ -21,12 +21,13 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import filterfalse
 from numbers import Real
 from typing import Callable, Iterable, Iterator, Sequence
 
 __all__ = [
     "Value", "OpRule", "OP_RULES", "grad", "no_grad", "is_grad_enabled",
-    "sum_values", "dot", "topological_order",
+    "sum_values", "dot", "dots", "topological_order",
 ]
 
 
@@ -128,21 +129,29 @@ OP_RULES: dict[str, OpRule] = {rule.name: rule for rule in (
     OpRule("sum", lambda *terms: math.fsum(terms),
            lambda *terms_and_out: (1.0,) * (len(terms_and_out) - 1),
            ("d(a1 + a2 + ... + an)/dai = 1",)),
-    OpRule("dot", lambda *weights_then_inputs: _dot_forward(weights_then_inputs),
-           lambda *operands_and_out: _swap_halves(operands_and_out[:-1]),
-           ("d(w1*x1 + ... + wn*xn)/dwi = xi, and d/dxi = wi",)),
+    OpRule("dot", lambda *operands: _dot_forward(operands),
+           lambda *operands_and_out: _dot_derivatives(operands_and_out[:-1]),
+           ("d(w1*x1 + ... + wn*xn + b)/dwi = xi, d/dxi = wi, d/db = 1",)),
 )}
 
-
-def _dot_forward(weights_then_inputs: Sequence[float]) -> float:
-    half = len(weights_then_inputs) // 2
-    return math.fsum(map(operator.mul, weights_then_inputs[:half], weights_then_inputs[half:]))
+# A dot node's operands are the weights w1..wn, then the inputs x1..xn, then, if it has one (an
+# odd number of operands), the bias b: a neuron's whole weighted sum w1*x1 + ... + wn*xn + b.
 
 
-def _swap_halves(weights_then_inputs: tuple) -> tuple:
-    # Each weight's derivative is its input and each input's is its weight: swap the halves.
-    half = len(weights_then_inputs) // 2
-    return weights_then_inputs[half:] + weights_then_inputs[:half]
+def _dot_forward(operands: Sequence[float]) -> float:
+    n = len(operands) // 2
+    bias = operands[2 * n] if len(operands) > 2 * n else 0.0
+    return _weighted_sum(operands[:n], operands[n:2 * n], bias)
+
+
+def _weighted_sum(weights: Sequence[float], inputs: Sequence[float], bias: float) -> float:
+    return sum(map(operator.mul, weights, inputs), bias)
+
+
+def _dot_derivatives(operands: tuple) -> tuple:
+    # Each weight's derivative is its input, each input's is its weight, and the bias's is 1.
+    n = len(operands) // 2
+    return operands[n:2 * n] + operands[:n] + (1.0,) * (len(operands) - 2 * n)
 
 
 @lru_cache(maxsize=256)
@@ -175,29 +184,28 @@ def _opaque_rule(name: str) -> OpRule:
 
 # --- recording on or off ------------------------------------------------------------------------
 
-class _Recording(threading.local):
-    """Whether ops record a graph, kept per thread as in PyTorch: a trainer in a background
-    thread inside no_grad() must not switch recording off for the notebook's own cells."""
-
-    on = True
-
-
-_recording = _Recording()
+# The threads inside no_grad() (thread id -> how deeply nested), as in PyTorch per thread: a
+# trainer in a background thread inside no_grad() must not switch recording off for the
+# notebook's own cells. Usually empty, so recording a node costs one check of an empty dict.
+_threads_without_grad: dict[int, int] = {}
 
 
 def is_grad_enabled() -> bool:
     """True unless inside ``no_grad()`` in this thread."""
-    return _recording.on
+    return threading.get_ident() not in _threads_without_grad
 
 
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Inside this block operations compute numbers but record no graph (e.g. a weight update)."""
-    previous, _recording.on = _recording.on, False
+    thread = threading.get_ident()
+    _threads_without_grad[thread] = _threads_without_grad.get(thread, 0) + 1
     try:
         yield
     finally:
-        _recording.on = previous
+        depth = _threads_without_grad.pop(thread) - 1
+        if depth:
+            _threads_without_grad[thread] = depth
 
 
 # --- the Value ------------------------------------------------------------------------------------
@@ -374,6 +382,8 @@ class Value:
         operands = self._prev
         upstream_grad = self.grad
         if len(operands) != 1 and len(operands) != 2:  # leaves, sums and dot products
+            if upstream_grad == 0.0:  # e.g. below a ReLU that is off: every term would be 0
+                return
             for operand, local_derivative in zip(operands, self.local_derivatives()):
                 operand.grad += upstream_grad * local_derivative
             return
@@ -418,12 +428,12 @@ def _record(data: float, operands: tuple[Value, ...], rule: OpRule) -> Value:
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
-    if _recording.on:
-        out._prev = operands
-        out._rule = rule
-    else:
+    if _threads_without_grad and threading.get_ident() in _threads_without_grad:
         out._prev = ()
         out._rule = LEAF
+    else:
+        out._prev = operands
+        out._rule = rule
     out.label = ""
     return out
 
@@ -437,7 +447,8 @@ def _backward_error(node: Value, error: Exception) -> ArithmeticError:
     )
 
 
-ADD, SUB, MUL, DIV, POW, NEG, RELU = (OP_RULES[name] for name in ("+", "-", "*", "/", "**", "neg", "ReLU"))
+ADD, SUB, MUL, DIV, POW, NEG, RELU, DOT = (
+    OP_RULES[name] for name in ("+", "-", "*", "/", "**", "neg", "ReLU", "dot"))
 
 
 def _check_gradients(order: list[Value]) -> None:
@@ -470,16 +481,23 @@ def topological_order(root: Value) -> list[Value]:
     stack: list[Value | None] = [root]
     # Bound methods save an attribute lookup per node: this loop runs once per node per pass.
     pop, push, push_all, mark, place = stack.pop, stack.append, stack.extend, visited.add, order.append
+    seen = visited.__contains__
     while stack:
         node = pop()
         if node is None:  # every operand of the node below this marker is placed
             place(pop())
         elif node not in visited:
             mark(node)
-            if node._prev:
+            operands = node._prev
+            if operands:
                 push(node)
                 push(None)
-                push_all(node._prev)
+                if len(operands) > 2:
+                    # A wide node (a neuron's weighted sum) mostly reads values already placed,
+                    # such as weights shared by every example: drop those in C, not one by one here.
+                    push_all(filterfalse(seen, operands))
+                else:
+                    push_all(operands)
             else:
                 place(node)
     return order
@@ -501,14 +519,43 @@ def sum_values(values: Iterable[Value | float]) -> Value:
     return Value._apply(OP_RULES["sum"], operands)
 
 
-def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Value:
-    """w1*x1 + ... + wn*xn as one node: a neuron's weighted sum without 2n intermediate nodes."""
-    if len(weights) != len(inputs) or not weights:
-        raise ValueError(
-            f"dot needs two equally long, non-empty sequences, got {len(weights)} weights "
-            f"and {len(inputs)} inputs."
-        )
-    return Value._apply(OP_RULES["dot"], _as_values((*weights, *inputs)))
+def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float],
+        bias: Value | float | None = None) -> Value:
+    """w1*x1 + ... + wn*xn (+ bias) as one node: a neuron's weighted sum without 2n intermediate
+    nodes. Its operands are the weights, then the inputs, then the bias if one is given."""
+    return dots([weights], inputs, [bias])[0]
+
+
+def dots(weight_rows: Sequence[Sequence[Value | float]], inputs: Sequence[Value | float],
+         biases: Sequence[Value | float | None] | None = None) -> list[Value]:
+    """``dot(weights, inputs, bias)`` for every row of weights (and its bias): the weighted sums of
+    a layer of neurons that all read the same inputs. Each is its own node; the inputs' numbers
+    are read once for all of them."""
+    inputs = _as_values(inputs)
+    biases = [None] * len(weight_rows) if biases is None else biases
+    if len(biases) != len(weight_rows):
+        raise ValueError(f"dots needs one bias per row of weights, got {len(weight_rows)} rows "
+                         f"and {len(biases)} biases.")
+    input_data = [x.data for x in inputs]
+    nodes = []
+    for weights, bias in zip(weight_rows, biases):
+        if len(weights) != len(inputs) or not inputs:
+            raise ValueError(
+                f"dot needs two equally long, non-empty sequences, got {len(weights)} weights "
+                f"and {len(inputs)} inputs."
+            )
+        # Reading the numbers also checks, in the same pass, that every weight is a Value.
+        weight_data = [w.data for w in weights if w.__class__ is Value]
+        if len(weight_data) != len(weights):  # some are plain numbers: make them constants
+            weights = _as_values(weights)
+            weight_data = [w.data for w in weights]
+        if bias is None:
+            operands, bias_data = (*weights, *inputs), 0.0
+        else:
+            bias = bias if isinstance(bias, Value) else Value(bias)
+            operands, bias_data = (*weights, *inputs, bias), bias.data
+        nodes.append(_record(_weighted_sum(weight_data, input_data, bias_data), operands, DOT))
+    return nodes
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:

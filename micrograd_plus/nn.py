@@ -21,7 +21,7 @@ from numbers import Real
 from pathlib import Path
 from typing import Any, Sequence, Union
 
-from .engine import Value, dot
+from .engine import Value, dot, dots
 
 __all__ = [
     "ACTIVATIONS", "Module", "Neuron", "Layer", "MLP",
@@ -64,8 +64,9 @@ def _check_activation(activation: str) -> str:
     return activation
 
 
-def _as_inputs(x: Input, expected: int, who: object) -> list[Value]:
-    """The inputs as a list of Values, converted once so that every neuron of a layer shares them."""
+def _checked_inputs(x: Input, expected: int, who: object) -> Sequence[Value | float]:
+    """The inputs as a sequence of ``expected`` numbers or Values (one number is a list of one);
+    the engine's dot turns the numbers into Values."""
     if type(x) is not list and type(x) is not tuple:  # the common cases skip the checks below
         if isinstance(x, (Value, Real)) and not isinstance(x, bool):
             x = [x]
@@ -73,7 +74,7 @@ def _as_inputs(x: Input, expected: int, who: object) -> list[Value]:
             raise TypeError(f"{who!r} takes a list of {expected} numbers or Values, got {x!r}")
     if len(x) != expected:
         raise ValueError(f"{who!r} expects {expected} inputs, got {len(x)}: {_short(x)}")
-    return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
+    return x
 
 
 def _short(items: Sequence) -> str:
@@ -233,10 +234,10 @@ class Neuron(Module):
 
     def __call__(self, x: Input) -> Value:
         """The neuron's output for inputs ``x`` (a list of ``nin`` numbers or Values)."""
-        return self._forward(_as_inputs(x, len(self.w), self))
+        return self._activate(dot(self.w, _checked_inputs(x, len(self.w), self), self.b))
 
-    def _forward(self, inputs: list[Value]) -> Value:
-        weighted_sum = dot(self.w, inputs) + self.b
+    def _activate(self, weighted_sum: Value) -> Value:
+        """The activation applied to this neuron's weighted sum ``w·x + b``."""
         activation = self.activation
         if activation == "relu":
             return weighted_sum.relu()
@@ -276,8 +277,10 @@ class Layer(Module):
 
     def __call__(self, x: Input) -> Value | list[Value]:
         """Every neuron's output for inputs ``x``: a list, or one Value for a one-neuron layer."""
-        inputs = _as_inputs(x, len(self.neurons[0].w), self)
-        out = [neuron._forward(inputs) for neuron in self.neurons]
+        neurons = self.neurons
+        weighted_sums = dots([n.w for n in neurons], _checked_inputs(x, len(neurons[0].w), self),
+                             [n.b for n in neurons])
+        out = [neuron._activate(z) for neuron, z in zip(neurons, weighted_sums)]
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:

@@ -107,8 +107,9 @@ def apply(backend: Mapping[str, Callable], step: Step, operands: list):
 
 
 def _dot(operands: list):
-    half = len(operands) // 2
-    return dot(operands[:half], operands[half:])
+    # 2n operands: weights then inputs; 2n + 1: and a bias last, as a neuron's dot has.
+    n = len(operands) // 2
+    return dot(operands[:n], operands[n:2 * n], *operands[2 * n:])
 
 
 VALUE_BACKEND: dict[str, Callable] = {
@@ -223,7 +224,7 @@ def expressions(draw, *, max_inputs: int = 4, min_steps: int = 1, max_steps: int
         first = latest if chain else draw(any_node)
         if op in NARY_OPS:
             width = draw(st.integers(1 if op == "dot" else 2, max_width))
-            count = 2 * width if op == "dot" else width
+            count = 2 * width + draw(st.integers(0, 1)) if op == "dot" else width
             operands = (first,) + tuple(draw(any_node) for _ in range(count - 1))
         elif op in BINARY_OPS:
             second = draw(st.one_of(any_node, st.just(first)))

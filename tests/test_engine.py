@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from micrograd_plus import Value as PublicValue
-from micrograd_plus.engine import (OP_RULES, Value, dot, grad, is_grad_enabled, no_grad, sum_values,
+from micrograd_plus.engine import (OP_RULES, Value, dot, dots, grad, is_grad_enabled, no_grad, sum_values,
                                    topological_order)
 
 NUMERIC_ERRORS = (ZeroDivisionError, ValueError, OverflowError)
@@ -423,10 +423,40 @@ def test_dot_is_one_node_weights_then_inputs():
     assert dot([1.0, 2.0], x).data == 8.5
 
 
+def test_dot_with_a_bias_is_one_node_with_the_bias_last():
+    w, x, b = [Value(2.0), Value(-1.0)], [Value(0.5), Value(4.0)], Value(0.25)
+    out = dot(w, x, b)
+    assert out._op == "dot" and out._prev == (*w, *x, b)
+    assert out.data == -2.75
+    out.backward()
+    assert [v.grad for v in w + x + [b]] == [0.5, 4.0, 2.0, -1.0, 1.0]
+    constant_bias = dot(w, x, 1.5)
+    assert constant_bias.data == -1.5 and constant_bias._prev[-1].data == 1.5
+
+
+def test_dot_that_overflows_names_its_operands():
+    with pytest.raises(OverflowError, match=r"dot\(1.0, 1e\+308, 1e\+308\) has no finite real result"):
+        dot([1.0], [1e308], 1e308)
+
+
+def test_dots_makes_one_node_per_row_sharing_the_inputs():
+    x = [Value(1.0), Value(-2.0)]
+    rows, biases = [[Value(3.0), Value(0.5)], [0.25, Value(-1.0)]], [Value(0.1), None]
+    first, second = dots(rows, x, biases)
+    assert first._prev == (*rows[0], *x, biases[0]) and first.data == pytest.approx(2.1)
+    assert len(second._prev) == 4 and second._prev[2:] == tuple(x) and second.data == 2.25
+    (first + second).backward()
+    assert [xi.grad for xi in x] == [3.25, -0.5]
+    assert rows[0][0].grad == 1.0 and biases[0].grad == 1.0 and rows[1][1].grad == -2.0
+    assert dots([], x) == []
+
+
 @pytest.mark.parametrize("call, words", [
     (lambda: sum_values([]), "none"),
     (lambda: dot([Value(1.0)], [Value(1.0), Value(2.0)]), "1 weights and 2 inputs"),
     (lambda: dot([], []), "0 weights"),
+    (lambda: dots([[1.0], [1.0, 2.0]], [Value(1.0), Value(2.0)]), "1 weights and 2 inputs"),
+    (lambda: dots([[1.0]], [Value(1.0)], [None, None]), "1 rows and 2 biases"),
 ])
 def test_sum_values_and_dot_explain_bad_lengths(call, words):
     with pytest.raises(ValueError, match=words):

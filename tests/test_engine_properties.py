@@ -85,8 +85,8 @@ def test_wide_sums_match_central_differences(expression):
 # --- sympy: the exact derivatives ------------------------------------------------------------------
 
 def _sympy_dot(operands: list):
-    half = len(operands) // 2
-    return sympy.Add(*[w * x for w, x in zip(operands[:half], operands[half:])])
+    n = len(operands) // 2
+    return sympy.Add(*[w * x for w, x in zip(operands[:n], operands[n:2 * n])], *operands[2 * n:])
 
 
 def _exact(number: float) -> sympy.Expr:

@@ -16,6 +16,12 @@ from micrograd_plus.engine import Value, grad  # noqa: E402
 from strategies import (ALL_OPS, LEAKY_RELU, POWER, VALUE_BACKEND, Expression, Step,  # noqa: E402
                         apply, deep_chains, examples, expressions, value_inputs, wide_sums)
 
+def _torch_dot(operands: list):
+    n = len(operands) // 2
+    weighted_sum = torch.dot(torch.stack(operands[:n]), torch.stack(operands[n:2 * n]))
+    return weighted_sum + operands[2 * n] if len(operands) > 2 * n else weighted_sum
+
+
 TORCH_BACKEND = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
@@ -31,8 +37,7 @@ TORCH_BACKEND = {
     "ReLU": torch.relu,
     "abs": torch.abs,
     "sum": lambda operands: torch.stack(operands).sum(),
-    "dot": lambda operands: torch.dot(torch.stack(operands[:len(operands) // 2]),
-                                      torch.stack(operands[len(operands) // 2:])),
+    "dot": lambda operands: _torch_dot(operands),
     POWER: torch.pow,
     LEAKY_RELU: torch.nn.functional.leaky_relu,
 }

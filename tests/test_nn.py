@@ -37,15 +37,16 @@ def test_seed_gives_reproducible_and_distinct_weights():
     assert all(p.data == 0.0 for p in a.parameters() if p.label == "b")
 
 
-def test_neuron_graph_is_dot_then_plus_then_activation():
+def test_neuron_graph_is_one_dot_with_the_bias_then_the_activation():
     neuron = Neuron(3, activation="tanh", seed=0)
     out = neuron([1.0, 2.0, 3.0])
     assert out._op == "tanh"
-    (added,) = out._prev
-    assert added._op == "+" and added._prev[1] is neuron.b
-    assert added._prev[0]._op == "dot" and list(added._prev[0]._prev[:3]) == neuron.w
+    (weighted_sum,) = out._prev
+    assert weighted_sum._op == "dot" and len(weighted_sum._prev) == 7
+    assert list(weighted_sum._prev[:3]) == neuron.w and weighted_sum._prev[-1] is neuron.b
+    assert [x.data for x in weighted_sum._prev[3:6]] == [1.0, 2.0, 3.0]
     linear = Neuron(3, nonlin=False, seed=0)([1.0, 2.0, 3.0])
-    assert linear._op == "+"
+    assert linear._op == "dot"
     expected = sum(w.data * x for w, x in zip(neuron.w, [1.0, 2.0, 3.0]))
     assert linear.data == pytest.approx(expected)
 
@@ -54,7 +55,7 @@ def test_neuron_graph_is_dot_then_plus_then_activation():
 def test_every_activation_forward_and_gradient(activation):
     neuron = Neuron(2, activation=activation, seed=3)
     inputs = [Value(0.3), Value(-0.8)]
-    gradcheck(lambda *ps: neuron._forward(inputs), neuron.parameters())
+    gradcheck(lambda *ps: neuron(inputs), neuron.parameters())
     assert repr(neuron).endswith("Neuron(2)")
 
 

@@ -13,6 +13,7 @@ import pytest
 from graphviz.backend import dot_command
 
 from micrograd_plus.engine import Value, dot
+from micrograd_plus.nn import MLP
 from micrograd_plus.viz import count_nodes, draw_dot, gradients_after, backward_steps, save_graph
 from micrograd_plus.viz import rendering
 from micrograd_plus.viz.graph import FLOW_COLOURS
@@ -243,7 +244,7 @@ def test_rendering_writes_nothing_to_stderr(options, capfd):
     if "collapse" in options:
         x = [Value(1.0, label="x1"), Value(-2.0, label="x2")]
         w = [Value(0.5), Value(-1.5)]
-        L = (dot(w, x) + Value(0.1)).tanh()
+        L = dot(w, x, Value(0.1)).tanh()
         L.label = "out"
     L.backward()
     graph = draw_dot(L, **options)
@@ -275,13 +276,13 @@ def test_forward_step_shows_only_what_is_computed():
 # --- collapsing -----------------------------------------------------------------------------------------
 
 def tiny_network(inputs, sizes=(3, 3, 1)):
-    """act(dot(w, x) + b) per neuron, built as nn.Neuron builds it, layer after layer."""
+    """act(dot(w, x, b)) per neuron, built as nn.Neuron builds it, layer after layer."""
     values = [Value(x, label=f"x{i}") for i, x in enumerate(inputs)]
     for depth, size in enumerate(sizes):
         outs = []
         for j in range(size):
             w = [Value(0.3 * ((i + j) % 3 - 1) + 0.1, label=f"w{i}") for i in range(len(values))]
-            pre = dot(w, values) + Value(0.1, label="b")
+            pre = dot(w, values, Value(0.1, label="b"))
             outs.append(pre.relu() if depth < len(sizes) - 1 else pre)
         values = outs
     return values[0]
@@ -298,6 +299,15 @@ def test_collapse_draws_neurons_and_layers_as_single_nodes():
     assert by_neuron.count("neuron (ReLU)") == 6 and "neuron (linear)" in by_neuron
     assert "layer: 3 ReLU neurons" in by_layer and "layer: 1 linear neuron" in by_layer
     assert '"{ x0 |' in by_layer  # the inputs stay
+
+
+def test_collapse_finds_every_neuron_of_an_nn_mlp():
+    model = MLP(2, [3, 3, 1], seed=0)
+    out = model([1.0, -2.0])
+    out.backward()
+    by_neuron = draw_dot(out, collapse="neuron", model=model).source
+    assert by_neuron.count("(ReLU) |") == 6 and by_neuron.count("(linear) |") == 1
+    assert "layer 2, neuron 3 (ReLU)" in by_neuron and '"dot"' not in by_neuron
 
 
 def test_too_many_nodes_collapse_or_are_cut_with_a_warning():

@@ -156,7 +156,8 @@ def random_graphs(draw):
         else:
             n = draw(st.integers(1, 3))
             out = dot(draw(st.lists(pick, min_size=n, max_size=n)),
-                      draw(st.lists(pick, min_size=n, max_size=n)))
+                      draw(st.lists(pick, min_size=n, max_size=n)),
+                      draw(st.one_of(st.none(), pick)))
         if abs(out.data) < 1e6:  # keep later ops (exp, products) finite
             nodes.append(out)
     return nodes[-1], leaves

@@ -59,10 +59,9 @@ class _Scene:
 
 @dataclass
 class _Neuron:
-    """One application of a neuron, act(dot(w, x) + b), found in the graph."""
+    """One application of a neuron, act(dot(w, x, b)), found in the graph."""
 
     dot_node: Value
-    plus: Value
     output: Value
     activation: str
     weights: tuple[Value, ...]
@@ -297,7 +296,7 @@ def _build_scene(order: list[Value], state: _State, flow: bool, collapse: Collap
     groups = _group(neurons, collapse, index)
     for key, members in groups:
         for neuron in members:
-            for hidden in (neuron.dot_node, neuron.plus, neuron.output):
+            for hidden in (neuron.dot_node, neuron.output):
                 absorbed[hidden] = key
     _absorb_parameters(order, neurons, groups, absorbed)
 
@@ -397,28 +396,24 @@ def _consumers(order: list[Value]) -> dict[Value, list[Value]]:
 
 
 def _find_neurons(order: list[Value], model: Any) -> list[_Neuron]:
-    """Every act(dot(w, x) + b) in the graph, as nn.Neuron builds it (contract: 'dot' -> '+' ->
-    activation, no activation node for a linear neuron)."""
+    """Every act(dot(w, x, b)) in the graph, as nn.Neuron builds it (contract: a 'dot' node whose
+    operands are the weights, the inputs and the bias, then the activation, none when linear)."""
     users = _consumers(order)
     owners = _parameter_owners(model)
     neurons: list[_Neuron] = []
     for node in order:
-        if node._op != "dot" or len(users.get(node, ())) != 1:
-            continue
-        plus = users[node][0]
-        if plus._op != "+" or node not in plus._prev:
-            continue
-        bias = plus._prev[1] if plus._prev[0] is node else plus._prev[0]
-        half = len(node._prev) // 2
-        weights, inputs = node._prev[:half], node._prev[half:]
+        if node._op != "dot" or len(node._prev) % 2 == 0:
+            continue  # a neuron's weighted sum has a bias: an odd number of operands
+        n = len(node._prev) // 2
+        weights, inputs, bias = node._prev[:n], node._prev[n:2 * n], node._prev[-1]
         if bias._prev or any(w._prev for w in weights):
             continue  # parameters are leaves; this is some other weighted sum
-        output, activation = plus, "linear"
-        after = users.get(plus, ())
+        output, activation = node, "linear"
+        after = users.get(node, ())
         if len(after) == 1 and _is_activation(after[0]):
             output, activation = after[0], after[0]._op
         name = owners.get(weights[0], "")
-        neurons.append(_Neuron(node, plus, output, activation, weights, bias, inputs, name))
+        neurons.append(_Neuron(node, output, activation, weights, bias, inputs, name))
     return neurons
 
 
@@ -491,7 +486,7 @@ def _group_node(members: list[_Neuron], collapse: Collapse | None, state: _State
         strongest = max(grads, key=abs)
         attrs.update(_flow_fill(strongest, state.flow_scale))
         attrs["style"] = "rounded," + attrs["style"]
-    if state.active is not None and any(state.active in (n.dot_node, n.plus, n.output)
+    if state.active is not None and any(state.active in (n.dot_node, n.output)
                                         for n in members):
         attrs.update(penwidth="4", color=_HIGHLIGHT)
     return attrs

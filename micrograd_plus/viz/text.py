@@ -42,12 +42,13 @@ def expression(node: Value, names: dict[Value, str]) -> str:
         return f"-{operands[0]}"
     if op == "sum":
         return " + ".join(operands) if len(operands) <= 4 else f"sum of {len(operands)} values"
-    if op == "dot":
-        half = len(operands) // 2
-        products = [f"{w}*{x}" for w, x in zip(operands[:half], operands[half:])]
-        if half <= 3:
-            return " + ".join(products)
-        return f"{products[0]} + ... + {products[-1]}"
+    if op == "dot":  # weights, inputs, and a bias last when there is one
+        n = len(operands) // 2
+        products = [f"{w}*{x}" for w, x in zip(operands[:n], operands[n:2 * n])]
+        bias = operands[2 * n:]
+        if n > 3:
+            products = [products[0], "...", products[-1]]
+        return " + ".join(products + bias)
     if "(" in op:  # a rule with a parameter, e.g. 'leaky_relu(0.01)'
         base, parameter = op.split("(", 1)
         return f"{base}({', '.join(operands)}, {parameter}"
