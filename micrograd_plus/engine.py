@@ -381,14 +381,15 @@ class Value:
         """
         operands = self._prev
         upstream_grad = self.grad
-        if len(operands) != 1 and len(operands) != 2:  # leaves, sums and dot products
+        count = len(operands)
+        if count > 2 or not count:  # sums and dot products (and leaves, which have no operands)
             if upstream_grad == 0.0:  # e.g. below a ReLU that is off: every term would be 0
                 return
             for operand, local_derivative in zip(operands, self.local_derivatives()):
                 operand.grad += upstream_grad * local_derivative
             return
         try:
-            if len(operands) == 2:
+            if count == 2:
                 a, b = operands
                 d_self_d_a, d_self_d_b = self._rule.local_derivatives(a.data, b.data, self.data)
                 a.grad += upstream_grad * d_self_d_a

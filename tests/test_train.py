@@ -1,6 +1,8 @@
 """Tests for micrograd_plus.train: fit's history, batching, validation, callbacks, divergence,
 and the predict / accuracy / train_step helpers."""
 
+import gc
+
 import pytest
 
 from micrograd_plus.data import logic_gate, make_blobs, make_moons, make_regression_1d
@@ -168,3 +170,31 @@ def test_train_step_matches_a_hand_written_step():
     for p in twin.parameters():
         p.data -= 0.2 * p.grad
     assert model.state_dict() == pytest.approx(twin.state_dict(), abs=1e-15)
+
+
+def test_the_garbage_collector_is_paused_only_during_each_step_and_restored():
+    states = []
+
+    def spying_loss(outputs, targets):
+        states.append(gc.isenabled())
+        return hinge(outputs, targets)
+
+    X, y = logic_gate("or")
+    model = MLP(2, [3, 1], seed=0)
+    assert gc.isenabled()
+    fit(model, X, y, loss=spying_loss, optimizer=SGD(model.parameters(), lr=0.1), epochs=2,
+        progress=False)
+    assert states == [False, False] and gc.isenabled()
+    gc.disable()  # a user who turned it off keeps it off
+    try:
+        train_step(model, X, y, spying_loss, SGD(model.parameters(), lr=0.1))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def failing_loss(outputs, targets):
+        raise RuntimeError("a bug in the loss")
+
+    with pytest.raises(RuntimeError, match="a bug in the loss"):
+        train_step(model, X, y, failing_loss, SGD(model.parameters(), lr=0.1))
+    assert gc.isenabled()
