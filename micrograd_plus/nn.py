@@ -1,8 +1,9 @@
 """Neural networks on the engine: Module, Neuron, Layer, MLP, and Rosenblatt's Perceptron.
 
-A neuron computes ``activation(w1*x1 + ... + wn*xn + b)``. The weighted sum is one ``dot`` node
-of the engine rather than 2n small nodes, so a network's graph is small enough to draw and fast
-enough to train in class, and the gradients are exactly the same.
+A neuron computes ``activation(w1*x1 + ... + wn*xn + b)``. The weighted sum, bias included, is one
+``dot`` node of the engine rather than 2n + 1 small nodes, and the activation is a second node, so
+a network's graph is small enough to draw and fast enough to train in class, and the gradients
+are exactly the same.
 
 The API is micrograd's (``MLP(2, [16, 16, 1])``, ``model(x)``, ``model.parameters()``,
 ``model.zero_grad()``), plus a choice of activation, seeded initialisation, names for every

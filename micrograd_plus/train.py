@@ -124,8 +124,9 @@ def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off for one training step, then back as it was.
 
     The engine's graphs hold no reference cycles (reference counting frees them), so a
-    collection during a step has nothing of ours to free, yet each full one walks every object
-    the process holds: in a notebook (a large heap) that costs more than the step itself.
+    collection during a step has nothing of ours to free, yet the older generations' ones walk
+    every object the process holds: with PyTorch imported (a large heap, as in a notebook)
+    micrograd's demo took 3.2-3.5 s with them and 2.1-2.5 s without.
     """
     was_enabled = gc.isenabled()
     gc.disable()
