@@ -470,8 +470,6 @@ def _check_gradients(order: list[Value]) -> None:
             )
 
 
-
-
 def topological_order(root: Value) -> list[Value]:
     """Every node ``root`` depends on, each after all of its operands (``root`` last).
 
