@@ -8,11 +8,10 @@ equals its PyTorch counterpart (named in the docstring) in value and gradient.
 
 from __future__ import annotations
 
-import math
 from numbers import Integral, Real
 from typing import Sequence, Union
 
-from .engine import Value, dot, sum_values
+from .engine import Value, _as_values, dot, sum_values
 
 __all__ = ["mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge",
            "cross_entropy", "l2", "LOSSES"]
@@ -20,8 +19,9 @@ __all__ = ["mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "h
 Scalar = Union[Value, float]
 
 
-def _scalars(outputs: Sequence, who: str) -> list[Scalar]:
-    """One output per example: accepts a list of Values or of one-element lists."""
+def _scalars(outputs: Sequence, who: str) -> tuple[Value, ...]:
+    """One output per example, as Values: accepts a list of Values or numbers, or of one-element
+    lists of them."""
     if isinstance(outputs, Value) or not hasattr(outputs, "__len__"):
         raise TypeError(f"{who} takes a list with one output per example, got {outputs!r}")
     scalars = []
@@ -34,7 +34,7 @@ def _scalars(outputs: Sequence, who: str) -> list[Scalar]:
                 )
             out = out[0]
         scalars.append(out)
-    return scalars
+    return _as_values(scalars)
 
 
 def _check_batch(outputs: Sequence, targets: Sequence, who: str) -> int:
@@ -92,20 +92,19 @@ def binary_cross_entropy(probabilities: Sequence[Scalar], targets: Sequence[floa
     target_weights, log_terms = [], []
     for i, (p, t) in enumerate(zip(probabilities, targets)):
         t = _unit_target(t, "binary_cross_entropy", i)
-        p_data = p.data if isinstance(p, Value) else p
-        if not 0.0 < p_data < 1.0:
+        if not 0.0 < p.data < 1.0:
             raise ValueError(
-                f"binary_cross_entropy: probability {i} is {p_data!r}; it must lie strictly between "
+                f"binary_cross_entropy: probability {i} is {p.data!r}; it must lie strictly between "
                 f"0 and 1 (log(0) is -infinity). Put a sigmoid on the output, or use "
                 f"binary_cross_entropy_with_logits on the raw score."
             )
         # Hard 0/1 targets need only one of the two logs: fewer nodes, same value and gradient.
         if t != 0.0:
             target_weights.append(t)
-            log_terms.append(p.log() if isinstance(p, Value) else math.log(p))
+            log_terms.append(p.log())
         if t != 1.0:
             target_weights.append(1.0 - t)
-            log_terms.append((1.0 - p).log() if isinstance(p, Value) else math.log(1.0 - p))
+            log_terms.append((1.0 - p).log())
     return dot(target_weights, log_terms) * (-1.0 / n)
 
 
@@ -122,7 +121,6 @@ def binary_cross_entropy_with_logits(logits: Sequence[Scalar], targets: Sequence
     slopes, scores, softplus_terms = [], [], []
     for i, (z, t) in enumerate(zip(logits, targets)):
         t = _unit_target(t, "binary_cross_entropy_with_logits", i)
-        z = z if isinstance(z, Value) else Value(z)
         # The branch on z's sign makes exp() see only -|z| <= 0, and keeps the gradient exact at 0.
         if z.data >= 0.0:
             slopes.append(1.0 - t)
@@ -174,7 +172,7 @@ def cross_entropy(logits_per_example: Sequence[Sequence[Scalar]], class_indices:
         if isinstance(target, bool) or not isinstance(target, Integral) or not 0 <= target < k:
             raise ValueError(f"cross_entropy: class index {i} is {target!r}, but there are {k} "
                              f"scores per example, so it must be an int from 0 to {k - 1}.")
-        logits = [z if isinstance(z, Value) else Value(z) for z in logits]
+        logits = _as_values(logits)
         m = max(z.data for z in logits)
         log_sum_exps.append(sum_values([(z - m).exp() for z in logits]).log() + m)
         picked.append(logits[int(target)])

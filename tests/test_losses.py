@@ -92,6 +92,12 @@ def test_models_with_one_output_in_a_list_are_accepted():
     assert hinge([[Value(2.0)]], [1]).data == 0.0
 
 
+def test_plain_numbers_as_outputs_are_accepted():
+    assert hinge([2.0, -0.25], [1, 0]).data == pytest.approx(0.75 / 2)
+    assert binary_cross_entropy([0.9, 0.2], [1, 0]).data == pytest.approx(-(math.log(0.9) + math.log(0.8)) / 2)
+    assert cross_entropy([[1.0, 1.0]], [0]).data == pytest.approx(math.log(2))
+
+
 # --- labels a loss cannot use ------------------------------------------------------------------
 
 @pytest.mark.parametrize("call, message", [
