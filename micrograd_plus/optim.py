@@ -15,11 +15,10 @@ from .engine import Value
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
 
 
-def _check(name: str, value: float, low: float = 0.0, low_open: bool = False, high: float | None = None) -> float:
+def _check(name: str, value: float, high: float | None = None) -> float:
     ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-    ok = ok and (value > low if low_open else value >= low) and (high is None or value < high)
-    if not ok:
-        bound = f"{'>' if low_open else '>='} {low}" + (f" and < {high}" if high is not None else "")
+    if not (ok and value >= 0.0 and (high is None or value < high)):
+        bound = ">= 0.0" + (f" and < {high}" if high is not None else "")
         raise ValueError(f"{name} must be a number {bound}, got {value!r}")
     return float(value)
 
