@@ -64,9 +64,9 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> Dataset:
     _check_count(n, minimum=2)
     _check_noise(noise)
     rng = random.Random(seed)
-    top, bottom = n - n // 2, n // 2
     points, labels = [], []
-    for count, label in ((top, 0), (bottom, 1)):
+    for label in (0, 1):
+        count = _class_size(n, 2, label)
         for i in range(count):
             angle = math.pi * i / (count - 1) if count > 1 else 0.0
             if label == 0:
@@ -86,9 +86,9 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: i
     if not 0 < factor < 1:
         raise ValueError(f"factor is the inner ring's radius relative to the outer one and must lie in (0, 1), got {factor!r}")
     rng = random.Random(seed)
-    outer, inner = n - n // 2, n // 2
     points, labels = [], []
-    for count, radius, label in ((outer, 1.0, 0), (inner, factor, 1)):
+    for radius, label in ((1.0, 0), (factor, 1)):
+        count = _class_size(n, 2, label)
         for i in range(count):
             angle = 2 * math.pi * i / count
             points.append([radius * math.cos(angle) + rng.gauss(0.0, noise),
@@ -188,8 +188,8 @@ DIGIT_SHAPE = (8, 8)
 # Curves are polylines; rendering measures each pixel's distance to the nearest stroke.
 def _arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float, steps: int = 10) -> list[tuple[float, float]]:
     """Points on an ellipse from angle ``start`` to ``end`` (degrees, 0 = right, 90 = down)."""
-    return [(cx + rx * math.cos(math.radians(start + (end - start) * i / steps)),
-             cy + ry * math.sin(math.radians(start + (end - start) * i / steps))) for i in range(steps + 1)]
+    angles = [math.radians(start + (end - start) * i / steps) for i in range(steps + 1)]
+    return [(cx + rx * math.cos(angle), cy + ry * math.sin(angle)) for angle in angles]
 
 
 _GLYPHS: dict[int, list[list[tuple[float, float]]]] = {
