@@ -102,15 +102,21 @@ pictures: to move their sliders and run the code yourself, install the project a
 """
 
 
-def write_index(book_dir: Path | str = "book", notebook_dir: Path | str = "notebooks") -> Path:
-    """Write ``index.html`` in ``book_dir``, linking each lesson of ``notebook_dir`` that was
-    exported there (``NN_name.html`` next to ``NN_name.ipynb``), in lesson order. Returns its path."""
-    book_dir, notebook_dir = Path(book_dir), Path(notebook_dir)
+def _lesson_notebooks(notebook_dir: Path | str) -> list[Path]:
+    """The lesson notebooks (``NN_name.ipynb``) of ``notebook_dir``, in lesson order."""
+    notebook_dir = Path(notebook_dir)
     notebooks = sorted(notebook_dir.glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:
         raise FileNotFoundError(f"no lesson notebooks (NN_name.ipynb) in {notebook_dir.resolve()}; "
                                 "pass the notebooks folder as the second argument.")
-    lessons = [read_lesson(path) for path in notebooks]
+    return notebooks
+
+
+def write_index(book_dir: Path | str = "book", notebook_dir: Path | str = "notebooks") -> Path:
+    """Write ``index.html`` in ``book_dir``, linking each lesson of ``notebook_dir`` that was
+    exported there (``NN_name.html`` next to ``NN_name.ipynb``), in lesson order. Returns its path."""
+    book_dir = Path(book_dir)
+    lessons = [read_lesson(path) for path in _lesson_notebooks(notebook_dir)]
     exported = [lesson for lesson in lessons if (book_dir / lesson.page).exists()]
     if not exported:
         raise FileNotFoundError(f"none of the {len(lessons)} lessons has an HTML page in "
@@ -168,11 +174,7 @@ def export_lesson(notebook_path: Path | str, book_dir: Path | str, timeout: int 
 
 def build_book(book_dir: Path | str = "book", notebook_dir: Path | str = "notebooks") -> Path:
     """Export every lesson of ``notebook_dir`` to ``book_dir`` and write the index; returns it."""
-    notebooks = sorted(Path(notebook_dir).glob("[0-9][0-9]_*.ipynb"))
-    if not notebooks:
-        raise FileNotFoundError(f"no lesson notebooks (NN_name.ipynb) in "
-                                f"{Path(notebook_dir).resolve()}; pass the notebooks folder.")
-    for path in notebooks:
+    for path in _lesson_notebooks(notebook_dir):
         print(f"running {path.name} ...", flush=True)
         export_lesson(path, book_dir)
     return write_index(book_dir, notebook_dir)

@@ -139,11 +139,16 @@ def test_check_chance_level(capsys):
     assert not verdict(check_chance_level(3, 0.5), capsys.readouterr().out)
 
 
+def trained(model, X, y, epochs: int):
+    """``model`` after ``epochs`` of Adam on binary cross-entropy, as the lessons train it."""
+    fit(model, X, y, loss=binary_cross_entropy_with_logits, optimizer=Adam(model.parameters(), lr=0.05),
+        epochs=epochs, progress=False)
+    return model
+
+
 def test_check_circles_model_measures_on_new_points(capsys):
     X, y = make_circles(n=200, noise=0.1, seed=0)
-    model = MLP(2, [8, 8, 1], seed=0)
-    fit(model, X, y, loss=binary_cross_entropy_with_logits, optimizer=Adam(model.parameters(), lr=0.05),
-        epochs=40, progress=False)
+    model = trained(MLP(2, [8, 8, 1], seed=0), X, y, epochs=40)
     assert verdict(check_circles_model(model), capsys.readouterr().out)
     assert not verdict(check_circles_model(MLP(2, [8, 8, 1], seed=0)), capsys.readouterr().out)
     assert not verdict(check_circles_model(MLP(3, [1], seed=0)), printed := capsys.readouterr().out)
@@ -178,15 +183,11 @@ def with_ruler(image):
 
 def test_check_ruler_fixed_rewards_a_model_that_reads_the_digits(capsys):
     X, y = make_digits(n_per_class=40, noise=0.15, seed=0, digits=(3, 7))
-    fair = MLP(64, [1], seed=0)
-    fit(fair, [with_ruler(x) if i % 2 else x for i, x in enumerate(X)], y,
-        loss=binary_cross_entropy_with_logits, optimizer=Adam(fair.parameters(), lr=0.05), epochs=15,
-        progress=False)
+    fair = trained(MLP(64, [1], seed=0), [with_ruler(x) if i % 2 else x for i, x in enumerate(X)], y,
+                   epochs=15)
     assert verdict(check_ruler_fixed(fair), capsys.readouterr().out)
-    fooled = MLP(64, [1], seed=0)
-    fit(fooled, [with_ruler(x) if label == 1 else x for x, label in zip(X, y)], y,
-        loss=binary_cross_entropy_with_logits, optimizer=Adam(fooled.parameters(), lr=0.05), epochs=15,
-        progress=False)
+    fooled = trained(MLP(64, [1], seed=0), [with_ruler(x) if label == 1 else x for x, label in zip(X, y)],
+                     y, epochs=15)
     assert not verdict(check_ruler_fixed(fooled), capsys.readouterr().out)
     assert not verdict(check_ruler_fixed(MLP(2, [1], seed=0)), capsys.readouterr().out)
 

@@ -324,6 +324,17 @@ def test_dashboard_settings_start_over_and_learning_rate_applies_at_once():
     assert len(dashboard.X_train) == len(dashboard.X_val) == 15
 
 
+def test_dashboard_that_diverges_stops_with_a_message_and_keeps_its_history_whole():
+    dashboard = TrainingDashboard(dataset="xor", hidden=(2,), n=20, optimizer="SGD")
+    dashboard.optimizer_.lr = 1e308  # past the slider's range: the first step overshoots to inf
+    dashboard.step(3)
+    assert len(dashboard.history.train_loss) == len(dashboard.history.val_loss) == dashboard.epoch
+    assert "Training stopped at epoch" in dashboard.status.value
+    assert bytes(dashboard.image.value).startswith(PNG_MAGIC)
+    summary = dashboard._repr_mimebundle_()["text/plain"]
+    assert "lower it and press reset" in summary and "<" not in summary
+
+
 def test_dashboard_says_what_is_wrong_with_hidden_sizes():
     dashboard = TrainingDashboard(n=30)
     dashboard.hidden.value = "8, x"

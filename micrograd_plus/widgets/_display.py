@@ -60,9 +60,12 @@ class FallbackBox(widgets.VBox):
     showing ``VBox(children=...)``.
     """
 
+    _png = b""  # the PNG its last redraw made, for a widget whose picture is a matplotlib figure
+
     def static_bundle(self) -> dict[str, object]:
-        """Mime type -> data of the current picture; subclasses say what their picture is."""
-        raise NotImplementedError(f"{type(self).__name__} must say what its static picture is")
+        """Mime type -> data of the current picture: the last PNG drawn, unless a subclass says
+        its picture is something else."""
+        return {"image/png": self._png}
 
     def summary(self) -> str:
         """One line for ``text/plain``: what the widget shows right now."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import html
-import math
+import re
 import time
 import weakref
 from typing import ClassVar, Sequence
@@ -135,7 +135,6 @@ class TrainingDashboard(FallbackBox):
         self.status.add_class("mgp-dashboard-status")
 
         self._message = ""
-        self._png = b""
         self._build()
 
         row = lambda *children: widgets.HBox(list(children), layout=widgets.Layout(flex_flow="row wrap"))
@@ -183,11 +182,12 @@ class TrainingDashboard(FallbackBox):
             return LOSS([self.model(x) for x in self.X_val], self.y_val).data
 
     def _train_one_epoch(self) -> None:
+        # Both losses before recording either: once a step overshoots, the engine raises an
+        # OverflowError (it makes no inf or nan Value), often first in the validation pass.
         train_loss = train_step(self.model, self.X_train, self.y_train, LOSS, self.optimizer_)
-        if not math.isfinite(train_loss):
-            raise FloatingPointError(f"the loss became {train_loss}")
+        validation_loss = self.validation_loss()
         self.history.train_loss.append(train_loss)
-        self.history.val_loss.append(self.validation_loss())
+        self.history.val_loss.append(validation_loss)
         self.history.epochs.append(self.epoch)
 
     # --- controls ------------------------------------------------------------------------------
@@ -250,8 +250,7 @@ class TrainingDashboard(FallbackBox):
     def reset(self) -> None:
         """Start over with new weights (and the data the settings ask for)."""
         was_playing = self.is_playing
-        if was_playing:
-            self.pause()
+        self._stop()  # not pause(): that would redraw the network about to be replaced
         self._build()
         self.redraw()
         if was_playing:
@@ -275,8 +274,8 @@ class TrainingDashboard(FallbackBox):
             self.pause()
 
     def _diverged(self, error: ArithmeticError) -> str:
-        return (f"Training stopped at epoch {self.epoch}: {error}. The learning rate is probably "
-                f"too large: lower it and press reset.")
+        return (f"Training stopped at epoch {self.epoch}: {str(error).rstrip('.')}. The learning "
+                f"rate is probably too large: lower it and press reset.")
 
     def _sync_buttons(self) -> None:
         playing = self.is_playing
@@ -319,8 +318,6 @@ class TrainingDashboard(FallbackBox):
                 f" · validation loss <b>{self.history.val_loss[-1]:.4f}</b> · accuracy train "
                 f"{train_acc:.0%}, validation {val_acc:.0%}")
 
-    def static_bundle(self) -> dict[str, object]:
-        return {"image/png": self._png}
-
     def summary(self) -> str:
-        return f"TrainingDashboard: {html.unescape(self._status()).replace('<b>', '').replace('</b>', '')}"
+        # The status line of the last redraw, the same moment as the picture, without its markup.
+        return f"TrainingDashboard: {html.unescape(re.sub('<[^>]+>', '', self.status.value))}"

@@ -143,6 +143,11 @@ class Trajectory:
         return sum(1 for m1, m2 in zip(moves, moves[1:]) if float(np.dot(m1, m2)) < 0)
 
     @property
+    def jumps_across(self) -> bool:
+        """Whether most steps reverse the previous one: the walk keeps jumping across the minimum."""
+        return self.direction_flips() * 2 >= self.steps_taken - 1 > 0
+
+    @property
     def regime(self) -> str:
         """'converges', 'slow crawl', 'oscillates' or 'diverges', read from the path:
 
@@ -159,7 +164,7 @@ class Trajectory:
             return "diverges"
         if distances[-1] <= ARRIVED * distances[0]:
             return "converges"
-        if self.direction_flips() * 2 >= self.steps_taken - 1 > 0:
+        if self.jumps_across:
             return "oscillates"
         return "slow crawl"
 
@@ -178,8 +183,7 @@ class Trajectory:
             if distances[0] == 0:
                 return f"Converges: the walk starts at the minimum ({where}) and stays there."
             arrived = next(k for k, d in enumerate(distances) if d <= ARRIVED * distances[0])
-            zigzag = (", jumping across it on most steps"
-                      if self.direction_flips() * 2 >= steps - 1 > 0 else "")
+            zigzag = ", jumping across it on most steps" if self.jumps_across else ""
             return (f"Converges: within 1% of the starting distance to the minimum at ({where}) after "
                     f"{arrived} steps{zigzag}; the loss ends at {self.losses[-1]:.3g}.")
         if regime == "oscillates":
@@ -270,7 +274,6 @@ class GradientDescentExplorer(FallbackBox):
         self.status = widgets.HTML()
         self.status.add_class("mgp-descent-status")
         self.trajectory: Trajectory | None = None
-        self._png = b""
         self._set_start_range()
         controls = widgets.HBox([self.landscape, self.learning_rate, self.steps, self.start],
                                 layout=widgets.Layout(flex_flow="row wrap"))
@@ -350,9 +353,6 @@ class GradientDescentExplorer(FallbackBox):
         ax_loss.tick_params(labelsize=13)
         ax_loss.grid(True, which="major", alpha=0.3)
         return figure
-
-    def static_bundle(self) -> dict[str, object]:
-        return {"image/png": self._png}
 
     def summary(self) -> str:
         return (f"GradientDescentExplorer({self.landscape.value!r}, learning_rate="

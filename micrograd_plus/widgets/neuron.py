@@ -31,9 +31,7 @@ class NeuronPlayground(FallbackBox):
     def __init__(self, inputs: tuple[float, float] = (2.0, 0.0),
                  weights: tuple[float, float] = (-3.0, 1.0), bias: float = 6.88,
                  activation: str = "tanh"):
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; choose one of {list(ACTIVATIONS)}")
-        self.neuron = Neuron(2, activation=activation)
+        self.neuron = Neuron(2, activation=activation)  # first: it rejects an unknown activation
         self.inputs = [self._slider(f"x{i}", v) for i, v in enumerate(inputs)]
         self.weights = [self._slider(f"w{i}", v) for i, v in enumerate(weights)]
         bias_limit = max(SLIDER_RANGE, abs(bias))  # the default bias (Karpathy's 6.88) sits past 3
@@ -46,7 +44,6 @@ class NeuronPlayground(FallbackBox):
         self.readout = widgets.HTML()
         self.readout.add_class("mgp-neuron-output")
         self.output: Value | None = None
-        self._png = b""
 
         controls = widgets.VBox([widgets.HTML("<b>inputs</b>"), *self.inputs,
                                  widgets.HTML("<b>weights and bias</b>"), *self.weights, self.bias,
@@ -115,9 +112,6 @@ class NeuronPlayground(FallbackBox):
         ax.plot([z], [out], "o", color="#ff8c00", ms=9, zorder=5)
         ax.legend(loc="upper left", fontsize=9)
         return figure
-
-    def static_bundle(self) -> dict[str, object]:
-        return {"image/png": self._png}
 
     def summary(self) -> str:
         return f"NeuronPlayground: {self.activation.value} neuron, output = {self.output.data:.4f}"
