@@ -44,4 +44,4 @@ if __name__ == "__main__":
     loss = small_network_loss()
     loss.backward()
     save_graph(draw_dot(loss, flow=True), HERE / "gradient_flow.png")
-    save_backward_animation(lecture_neuron(), HERE / "backprop.gif")
+    save_backward_animation(o, HERE / "backprop.gif")  # works out its own gradients

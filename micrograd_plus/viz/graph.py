@@ -127,8 +127,7 @@ def _stepping_graphs(root: Value, steps: Sequence[BackwardStep], step_numbers: I
     step to the next (measured by Graphviz, once: font metrics differ between renderers).
     """
     order = topological_order(root)
-    states = [_State.stepping(root, steps, k) for k in step_numbers]
-    final = _State.stepping(root, steps, len(steps))
+    *states, final = _State.stepping(root, steps, [*step_numbers, len(steps)])
     final_graph, _ = _drawn(order, final, flow, collapse, model, rankdir, max_nodes, format)
     widths = _measured_widths(final_graph)
     graphs, note = [], ""
@@ -256,17 +255,23 @@ class _State:
         return _State(root, {}, 1.0, active=active, known=known)
 
     @staticmethod
-    def stepping(root: Value, steps: Sequence[BackwardStep], step: int) -> _State:
-        """The gradients after ``step`` of ``steps`` (``backward_steps(root)``)."""
-        grads = gradients_after(steps, step)
+    def stepping(root: Value, steps: Sequence[BackwardStep],
+                 step_numbers: Iterable[int]) -> list[_State]:
+        """The gradients after each k of ``step_numbers`` steps of ``steps``
+        (``backward_steps(root)``). What each node sends and the colour scale (from the final
+        gradients) are the same in every one."""
         sent = {(s.node, term.position): term.contribution for s in steps for term in s.terms}
-        state = _State(root, grads, _scale(gradients_after(steps, len(steps)), root), sent,
-                       done={s.node for s in steps[:step] if not s.is_seed})
-        if step:
-            acting = steps[step - 1]
-            state.active = acting.node
-            state.sending = acting.node if acting.terms else None
-        return state
+        flow_scale = _scale(gradients_after(steps, len(steps)), root)
+        states = []
+        for k in step_numbers:
+            state = _State(root, gradients_after(steps, k), flow_scale, sent,
+                           done={s.node for s in steps[:k] if not s.is_seed})
+            if k:
+                acting = steps[k - 1]
+                state.active = acting.node
+                state.sending = None if acting.is_seed else acting.node
+            states.append(state)
+        return states
 
     def grad(self, node: Value) -> float:
         return self.grads.get(node, 0.0)
@@ -291,14 +296,8 @@ def _build_scene(order: list[Value], state: _State, flow: bool, collapse: Collap
     scene = _Scene(root_key=f"v{index[state.root]}")
     horizontal = rankdir in ("LR", "RL")
 
-    neurons = _find_neurons(order, model) if collapse else []
-    absorbed: dict[Value, str] = {}  # a hidden value -> the key of the node that stands for it
-    groups = _group(neurons, collapse, index)
-    for key, members in groups:
-        for neuron in members:
-            for hidden in (neuron.dot_node, neuron.output):
-                absorbed[hidden] = key
-    _absorb_parameters(order, neurons, groups, absorbed)
+    # absorbed: a hidden value -> the key of the node that stands for it
+    groups, absorbed = _collapsed(order, collapse, model, index) if collapse else ([], {})
 
     for node in order:
         if node in absorbed:
@@ -395,10 +394,22 @@ def _consumers(order: list[Value]) -> dict[Value, list[Value]]:
     return users
 
 
-def _find_neurons(order: list[Value], model: Any) -> list[_Neuron]:
+def _collapsed(order: list[Value], collapse: Collapse, model: Any, index: dict[Value, int]
+               ) -> tuple[list[tuple[str, list[_Neuron]]], dict[Value, str]]:
+    """The neurons drawn as one node each, or grouped by layer: each group's key and members;
+    and every value hidden inside a group (dot node, output, parameters) -> the group's key."""
+    users = _consumers(order)
+    neurons = _find_neurons(order, users, model)
+    groups = _group(neurons, collapse, index)
+    absorbed = {hidden: key for key, members in groups for neuron in members
+                for hidden in (neuron.dot_node, neuron.output)}
+    _absorb_parameters(groups, users, absorbed)
+    return groups, absorbed
+
+
+def _find_neurons(order: list[Value], users: dict[Value, list[Value]], model: Any) -> list[_Neuron]:
     """Every act(dot(w, x, b)) in the graph, as nn.Neuron builds it (contract: a 'dot' node whose
     operands are the weights, the inputs and the bias, then the activation, none when linear)."""
-    users = _consumers(order)
     owners = _parameter_owners(model)
     neurons: list[_Neuron] = []
     for node in order:
@@ -439,7 +450,7 @@ def _parameter_owners(model: Any) -> dict[Value, str]:
             for j, neuron in enumerate(neurons, start=1)}
 
 
-def _group(neurons: list[_Neuron], collapse: Collapse | None,
+def _group(neurons: list[_Neuron], collapse: Collapse,
            index: dict[Value, int]) -> list[tuple[str, list[_Neuron]]]:
     if collapse == "neuron":
         return [(f"neuron{index[n.output]}", [n]) for n in neurons]
@@ -450,11 +461,10 @@ def _group(neurons: list[_Neuron], collapse: Collapse | None,
     return [(f"layer{index[members[0].output]}", members) for members in layers.values()]
 
 
-def _absorb_parameters(order: list[Value], neurons: list[_Neuron],
-                       groups: list[tuple[str, list[_Neuron]]], absorbed: dict[Value, str]) -> None:
+def _absorb_parameters(groups: list[tuple[str, list[_Neuron]]], users: dict[Value, list[Value]],
+                       absorbed: dict[Value, str]) -> None:
     """Weights and biases vanish into their neuron's node when nothing else uses them."""
-    users = _consumers(order)
-    inputs = {x for n in neurons for x in n.inputs}
+    inputs = {x for _, members in groups for n in members for x in n.inputs}
     for key, members in groups:
         for neuron in members:
             for parameter in neuron.weights + (neuron.bias,):
