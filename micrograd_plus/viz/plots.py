@@ -289,8 +289,12 @@ def plot_history(history: Any, ax: Axes | None = None) -> Figure:
         right.tick_params(labelsize=TICK_SIZE)
         right.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylim(bottom=0)
+    # Below the x-axis label, where no curve can be: inside, it hid whichever curve turned there.
+    below_the_label = matplotlib.transforms.offset_copy(
+        ax.transAxes, figure, y=-1.6 * (TICK_SIZE + LABEL_SIZE), units="points")
     ax.legend(lines, [line.get_label() for line in lines], fontsize=LEGEND_SIZE - 2,
-              loc="center right", framealpha=0.85)
+              loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below_the_label,
+              ncols=2, frameon=False)
     ax.grid(alpha=0.3)
     return figure
 
