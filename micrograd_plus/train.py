@@ -91,13 +91,19 @@ def _is_class_label(target: object) -> bool:
     return isinstance(target, Integral) and not isinstance(target, bool)
 
 
-def _decide(output: Value | Sequence[Value], threshold: float) -> int:
-    """The class a model's output stands for: the largest score among several, else 1 when the
-    single output exceeds ``threshold``."""
+def _numbers(output: Value | Sequence[Value]) -> float | list[float]:
+    """A model's output as plain numbers: one for a single output, a list for several."""
     if isinstance(output, (list, tuple)):
-        scores = [o.data if isinstance(o, Value) else o for o in output]
+        return [o.data if isinstance(o, Value) else o for o in output]
+    return output.data if isinstance(output, Value) else output
+
+
+def _decide(scores: float | list[float], threshold: float) -> int:
+    """The class a model's output (as ``_numbers``) stands for: the largest score among several,
+    else 1 when the single output exceeds ``threshold``."""
+    if isinstance(scores, list):
         return max(range(len(scores)), key=scores.__getitem__)
-    return 1 if output.data > threshold else 0
+    return 1 if scores > threshold else 0
 
 
 def _threshold(model, example: Sequence[float], loss_name: str | None, targets: Sequence) -> float:
@@ -115,8 +121,8 @@ def _as_class(label: int) -> int:
     return 0 if label == -1 else label  # micrograd's moons demo labels the classes -1 and +1
 
 
-def _count_correct(outputs: list, targets: Sequence, threshold: float) -> int:
-    return sum(_decide(o, threshold) == _as_class(t) for o, t in zip(outputs, targets))
+def _count_correct(scores: list, targets: Sequence, threshold: float) -> int:
+    return sum(_decide(s, threshold) == _as_class(t) for s, t in zip(scores, targets))
 
 
 @contextmanager
@@ -126,7 +132,8 @@ def _collector_paused() -> Iterator[None]:
     The engine's graphs hold no reference cycles (reference counting frees them), so a
     collection during a step has nothing of ours to free, yet the older generations' ones walk
     every object the process holds: with PyTorch imported (a large heap, as in a notebook)
-    micrograd's demo took 3.2-3.5 s with them and 2.1-2.5 s without.
+    micrograd's demo took 3.2-3.5 s with them and 2.1-2.5 s without. A step frees its graph
+    before the collector resumes (had it survived, the next collection would walk it all).
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -139,6 +146,8 @@ def _collector_paused() -> Iterator[None]:
 
 def _forward_backward_step(model, X: Sequence, y: Sequence, loss_fn: LossFunction,
                            optimizer: Optimizer, l2: float) -> tuple[float, list]:
+    """One step of gradient descent; returns the loss before the update and the outputs as
+    numbers. The step's graph is freed before the collector resumes, so it never walks it."""
     with _collector_paused():
         outputs = [model(x) for x in X]
         loss = loss_fn(outputs, list(y))
@@ -147,7 +156,10 @@ def _forward_backward_step(model, X: Sequence, y: Sequence, loss_fn: LossFunctio
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return loss.data, outputs
+        scores = [_numbers(output) for output in outputs]
+        loss_number = loss.data
+        del outputs, loss
+    return loss_number, scores
 
 
 def train_step(model, X: Sequence, y: Sequence, loss: str | LossFunction, optimizer: Optimizer,
@@ -217,11 +229,11 @@ def fit(model, X: Sequence[Sequence[float]], y: Sequence, loss: str | LossFuncti
                 for start in range(0, len(order), size):
                     batch = order[start:start + size]
                     X_batch, y_batch = [X[i] for i in batch], [y[i] for i in batch]
-                    batch_loss, outputs = _forward_backward_step(model, X_batch, y_batch, loss_fn,
-                                                                 optimizer, l2)
+                    batch_loss, scores = _forward_backward_step(model, X_batch, y_batch, loss_fn,
+                                                                optimizer, l2)
                     total_loss += batch_loss * len(batch)
                     if classifying:
-                        correct += _count_correct(outputs, y_batch, threshold)
+                        correct += _count_correct(scores, y_batch, threshold)
                 if validation is not None:
                     val_loss, val_correct = _evaluate(model, X_val, y_val, loss_fn, threshold)
                 diverged = not math.isfinite(total_loss) or not _parameters_finite(optimizer)
@@ -264,7 +276,7 @@ def _evaluate(model, X: Sequence, y: Sequence, loss_fn: LossFunction, threshold:
     with no_grad():
         outputs = [model(x) for x in X]
         loss = loss_fn(outputs, list(y)).data
-    correct = _count_correct(outputs, y, threshold)
+    correct = _count_correct([_numbers(output) for output in outputs], y, threshold)
     return loss, correct
 
 
@@ -279,7 +291,7 @@ def predict(model, X: Sequence[Sequence[float]]) -> list[int]:
     threshold = _threshold(model, X[0], None, ())
     with no_grad():
         outputs = [model(x) for x in X]
-    return [_decide(output, threshold) for output in outputs]
+    return [_decide(_numbers(output), threshold) for output in outputs]
 
 
 def accuracy(model, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
