@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 __all__ = [
     "Value", "OpRule", "OP_RULES", "grad", "no_grad", "is_grad_enabled",
-    "sum_values", "dot", "dots", "topological_order",
+    "sum_values", "dot", "dots", "batch_dots", "topological_order",
 ]
 
 
@@ -378,13 +378,16 @@ class Value:
         """One chain-rule step: pass this node's grad to its operands, times the local derivative.
 
         operand.grad += upstream_grad * d(self)/d(operand)
+
+        A node whose grad is 0 passes nothing on, so it is skipped; an undefined local
+        derivative (sqrt at 0) is then only an error where a gradient actually flows through it.
         """
-        operands = self._prev
         upstream_grad = self.grad
+        if upstream_grad == 0.0:  # e.g. below a ReLU that is off: every term would be 0
+            return
+        operands = self._prev
         count = len(operands)
         if count > 2 or not count:  # sums and dot products (and leaves, which have no operands)
-            if upstream_grad == 0.0:  # e.g. below a ReLU that is off: every term would be 0
-                return
             for operand, local_derivative in zip(operands, self.local_derivatives()):
                 operand.grad += upstream_grad * local_derivative
             return
@@ -530,31 +533,49 @@ def dots(weight_rows: Sequence[Sequence[Value | float]], inputs: Sequence[Value 
     """``dot(weights, inputs, bias)`` for every row of weights (and its bias): the weighted sums of
     a layer of neurons that all read the same inputs. Each is its own node; the inputs' numbers
     are read once for all of them."""
-    inputs = _as_values(inputs)
+    return batch_dots(weight_rows, [inputs], biases)[0]
+
+
+def batch_dots(weight_rows: Sequence[Sequence[Value | float]],
+               batch: Sequence[Sequence[Value | float]],
+               biases: Sequence[Value | float | None] | None = None) -> list[list[Value]]:
+    """``dots(weight_rows, inputs, biases)`` for every ``inputs`` in ``batch``: a layer's weighted
+    sums for a batch of examples, the same nodes as one call per example. The weights' numbers
+    are read once for the whole batch (they are the same for every example), each example's
+    inputs once for all rows."""
     biases = [None] * len(weight_rows) if biases is None else biases
     if len(biases) != len(weight_rows):
         raise ValueError(f"dots needs one bias per row of weights, got {len(weight_rows)} rows "
                          f"and {len(biases)} biases.")
-    input_data = [x.data for x in inputs]
-    nodes = []
+    rows = []
     for weights, bias in zip(weight_rows, biases):
-        if len(weights) != len(inputs) or not inputs:
-            raise ValueError(
-                f"dot needs two equally long, non-empty sequences, got {len(weights)} weights "
-                f"and {len(inputs)} inputs."
-            )
         # Reading the numbers also checks, in the same pass, that every weight is a Value.
         weight_data = [w.data for w in weights if w.__class__ is Value]
+        weights = tuple(weights)
         if len(weight_data) != len(weights):  # some are plain numbers: make them constants
             weights = _as_values(weights)
             weight_data = [w.data for w in weights]
         if bias is None:
-            operands, bias_data = (*weights, *inputs), 0.0
+            rows.append((weights, weight_data, (), 0.0))
         else:
             bias = bias if isinstance(bias, Value) else Value(bias)
-            operands, bias_data = (*weights, *inputs, bias), bias.data
-        nodes.append(_record(_weighted_sum(weight_data, input_data, bias_data), operands, DOT))
-    return nodes
+            rows.append((weights, weight_data, (bias,), bias.data))
+    sizes = {len(weights) for weights, _, _, _ in rows}
+    sums = []
+    for inputs in batch:
+        inputs = _as_values(inputs)
+        if len(sizes) > 1 or len(inputs) not in sizes or not inputs:  # find the row that differs
+            for weights, _, _, _ in rows:
+                if len(weights) != len(inputs) or not inputs:
+                    raise ValueError(
+                        f"dot needs two equally long, non-empty sequences, got {len(weights)} "
+                        f"weights and {len(inputs)} inputs."
+                    )
+        input_data = [x.data for x in inputs]
+        sums.append([_record(_weighted_sum(weight_data, input_data, bias_data),
+                             (*weights, *inputs, *bias), DOT)
+                     for weights, weight_data, bias, bias_data in rows])
+    return sums
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:
@@ -566,8 +587,8 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     gradients: dict[Value, object] = {output: Value(1.0) if create_graph else 1.0}
     for node in reversed(topological_order(output)):
         upstream_grad = gradients.get(node)
-        if upstream_grad is None or not node._prev:
-            continue
+        if upstream_grad is None or not node._prev or (upstream_grad == 0.0 and not create_graph):
+            continue  # (a gradient Value that is 0 now may still have a slope of its own)
         # An error while differentiating names the op being differentiated, not an op of the
         # derivative's own graph that the user never wrote.
         try:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from micrograd_plus import Value as PublicValue
-from micrograd_plus.engine import (OP_RULES, Value, dot, dots, grad, is_grad_enabled, no_grad, sum_values,
+from micrograd_plus.engine import (OP_RULES, Value, batch_dots, dot, dots, grad, is_grad_enabled, no_grad, sum_values,
                                    topological_order)
 
 NUMERIC_ERRORS = (ZeroDivisionError, ValueError, OverflowError)
@@ -451,6 +451,21 @@ def test_dots_makes_one_node_per_row_sharing_the_inputs():
     assert dots([], x) == []
 
 
+def test_batch_dots_makes_the_nodes_of_one_dots_call_per_example():
+    rows, biases = [[Value(3.0), Value(0.5)], [Value(-1.0), Value(2.0)]], [Value(0.1), None]
+    batch = [[Value(1.0), Value(-2.0)], [0.5, 4.0]]
+    batched = batch_dots(rows, batch, biases)
+    for sums, inputs in zip(batched, batch):
+        alone = dots(rows, inputs, biases)
+        assert [s.data for s in sums] == [s.data for s in alone]
+        assert [s._prev[:2] for s in sums] == [tuple(row) for row in rows]
+        assert sums[0]._prev[-1] is biases[0] and len(sums[1]._prev) == 4
+    assert batched[0][0]._prev[2:4] == tuple(batch[0])
+    assert batch_dots(rows, [], biases) == []
+    with pytest.raises(ValueError, match="2 weights and 3 inputs"):
+        batch_dots(rows, [[1.0, 2.0], [1.0, 2.0, 3.0]])
+
+
 @pytest.mark.parametrize("call, words", [
     (lambda: sum_values([]), "none"),
     (lambda: dot([Value(1.0)], [Value(1.0), Value(2.0)]), "1 weights and 2 inputs"),
@@ -547,6 +562,15 @@ def test_backward_errors_name_the_op_and_the_operands(name, inputs, build, words
     message = str(caught.value)
     for word in words:
         assert word in message, f"{name} in {run}: {word!r} missing from {message!r}"
+
+
+def test_a_zero_gradient_is_not_passed_on_so_an_undefined_slope_behind_it_does_not_matter():
+    x = Value(0.0)
+    out = x.sqrt() * 0.0  # 0 for every x >= 0, so its slope at 0 is 0 (PyTorch gives nan here)
+    out.backward()
+    assert x.grad == 0.0 and grad(out, [x]) == [0.0]
+    with pytest.raises(ZeroDivisionError, match="sqrt"):
+        x.sqrt().backward()
 
 
 def test_large_but_finite_gradients_are_not_an_error():

@@ -65,6 +65,31 @@ def test_gradients_of_an_mlp_agree_with_central_differences():
     gradcheck(lambda *ps: sum(model(x)), model.parameters())
 
 
+def _graph(output):
+    """What a graph is made of, in order: each node's op and number."""
+    outputs = output if isinstance(output, list) else [output]
+    return [[(node._op, node.data) for node in topological_order(o)] for o in outputs]
+
+
+@pytest.mark.parametrize("model", [MLP(2, [4, 1], seed=5), MLP(2, [3, 2], activation="tanh", seed=6),
+                                   MLP(2, [1, 3], seed=7), Layer(2, 3, activation="sigmoid", seed=8),
+                                   Neuron(2, activation="leaky_relu", seed=9)], ids=repr)
+def test_forward_batch_equals_one_call_per_example(model):
+    X = [[0.5, -1.0], [2.0, 0.25], [Value(1.5), 0.0]]
+    batched, one_by_one = model.forward_batch(X), [model(x) for x in X]
+    assert [_graph(o) for o in batched] == [_graph(o) for o in one_by_one]
+    assert model.forward_batch([]) == []
+
+
+def test_forward_batch_follows_each_neurons_own_activation_and_checks_every_example():
+    layer = Layer(2, 2, seed=1)
+    layer.neurons[1].activation = "tanh"
+    first, second = layer.forward_batch([[1.0, 2.0]])[0]
+    assert (first._op, second._op) == ("ReLU", "tanh")
+    with pytest.raises(ValueError, match="expects 2 inputs, got 3"):
+        MLP(2, [4, 1], seed=0).forward_batch([[1.0, 2.0], [1.0, 2.0, 3.0]])
+
+
 def test_parameters_are_labelled_and_named():
     model = MLP(2, [3, 1], seed=0)
     names = [name for name, _ in model.named_parameters()]

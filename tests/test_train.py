@@ -6,11 +6,11 @@ import gc
 import pytest
 
 from micrograd_plus.data import logic_gate, make_blobs, make_moons, make_regression_1d
-from micrograd_plus.engine import sum_values
+from micrograd_plus.engine import Value, sum_values
 from micrograd_plus.losses import hinge, l2
 from micrograd_plus.nn import MLP, Neuron, Perceptron
 from micrograd_plus.optim import SGD, Adam
-from micrograd_plus.train import History, accuracy, fit, predict, train_step
+from micrograd_plus.train import History, _forward_backward_step, accuracy, fit, predict, train_step
 
 
 def test_micrograd_demo_through_fit_reaches_full_training_accuracy():
@@ -198,3 +198,26 @@ def test_the_garbage_collector_is_paused_only_during_each_step_and_restored():
     with pytest.raises(RuntimeError, match="a bug in the loss"):
         train_step(model, X, y, failing_loss, SGD(model.parameters(), lr=0.1))
     assert gc.isenabled()
+
+
+def test_a_step_frees_its_graph_before_the_collector_resumes_and_returns_numbers():
+    def values_alive():
+        return sum(type(o) is Value for o in gc.get_objects())
+
+    X, y = make_moons(20, seed=1)
+    model = MLP(2, [4, 1], seed=0)
+    before = values_alive()
+    loss, scores = _forward_backward_step(model, X, y, hinge, SGD(model.parameters(), lr=0.1), 1e-3)
+    assert values_alive() == before
+    assert type(loss) is float and len(scores) == 20 and all(type(s) is float for s in scores)
+
+
+def test_fit_trains_a_plain_function_as_the_model():
+    X, y = logic_gate("and")
+    w = [Value(0.1), Value(-0.1), Value(0.0)]
+
+    def model(x):
+        return w[0] * x[0] + w[1] * x[1] + w[2]
+
+    history = fit(model, X, y, loss="hinge", optimizer=SGD(w, lr=0.2), epochs=200, progress=False)
+    assert history.train_accuracy[-1] == 1.0
