@@ -483,7 +483,7 @@ def topological_order(root: Value) -> list[Value]:
     stack: list[Value | None] = [root]
     # Bound methods save an attribute lookup per node: this loop runs once per node per pass.
     pop, push, push_all, mark, place = stack.pop, stack.append, stack.extend, visited.add, order.append
-    seen = visited.__contains__
+    seen, all_seen = visited.__contains__, visited.issuperset
     while stack:
         node = pop()
         if node is None:  # every operand of the node below this marker is placed
@@ -491,15 +491,20 @@ def topological_order(root: Value) -> list[Value]:
         elif node not in visited:
             mark(node)
             operands = node._prev
-            if operands:
+            if len(operands) > 2:
+                # A wide node (a neuron's weighted sum) mostly reads values already placed, such
+                # as weights shared by every example: check them all in one C call, and push only
+                # the unplaced ones, filtered in C, not one by one here.
+                if all_seen(operands):
+                    place(node)
+                else:
+                    push(node)
+                    push(None)
+                    push_all(filterfalse(seen, operands))
+            elif operands:
                 push(node)
                 push(None)
-                if len(operands) > 2:
-                    # A wide node (a neuron's weighted sum) mostly reads values already placed,
-                    # such as weights shared by every example: drop those in C, not one by one here.
-                    push_all(filterfalse(seen, operands))
-                else:
-                    push_all(operands)
+                push_all(operands)
             else:
                 place(node)
     return order
