@@ -556,7 +556,6 @@ def batch_dots(weight_rows: Sequence[Sequence[Value | float]],
     for weights, bias in zip(weight_rows, biases):
         # Reading the numbers also checks, in the same pass, that every weight is a Value.
         weight_data = [w.data for w in weights if w.__class__ is Value]
-        weights = tuple(weights)
         if len(weight_data) != len(weights):  # some are plain numbers: make them constants
             weights = _as_values(weights)
             weight_data = [w.data for w in weights]
