@@ -7,7 +7,7 @@ are exactly the same.
 
 The API is micrograd's (``MLP(2, [16, 16, 1])``, ``model(x)``, ``model.parameters()``,
 ``model.zero_grad()``), plus a choice of activation, seeded initialisation, names for every
-parameter, and saving to / loading from JSON.
+parameter, saving to / loading from JSON, and ``forward_batch(X)`` for a whole batch at once.
 """
 
 from __future__ import annotations
