@@ -108,10 +108,16 @@ class Module:
         """Every parameter (weights and biases), in a fixed order."""
         return [p for _, p in self.named_parameters()]
 
+    # A class whose __call__ is one example of its batched ``_forward(X)`` names that __call__
+    # here; a subclass with a __call__ of its own then gets one call per example, as it should.
+    _batched_call = None
+
     def forward_batch(self, X: Sequence[Input]) -> list:
         """The outputs for every example in ``X``: exactly ``[self(x) for x in X]`` (the same
         numbers and the same graph). Layers and MLPs read each weight once per batch instead of
         once per example, which is what makes ``fit`` faster."""
+        if type(self).__call__ is type(self)._batched_call:
+            return self._forward(X)
         return [self(x) for x in X]
 
     def zero_grad(self) -> None:
@@ -282,9 +288,11 @@ class Layer(Module):
 
     def __call__(self, x: Input) -> Value | list[Value]:
         """Every neuron's output for inputs ``x``: a list, or one Value for a one-neuron layer."""
-        return self.forward_batch([x])[0]
+        return self._forward([x])[0]
 
-    def forward_batch(self, X: Sequence[Input]) -> list:
+    _batched_call = __call__
+
+    def _forward(self, X: Sequence[Input]) -> list:
         neurons = self.neurons
         nin = len(neurons[0].w)
         weighted_sums = batch_dots([n.w for n in neurons], [_checked_inputs(x, nin, self) for x in X],
@@ -330,9 +338,11 @@ class MLP(Module):
 
     def __call__(self, x: Input) -> Value | list[Value]:
         """The network's output for inputs ``x``: one Value if the last layer has one neuron."""
-        return self.forward_batch([x])[0]
+        return self._forward([x])[0]
 
-    def forward_batch(self, X: Sequence[Input]) -> list:
+    _batched_call = __call__
+
+    def _forward(self, X: Sequence[Input]) -> list:
         for layer in self.layers:
             X = layer.forward_batch(X)
         return X

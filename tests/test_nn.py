@@ -81,6 +81,21 @@ def test_forward_batch_equals_one_call_per_example(model):
     assert model.forward_batch([]) == []
 
 
+def test_forward_batch_of_a_subclass_with_its_own_call_uses_that_call():
+    class Squashed(MLP):
+        def __call__(self, x):
+            return super().__call__(x).sigmoid()
+
+    class ScaledLayer(Layer):
+        def __call__(self, x):
+            return [z * 2 for z in super().__call__(x)]
+
+    X = [[0.5, -1.0], [2.0, 0.25]]
+    for model in (Squashed(2, [3, 1], seed=1), ScaledLayer(2, 2, seed=2)):
+        assert [_graph(o) for o in model.forward_batch(X)] == [_graph(model(x)) for x in X]
+    assert Squashed(2, [3, 1], seed=1).forward_batch(X)[0]._op == "sigmoid"
+
+
 def test_forward_batch_follows_each_neurons_own_activation_and_checks_every_example():
     layer = Layer(2, 2, seed=1)
     layer.neurons[1].activation = "tanh"
