@@ -409,17 +409,27 @@ class Value:
 
         Leaves (values no op produced, such as weights) accumulate: calling backward() k times
         without zeroing leaves k times the gradient, as in PyTorch. Every other node shows the
-        gradient of the latest pass.
+        gradient of the latest pass. If the pass fails (a local derivative with no finite value,
+        a gradient that overflows), the error names the op and every leaf keeps the grad it had.
         """
         order = topological_order(self)
+        leaf_grads = []  # each leaf's grad before this pass, in order, put back if the pass fails
+        keep = leaf_grads.append
         for node in order:
             if node._prev:
                 node.grad = 0.0
+            else:
+                keep(node.grad)
         self.grad = 1.0 if self._prev else self.grad + 1.0
-        for node in reversed(order):
-            if node._prev:
-                node._backward()
-        _check_gradients(order)
+        try:
+            for node in reversed(order):
+                if node._prev:
+                    node._backward()
+            _check_gradients(order)
+        except (ArithmeticError, ValueError):
+            for leaf, before in zip([node for node in order if not node._prev], leaf_grads):
+                leaf.grad = before
+            raise
 
 
 _new_value = object.__new__

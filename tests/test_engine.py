@@ -564,6 +564,19 @@ def test_backward_errors_name_the_op_and_the_operands(name, inputs, build, words
         assert word in message, f"{name} in {run}: {word!r} missing from {message!r}"
 
 
+@pytest.mark.parametrize("build, inputs, error", [
+    (lambda a, b: a / b, [1e-10, 1e-160], OverflowError),  # d/db = -a/b^2 overflows, found after the pass
+    (lambda a, b: a * 3 + a.sqrt() + b, [0.0, 1.0], ZeroDivisionError),  # sqrt at 0, in the middle
+])
+def test_a_failed_backward_leaves_every_leaf_gradient_as_it_was(build, inputs, error):
+    values = [Value(x) for x in inputs]
+    for value, before in zip(values, (5.0, -2.0)):
+        value.grad = before
+    with pytest.raises(error):
+        build(*values).backward()
+    assert [value.grad for value in values] == [5.0, -2.0]
+
+
 def test_a_zero_gradient_is_not_passed_on_so_an_undefined_slope_behind_it_does_not_matter():
     x = Value(0.0)
     out = x.sqrt() * 0.0  # 0 for every x >= 0, so its slope at 0 is 0 (PyTorch gives nan here)
