@@ -555,7 +555,8 @@ def plot_weight_images(model: Any, shape: tuple[int, int] = (8, 8), ax: Axes | N
     room_width, room_height = _room(ax)
     pixel = min(0.8 * room_width / mosaic.shape[1], (room_height - 40.0) / mosaic.shape[0])
     number_size = min(TICK_SIZE, 1.7 * pixel)
-    numbered = number_size >= 6.0  # smaller cannot be read; the tiles go unnumbered then
+    # A lone tile needs no number; numbers smaller than 6 points cannot be read.
+    numbered = len(neurons) > 1 and number_size >= 6.0
     for k, neuron in enumerate(neurons):
         r, c = divmod(k, columns)
         image = np.array([_number(w) for w in neuron.w]).reshape(shape)
@@ -570,7 +571,8 @@ def plot_weight_images(model: Any, shape: tuple[int, int] = (8, 8), ax: Axes | N
     bar = figure.colorbar(shown, ax=ax, shrink=0.8)
     bar.ax.tick_params(labelsize=TICK_SIZE if room_width > 200 else TICK_SIZE - 4)
     ax.set_axis_off()
-    title = "first-layer weights as images" + (" (neuron number above)" if numbered else "")
+    title = ("first-layer weights as images" if len(neurons) > 1 else "the neuron's weights as an image") + (
+        " (neuron number above)" if numbered else "")
     ax.set_title(_wrapped(title, room_width, LABEL_SIZE),
                  fontsize=LABEL_SIZE if room_width > 200 else LABEL_SIZE - 4)
     return figure
