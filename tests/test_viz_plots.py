@@ -204,7 +204,7 @@ def test_weight_images_show_one_tile_per_neuron():
     with pytest.raises(ValueError, match="shape="):
         plot_weight_images(MLP(10, [3, 1]))
     lone = plot_weight_images(Layer(64, 1, seed=0)).axes[0]  # one tile: no "0" above it
-    assert lone.texts == [] and " ".join(lone.get_title().split()) == "the neuron's weights as an image"
+    assert len(lone.texts) == 0 and " ".join(lone.get_title().split()) == "the neuron's weights as an image"
 
 
 def test_values_on_the_model_are_left_alone():
