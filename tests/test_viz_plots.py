@@ -160,6 +160,10 @@ def test_network_edges_follow_the_weights():
     assert widths[biggest] == max(widths)
     faces = {to_hex(p.get_facecolor()) for p in figure.axes[0].patches}
     assert len(faces) > 2  # neurons shaded by their outputs
+    # the input 1.0 is the darkest red there is: its figure is white, the light middle's black
+    inks = {text.get_text(): to_hex(text.get_color()) for text in figure.axes[0].texts}
+    assert inks["1"] == "#ffffff" and inks["-1"] == "#ffffff"
+    assert "#000000" in inks.values()
     assert_not_blank(figure)
 
 

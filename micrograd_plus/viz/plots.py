@@ -392,8 +392,11 @@ def draw_network(model: Any, x: Sequence[float] | None = None, ax: Axes | None =
             ax.add_patch(matplotlib.patches.Circle((cx, cy), 0.3, facecolor=face,
                                                    edgecolor="black", lw=1.5, zorder=2))
             if shading is not None and tallest <= 6:
+                # White figures on the dark ends of the scale, black on the light middle.
+                red, green, blue, _ = face
+                ink = "white" if 0.299 * red + 0.587 * green + 0.114 * blue < 0.5 else "black"
                 ax.text(cx, cy, f"{shading[layer][i]:.2g}", ha="center", va="center",
-                        fontsize=TICK_SIZE - 2, zorder=3)
+                        fontsize=TICK_SIZE - 2, zorder=3, color=ink)
     half = (tallest - 1) / 2.0
     ax.set_xlim(-0.6, spacing * (len(sizes) - 1) + 0.6)
     ax.set_ylim(-half - 0.6, half + 0.6)
