@@ -38,7 +38,9 @@ class OpRule:
     ``local_derivatives(*operands, out)`` returns d(out)/d(operand) for every operand, given the
     operands and the result: plain numbers during backward(), Values when building the graph of
     a derivative. ``formulas`` says the same in words, one per operand (one for all operands of
-    an op that takes any number of them).
+    an op that takes any number of them). An op whose operands play different parts, such as
+    dot's weights, inputs and bias, has one formula per part and ``formula_index(position,
+    count)`` saying which part the operand at ``position`` of ``count`` plays.
     """
 
     name: str
@@ -46,10 +48,16 @@ class OpRule:
     local_derivatives: Callable[..., Sequence]
     formulas: tuple[str, ...]
     domain: str = ""
+    formula_index: Callable[[int, int], int] | None = None
 
-    def formula_for(self, position: int) -> str:
-        """The local derivative of this op with respect to its operand at ``position``, as text."""
-        return self.formulas[min(position, len(self.formulas) - 1)]
+    def formula_for(self, position: int, count: int | None = None) -> str:
+        """The local derivative of this op with respect to its operand at ``position`` (of
+        ``count`` operands), as text; every part's formula when the part needs ``count``."""
+        if self.formula_index is None:
+            return self.formulas[min(position, len(self.formulas) - 1)]
+        if count is None:
+            return ", ".join(self.formulas)
+        return self.formulas[self.formula_index(position, count)]
 
 
 # --- helpers the rules use, valid on numbers and on Values alike -------------------------------
@@ -131,7 +139,9 @@ OP_RULES: dict[str, OpRule] = {rule.name: rule for rule in (
            ("d(a1 + a2 + ... + an)/dai = 1",)),
     OpRule("dot", lambda *operands: _dot_forward(operands),
            lambda *operands_and_out: _dot_derivatives(operands_and_out[:-1]),
-           ("d(w1*x1 + ... + wn*xn + b)/dwi = xi, d/dxi = wi, d/db = 1",)),
+           ("d(w1*x1 + ... + wn*xn + b)/dwi = xi", "d(w1*x1 + ... + wn*xn + b)/dxi = wi",
+            "d(w1*x1 + ... + wn*xn + b)/db = 1"),
+           formula_index=lambda position, count: min(position // (count // 2), 2)),
 )}
 
 # A dot node's operands are the weights w1..wn, then the inputs x1..xn, then, if it has one (an

@@ -117,6 +117,12 @@ def test_the_rule_table_states_each_formula():
     assert "2" in (Value(3.0) ** 2)._rule.formula_for(0)
     # An n-ary op has one formula for all of its operands.
     assert sum_values([1.0, 2.0, 3.0])._rule.formula_for(2) == OP_RULES["sum"].formula_for(0)
+    # dot's operands are weights, then inputs, then (an odd count) the bias: one formula each.
+    with_bias, without = [dot([1.0, 2.0], [3.0, 4.0], b)._rule for b in (5.0, None)]
+    parts = ["dwi = xi", "dwi = xi", "dxi = wi", "dxi = wi"]
+    assert [with_bias.formula_for(i, 5).split("/")[-1] for i in range(5)] == [*parts, "db = 1"]
+    assert [without.formula_for(i, 4).split("/")[-1] for i in range(4)] == parts
+    assert "dwi = xi" in with_bias.formula_for(0) and "db = 1" in with_bias.formula_for(0)
 
 
 def test_local_derivatives_are_those_of_the_rule():

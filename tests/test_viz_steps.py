@@ -36,7 +36,7 @@ def test_step_terms_use_the_engines_rules():
     for step in backward_steps(L)[1:]:
         local = step.node.local_derivatives()
         for term in step.terms:
-            assert term.formula == step.node._rule.formula_for(term.position)
+            assert term.formula == step.node._rule.formula_for(term.position, len(step.node._prev))
             assert term.local_derivative == local[term.position]
             assert term.contribution == step.upstream_grad * term.local_derivative
 
