@@ -17,8 +17,9 @@ import graphviz
 
 from ..engine import Value
 from .graph import Collapse, _stepping_graphs
-from .rendering import render_png
+from .rendering import render_png, render_svg
 from .steps import backward_steps, explain
+from .text import wrap_words
 
 __all__ = ["save_backward_animation", "save_backward_html", "MAX_STEPS"]
 
@@ -58,7 +59,9 @@ def save_backward_animation(root: Value, path: str | os.PathLike, *, flow: bool 
     caption_font = _font(22)
     line_height = 30
     film = _film(root, flow, collapse, model)
-    captions = [_wrap(caption, caption_font, max_pixels[0] - 24) for caption, _ in film]
+    width = max_pixels[0] - 24
+    captions = [wrap_words(caption, lambda line: caption_font.getlength(line) <= width, "    ")
+                for caption, _ in film]
     caption_height = line_height * max(len(lines) for lines in captions) + 24
     graph_pixels = (max_pixels[0], max_pixels[1] - caption_height)
     pictures = [Image.open(io.BytesIO(render_png(graph, graph_pixels))).convert("RGB")
@@ -86,23 +89,6 @@ def _font(size: int):
     return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)
 
 
-def _wrap(caption: str, font, width: int) -> list[str]:
-    """The caption's lines, broken between words to fit ``width`` pixels; continuations indented."""
-    lines = []
-    for line in caption.splitlines():
-        indent = line[:len(line) - len(line.lstrip())]
-        first, *words = line.strip().split(" ")
-        current = indent + first
-        for word in words:
-            if font.getlength(f"{current} {word}") > width and current.strip():
-                lines.append(current)
-                current = indent + "    " + word
-            else:
-                current = f"{current} {word}"
-        lines.append(current)
-    return lines
-
-
 def _write(frame, lines: list[str], font, line_height: int) -> None:
     from PIL import ImageDraw
 
@@ -122,8 +108,7 @@ def save_backward_html(root: Value, path: str | os.PathLike, *, flow: bool = Tru
         raise ValueError(f"save_backward_html writes an .html file, not {path.name!r}.")
     frames = []
     for k, (caption, graph) in enumerate(_film(root, flow, collapse, model)):
-        svg = graph.pipe(format="svg", encoding="utf-8", quiet=True)
-        svg = svg[svg.index("<svg"):]  # inline: drop the XML prolog and doctype
+        svg = render_svg(graph)
         frames.append(f'<section class="frame" data-step="{k}"{"" if k == 0 else " hidden"}>'
                       f"<pre>{html.escape(caption)}</pre>{svg}</section>")
     page = _PAGE.format(title=html.escape(title), count=len(frames), frames="\n".join(frames))

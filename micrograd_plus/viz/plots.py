@@ -33,6 +33,7 @@ from matplotlib.textpath import TextToPath
 
 from ..engine import OP_RULES, OpRule, Value, leaky_relu_rule, no_grad
 from .graph import FLOW_COLOURS, layers_of
+from .text import wrap_words
 
 __all__ = [
     "plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
@@ -113,18 +114,7 @@ def _text_width(text: str, fontsize: float) -> float:
 
 def _wrapped(text: str, width_points: float, fontsize: float) -> str:
     """``text`` with its lines broken between words so that each fits ``width_points``."""
-    lines = []
-    for paragraph in text.split("\n"):
-        line = ""
-        for word in paragraph.split(" "):
-            longer = f"{line} {word}" if line else word
-            if line and _text_width(longer, fontsize) > width_points:
-                lines.append(line)
-                line = word
-            else:
-                line = longer
-        lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(wrap_words(text, lambda line: _text_width(line, fontsize) <= width_points))
 
 
 # --- models as functions of plain numbers -------------------------------------------------------------

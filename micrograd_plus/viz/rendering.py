@@ -21,7 +21,8 @@ from pathlib import Path
 import graphviz
 from graphviz.backend import dot_command
 
-__all__ = ["find_renderer", "use_renderer", "save_graph", "render_png", "MAX_RASTER_PIXELS"]
+__all__ = ["find_renderer", "use_renderer", "save_graph", "render_png", "render_svg",
+           "MAX_RASTER_PIXELS"]
 
 # A raster never grows past a full-HD screen: larger graphs are scaled down, not cropped.
 MAX_RASTER_PIXELS = (1920, 1080)
@@ -90,6 +91,14 @@ def render_png(graph: graphviz.Digraph, max_pixels: tuple[int, int] = MAX_RASTER
     """``graph`` as PNG bytes, scaled down to fit ``max_pixels`` (width, height)."""
     use_renderer()
     return _raster_copy(graph, max_pixels).pipe(format="png", quiet=True)
+
+
+def render_svg(graph: graphviz.Digraph) -> str:
+    """``graph`` as an ``<svg>`` element to put inside an HTML page (no XML prolog or doctype)."""
+    use_renderer()
+    # quiet: the renderer's font warnings would otherwise print below a widget as stderr
+    svg = graph.pipe(format="svg", encoding="utf-8", quiet=True)
+    return svg[svg.index("<svg"):]
 
 
 def save_graph(graph: graphviz.Digraph, path: str | os.PathLike) -> Path:

@@ -6,11 +6,11 @@ a picture is ``n3`` in the sentence that explains it.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ..engine import Value
 
-__all__ = ["format_number", "value_names", "expression"]
+__all__ = ["format_number", "value_names", "expression", "wrap_words"]
 
 _INFIX_OPS = ("+", "-", "*", "/", "**")
 
@@ -23,6 +23,26 @@ def format_number(x: float) -> str:
     if not any(mark in shown for mark in ".en"):  # 'n' covers inf and nan
         shown += ".0"
     return shown
+
+
+def wrap_words(text: str, fits: Callable[[str], bool], continuation: str = "") -> list[str]:
+    """``text``'s lines, broken between words so that each line ``fits`` (a word too long for any
+    line gets one of its own). A broken line goes on with its own indentation plus
+    ``continuation``."""
+    lines = []
+    for paragraph in text.split("\n"):
+        indent = paragraph[:len(paragraph) - len(paragraph.lstrip())]
+        first, *words = paragraph[len(indent):].split(" ")
+        line = indent + first
+        for word in words:
+            longer = f"{line} {word}"
+            if line.strip() and not fits(longer):
+                lines.append(line)
+                line = indent + continuation + word
+            else:
+                line = longer
+        lines.append(line)
+    return lines
 
 
 def value_names(order: Sequence[Value]) -> dict[Value, str]:

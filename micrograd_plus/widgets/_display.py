@@ -13,6 +13,8 @@ from typing import Callable
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
+from ..viz.rendering import render_svg
+
 
 def new_figure(width: float, height: float, ncols: int = 1,
                width_ratios: list[float] | None = None) -> tuple[Figure, list]:
@@ -46,10 +48,7 @@ def button(label: str, icon: str, css_class: str, action: Callable[[], object]) 
 
 def graph_svg(graph) -> str:
     """A ``graphviz.Digraph`` as an inline ``<svg>`` element that shrinks to the cell's width."""
-    # quiet: the renderer's font warnings would otherwise print below the widget as stderr
-    svg = graph.pipe(format="svg", encoding="utf-8", quiet=True)
-    svg = svg[svg.index("<svg"):]  # the XML prolog and DOCTYPE do not belong inside HTML
-    return svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+    return render_svg(graph).replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
 
 
 class FallbackBox(widgets.VBox):
