@@ -22,22 +22,26 @@ from numbers import Real
 from pathlib import Path
 from typing import Any, Sequence, Union
 
-from .engine import Value, batch_dots, dot
+from .engine import OP_RULES, OpRule, Value, batch_dots, dot, leaky_relu_rule
 
 __all__ = [
-    "ACTIVATIONS", "Module", "Neuron", "Layer", "MLP",
+    "ACTIVATIONS", "ACTIVATION_RULES", "Module", "Neuron", "Layer", "MLP",
     "Perceptron", "PerceptronEpoch", "PerceptronResult",
 ]
 
-def _linear(weighted_sum: Value) -> Value:
-    return weighted_sum
+ACTIVATION_RULES: dict[str, OpRule | None] = {
+    "relu": OP_RULES["ReLU"], "tanh": OP_RULES["tanh"], "sigmoid": OP_RULES["sigmoid"],
+    "leaky_relu": leaky_relu_rule(0.01), "linear": None,
+}
+"""The engine's op rule for each activation a Neuron, Layer or MLP accepts (None for linear:
+the weighted sum is the output)."""
 
-
-_ACTIVATION_OPS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
-                   "leaky_relu": Value.leaky_relu, "linear": _linear}
-
-ACTIVATIONS = tuple(_ACTIVATION_OPS)
+ACTIVATIONS = tuple(ACTIVATION_RULES)
 """The activations a Neuron, Layer or MLP accepts (leaky_relu has slope 0.01)."""
+
+
+def _activated(weighted_sum: Value, rule: OpRule | None) -> Value:
+    return weighted_sum if rule is None else weighted_sum._unary(rule)
 
 _SAVE_FORMAT = "micrograd_plus model"
 _SAVE_VERSION = 1
@@ -258,7 +262,7 @@ class Neuron(Module):
 
     def _activate(self, weighted_sum: Value) -> Value:
         """The activation applied to this neuron's weighted sum ``w·x + b``."""
-        return _ACTIVATION_OPS[self.activation](weighted_sum)
+        return _activated(weighted_sum, ACTIVATION_RULES[self.activation])
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
@@ -297,11 +301,11 @@ class Layer(Module):
         nin = len(neurons[0].w)
         weighted_sums = batch_dots([n.w for n in neurons], [_checked_inputs(x, nin, self) for x in X],
                                    [n.b for n in neurons])
-        activations = [_ACTIVATION_OPS[n.activation] for n in neurons]
+        rules = [ACTIVATION_RULES[n.activation] for n in neurons]
         if len(neurons) == 1:
-            (activate,) = activations
-            return [activate(z) for (z,) in weighted_sums]
-        return [[activate(z) for activate, z in zip(activations, sums)] for sums in weighted_sums]
+            (rule,) = rules
+            return [_activated(z, rule) for (z,) in weighted_sums]
+        return [[_activated(z, rule) for rule, z in zip(rules, sums)] for sums in weighted_sums]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"neurons.{j}.{name}", p)

@@ -31,7 +31,8 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
-from ..engine import OP_RULES, OpRule, Value, leaky_relu_rule, no_grad
+from ..engine import Value, no_grad
+from ..nn import ACTIVATION_RULES
 from .graph import FLOW_COLOURS, layers_of
 from .text import wrap_words
 
@@ -160,7 +161,7 @@ def _network_scores(layers: list[list[Any]], points: np.ndarray) -> np.ndarray:
         weights = np.array([[w.data for w in n.w] for n in neurons])
         biases = np.array([n.b.data for n in neurons])
         sums = current @ weights.T + biases
-        rule = _ACTIVATION_RULES[neurons[0].activation]
+        rule = ACTIVATION_RULES[neurons[0].activation]
         if rule is not None:
             sums = np.frompyfunc(rule.forward, 1, 1)(sums).astype(float)
         current = sums
@@ -408,14 +409,6 @@ def draw_network(model: Any, x: Sequence[float] | None = None, ax: Axes | None =
 
 # --- activation functions ----------------------------------------------------------------------------------
 
-# The engine's rule for each activation a Neuron can have (None: linear, the identity). nn's
-# leaky_relu neurons call Value.leaky_relu() with its default slope, so that slope is read there.
-_ACTIVATION_RULES: dict[str, OpRule | None] = {
-    "relu": OP_RULES["ReLU"], "tanh": OP_RULES["tanh"], "sigmoid": OP_RULES["sigmoid"],
-    "leaky_relu": leaky_relu_rule(Value.leaky_relu.__defaults__[0]), "linear": None,
-}
-
-
 def plot_activation(name: str, ax: Axes | None = None, xlim: tuple[float, float] = (-4.0, 4.0)
                     ) -> Figure:
     """An activation function (solid) and its derivative (dashed), both from the engine's rules.
@@ -423,12 +416,12 @@ def plot_activation(name: str, ax: Axes | None = None, xlim: tuple[float, float]
     Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
     docstring); with ``ax`` it draws into your figure and returns that.
     """
-    if name not in _ACTIVATION_RULES:
+    if name not in ACTIVATION_RULES:
         raise ValueError(f"Unknown activation {name!r}; choose one of "
-                         f"{', '.join(map(repr, _ACTIVATION_RULES))}.")
+                         f"{', '.join(map(repr, ACTIVATION_RULES))}.")
     figure, ax = _new_axes(ax, (7.0, 4.8))
     zs = np.linspace(xlim[0], xlim[1], 401)
-    rule = _ACTIVATION_RULES[name]
+    rule = ACTIVATION_RULES[name]
     outs, slopes = [], []
     for z in map(float, zs):
         out = rule.forward(z) if rule else z
