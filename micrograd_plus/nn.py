@@ -43,6 +43,7 @@ ACTIVATIONS = tuple(ACTIVATION_RULES)
 def _activated(weighted_sum: Value, rule: OpRule | None) -> Value:
     return weighted_sum if rule is None else weighted_sum._unary(rule)
 
+
 _SAVE_FORMAT = "micrograd_plus model"
 _SAVE_VERSION = 1
 
