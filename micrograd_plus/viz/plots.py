@@ -533,7 +533,8 @@ def plot_weight_images(model: Any, shape: tuple[int, int] = (8, 8), ax: Axes | N
     columns = min(len(neurons), 5 if len(neurons) <= 10 else 8)
     rows = math.ceil(len(neurons) / columns)
     figure, ax = _new_axes(ax, (1.5 * columns + 1.5, 1.75 * rows + 0.9))
-    gap = 2  # blank pixels above and beside each tile; its number goes in the gap above
+    # Blank pixels above and beside each tile, its number in the gap above; a lone tile needs none.
+    gap = 2 if len(neurons) > 1 else 0
     height, width = shape[0] + gap, shape[1] + gap
     mosaic = np.full((rows * height, columns * width - gap), np.nan)
     # How big one pixel of the mosaic will be, in points, in the room the axes have (less the
