@@ -49,6 +49,9 @@ def test_fast_scores_match_calling_the_model(activation):
     assert np.allclose(_scores(model, points), expected, rtol=0, atol=1e-12)
     single = Layer(2, 1, activation="tanh", seed=1)
     assert np.allclose(_scores(single, points), [single(list(p)).data for p in points])
+    model.layers[1].neurons[2].activation = "linear"  # a neuron changed by hand keeps its own
+    expected = [[v.data for v in model(list(p))] for p in points]
+    assert np.allclose(_scores(model, points), expected, rtol=0, atol=1e-12)
 
 
 def test_decision_boundary_two_classes():

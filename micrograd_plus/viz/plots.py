@@ -161,9 +161,10 @@ def _network_scores(layers: list[list[Any]], points: np.ndarray) -> np.ndarray:
         weights = np.array([[w.data for w in n.w] for n in neurons])
         biases = np.array([n.b.data for n in neurons])
         sums = current @ weights.T + biases
-        rule = ACTIVATION_RULES[neurons[0].activation]
-        if rule is not None:
-            sums = np.frompyfunc(rule.forward, 1, 1)(sums).astype(float)
+        for j, neuron in enumerate(neurons):  # each neuron's own activation
+            rule = ACTIVATION_RULES[neuron.activation]
+            if rule is not None:
+                sums[:, j] = np.frompyfunc(rule.forward, 1, 1)(sums[:, j]).astype(float)
         current = sums
     return current[:, 0] if current.shape[1] == 1 else current
 
