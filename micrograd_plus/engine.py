@@ -579,6 +579,7 @@ def batch_dots(weight_rows: Sequence[Sequence[Value | float]],
         if len(weight_data) != len(weights):  # some are plain numbers: make them constants
             weights = _as_values(weights)
             weight_data = [w.data for w in weights]
+        # Each row keeps its bias as the operands it adds after the inputs: none, or the bias.
         if bias is None:
             rows.append((weights, weight_data, (), 0.0))
         else:
@@ -597,8 +598,8 @@ def batch_dots(weight_rows: Sequence[Sequence[Value | float]],
                     )
         input_data = [x.data for x in inputs]
         sums.append([_record(_weighted_sum(weight_data, input_data, bias_data),
-                             (*weights, *inputs, *bias), DOT)
-                     for weights, weight_data, bias, bias_data in rows])
+                             (*weights, *inputs, *bias_operands), DOT)
+                     for weights, weight_data, bias_operands, bias_data in rows])
     return sums
 
 

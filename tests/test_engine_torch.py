@@ -16,6 +16,7 @@ from micrograd_plus.engine import Value, grad  # noqa: E402
 from strategies import (ALL_OPS, LEAKY_RELU, POWER, VALUE_BACKEND, Expression, Step,  # noqa: E402
                         apply, deep_chains, examples, expressions, value_inputs, wide_sums)
 
+
 def _torch_dot(operands: list):
     n = len(operands) // 2
     weighted_sum = torch.dot(torch.stack(operands[:n]), torch.stack(operands[n:2 * n]))
