@@ -259,10 +259,7 @@ class Neuron(Module):
 
     def __call__(self, x: Input) -> Value:
         """The neuron's output for inputs ``x`` (a list of ``nin`` numbers or Values)."""
-        return self._activate(dot(self.w, _checked_inputs(x, len(self.w), self), self.b))
-
-    def _activate(self, weighted_sum: Value) -> Value:
-        """The activation applied to this neuron's weighted sum ``w·x + b``."""
+        weighted_sum = dot(self.w, _checked_inputs(x, len(self.w), self), self.b)
         return _activated(weighted_sum, ACTIVATION_RULES[self.activation])
 
     def named_parameters(self) -> list[tuple[str, Value]]:
