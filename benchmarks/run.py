@@ -141,8 +141,8 @@ def demo_network():
     a fresh MLP 2-16-16-1."""
     from micrograd_plus import nn
 
-    X, targets = make_moons(100, noise=0.1, seed=1)
-    return X, targets, nn.MLP(2, [16, 16, 1], seed=1337)
+    X, y = moons()
+    return X, [int(label > 0) for label in y], nn.MLP(2, [16, 16, 1], seed=1337)
 
 
 def w1nn_step_factory():
