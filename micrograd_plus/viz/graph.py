@@ -58,6 +58,41 @@ class _Scene:
 
 
 @dataclass
+class _Layout:
+    """What a picture of the graph holds, whatever its gradients: the values in topological
+    order, the neurons drawn as one node each or grouped by layer, and what they hide."""
+
+    order: list[Value]
+    rankdir: str
+    collapse: Collapse | None = None
+    groups: list[tuple[str, list[_Neuron]]] = field(default_factory=list)
+    absorbed: dict[Value, str] = field(default_factory=dict)  # hidden value -> its group's key
+    cut: int | None = None  # draw only this many nodes, those nearest the output
+    names: dict[Value, str] = field(init=False)
+    index: dict[Value, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.names = value_names(self.order)
+        self.index = {node: i for i, node in enumerate(self.order)}
+
+    @staticmethod
+    def of(order: list[Value], collapse: Collapse | None, model: Any, rankdir: str) -> _Layout:
+        layout = _Layout(order, rankdir, collapse)
+        if collapse is not None:
+            layout.groups, layout.absorbed = _collapsed(order, collapse, model, layout.index)
+        return layout
+
+    @property
+    def horizontal(self) -> bool:
+        return self.rankdir in ("LR", "RL")
+
+    def size(self) -> int:
+        """How many nodes the scene has (before any cut): values, their ops, and groups."""
+        shown = [node for node in self.order if node not in self.absorbed]
+        return len(shown) + sum(1 for node in shown if node._prev) + len(self.groups)
+
+
+@dataclass
 class _Neuron:
     """One application of a neuron, act(dot(w, x, b)), found in the graph."""
 
@@ -111,7 +146,8 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", *,
         order = topological_order(root)
         state = (_State.after_backward(root, order) if forward_step is None
                  else _State.forward(root, order, forward_step))
-        graph, note = _drawn(order, state, flow, collapse, model, rankdir, max_nodes, format)
+        layout, note = _fitted_layout(order, collapse, model, rankdir, max_nodes)
+        graph = _drawn(layout, state, flow, format)
     if note:
         warnings.warn(f"draw_dot: {note}.", stacklevel=2)
     return graph
@@ -128,54 +164,49 @@ def _stepping_graphs(root: Value, steps: Sequence[BackwardStep], step_numbers: I
     """
     order = topological_order(root)
     *states, final = _State.stepping(root, steps, [*step_numbers, len(steps)])
-    final_graph, _ = _drawn(order, final, flow, collapse, model, rankdir, max_nodes, format)
-    widths = _measured_widths(final_graph)
-    graphs, note = [], ""
-    for state in states:
-        graph, note = _drawn(order, state, flow, collapse, model, rankdir, max_nodes, format,
-                             widths)
-        graphs.append(graph)
-    return graphs, note
+    layout, note = _fitted_layout(order, collapse, model, rankdir, max_nodes)
+    widths = _measured_widths(_drawn(layout, final, flow, format))
+    return [_drawn(layout, state, flow, format, widths) for state in states], note
 
 
-def _drawn(order: list[Value], state: _State, flow: bool, collapse: Collapse | None, model: Any,
-           rankdir: str, max_nodes: int | None, format: str,
-           widths: dict[str, str] | None = None) -> tuple[graphviz.Digraph, str]:
-    """The picture of ``state``, record boxes ``widths`` wide where given; and the note of
-    ``_fitted_scene``."""
-    scene, note = _fitted_scene(order, state, flow, collapse, model, rankdir, max_nodes)
+def _drawn(layout: _Layout, state: _State, flow: bool, format: str,
+           widths: dict[str, str] | None = None) -> graphviz.Digraph:
+    """The picture of ``state``, record boxes ``widths`` wide where given."""
+    scene = _build_scene(layout, state, flow)
+    if layout.cut is not None:
+        _keep_nearest(scene, layout.cut)
     for key, width in (widths or {}).items():
         if key in scene.nodes and scene.nodes[key].get("shape") == "record":
             scene.nodes[key]["width"] = width
     use_renderer()
-    return _digraph(scene, state, flow, rankdir, format), note
+    return _digraph(scene, state, flow, layout.rankdir, format)
 
 
-def _fitted_scene(order: list[Value], state: _State, flow: bool, collapse: Collapse | None,
-                  model: Any, rankdir: str, max_nodes: int | None) -> tuple[_Scene, str]:
-    """The scene, collapsed or cut to at most ``max_nodes`` nodes; and a note saying so."""
+def _fitted_layout(order: list[Value], collapse: Collapse | None, model: Any, rankdir: str,
+                   max_nodes: int | None) -> tuple[_Layout, str]:
+    """The layout, collapsed or cut to at most ``max_nodes`` nodes; and a note saying so."""
     full = _size(order)
     note = ""
     if collapse is not None or max_nodes is None or full <= max_nodes:
-        scene = _build_scene(order, state, flow, collapse, model, rankdir)
+        layout = _Layout.of(order, collapse, model, rankdir)
     else:
-        scene, used = None, None
+        layout = None
         for level in ("neuron", "layer"):
-            candidate = _build_scene(order, state, flow, level, model, rankdir)
-            if scene is None or candidate.size() < scene.size():
-                scene, used = candidate, level
-            if scene.size() <= max_nodes:
+            candidate = _Layout.of(order, level, model, rankdir)
+            if layout is None or candidate.size() < layout.size():
+                layout = candidate
+            if layout.size() <= max_nodes:
                 break
-        if scene.size() < full:
-            note = (f"{full:,} nodes is more than max_nodes={max_nodes}, so each {used} is "
-                    f"drawn as one node (collapse={used!r})")
-    if max_nodes is not None and scene.size() > max_nodes:
-        hidden = scene.size() - max_nodes
-        _keep_nearest(scene, max_nodes)
+        if layout.size() < full:
+            note = (f"{full:,} nodes is more than max_nodes={max_nodes}, so each "
+                    f"{layout.collapse} is drawn as one node (collapse={layout.collapse!r})")
+    if max_nodes is not None and layout.size() > max_nodes:
+        layout.cut = max_nodes
         note = (f"{note}; " if note else "") + (
-            f"only the {max_nodes} nodes nearest the output are drawn ({hidden:,} more are not): "
-            f"draw a smaller part (one example's loss), collapse='layer', or max_nodes=None")
-    return scene, note
+            f"only the {max_nodes} nodes nearest the output are drawn "
+            f"({layout.size() - max_nodes:,} more are not): draw a smaller part (one example's "
+            f"loss), collapse='layer', or max_nodes=None")
+    return layout, note
 
 
 def _digraph(scene: _Scene, state: _State, flow: bool, rankdir: str,
@@ -289,17 +320,11 @@ def _scale(grads: dict[Value, float], root: Value) -> float:
 
 # --- building the scene ----------------------------------------------------------------------------
 
-def _build_scene(order: list[Value], state: _State, flow: bool, collapse: Collapse | None,
-                 model: Any, rankdir: str) -> _Scene:
-    names = value_names(order)
-    index = {node: i for i, node in enumerate(order)}
+def _build_scene(layout: _Layout, state: _State, flow: bool) -> _Scene:
+    names, index, absorbed, horizontal = (layout.names, layout.index, layout.absorbed,
+                                          layout.horizontal)
     scene = _Scene(root_key=f"v{index[state.root]}")
-    horizontal = rankdir in ("LR", "RL")
-
-    # absorbed: a hidden value -> the key of the node that stands for it
-    groups, absorbed = _collapsed(order, collapse, model, index) if collapse else ([], {})
-
-    for node in order:
+    for node in layout.order:
         if node in absorbed:
             continue
         i = index[node]
@@ -310,8 +335,8 @@ def _build_scene(order: list[Value], state: _State, flow: bool, collapse: Collap
             for position, operand in enumerate(node._prev):
                 tail = absorbed.get(operand, f"v{index[operand]}")
                 scene.edges.append((tail, f"v{i}op", _edge(node, position, state, flow)))
-    for key, members in groups:
-        scene.nodes[key] = _group_node(members, collapse, state, flow, horizontal)
+    for key, members in layout.groups:
+        scene.nodes[key] = _group_node(members, layout.collapse, state, flow, horizontal)
         _group_edges(scene, key, members, absorbed, index, state, flow)
     if state.root in absorbed:
         scene.root_key = absorbed[state.root]
