@@ -534,8 +534,9 @@ def plot_weight_images(model: Any, shape: tuple[int, int] = (8, 8), ax: Axes | N
     columns = min(len(neurons), 5 if len(neurons) <= 10 else 8)
     rows = math.ceil(len(neurons) / columns)
     figure, ax = _new_axes(ax, (1.5 * columns + 1.5, 1.75 * rows + 0.9))
-    # Blank pixels above and beside each tile, its number in the gap above; a lone tile needs none.
-    gap = 2 if len(neurons) > 1 else 0
+    lone = len(neurons) == 1  # a lone tile needs no number, so no gap for one
+    # Blank pixels above and beside each tile, its number in the gap above.
+    gap = 0 if lone else 2
     height, width = shape[0] + gap, shape[1] + gap
     mosaic = np.full((rows * height, columns * width - gap), np.nan)
     # How big one pixel of the mosaic will be, in points, in the room the axes have (less the
@@ -543,8 +544,7 @@ def plot_weight_images(model: Any, shape: tuple[int, int] = (8, 8), ax: Axes | N
     room_width, room_height = _room(ax)
     pixel = min(0.8 * room_width / mosaic.shape[1], (room_height - 40.0) / mosaic.shape[0])
     number_size = min(TICK_SIZE, 1.7 * pixel)
-    # A lone tile needs no number; numbers smaller than 6 points cannot be read.
-    numbered = len(neurons) > 1 and number_size >= 6.0
+    numbered = not lone and number_size >= 6.0  # numbers under 6 points cannot be read
     for k, neuron in enumerate(neurons):
         r, c = divmod(k, columns)
         image = np.array([_number(w) for w in neuron.w]).reshape(shape)
@@ -559,8 +559,9 @@ def plot_weight_images(model: Any, shape: tuple[int, int] = (8, 8), ax: Axes | N
     bar = figure.colorbar(shown, ax=ax, shrink=0.8)
     bar.ax.tick_params(labelsize=TICK_SIZE if room_width > 200 else TICK_SIZE - 4)
     ax.set_axis_off()
-    title = ("first-layer weights as images" if len(neurons) > 1 else "the neuron's weights as an image") + (
-        " (neuron number above)" if numbered else "")
+    title = "the neuron's weights as an image" if lone else "first-layer weights as images"
+    if numbered:
+        title += " (neuron number above)"
     ax.set_title(_wrapped(title, room_width, LABEL_SIZE),
                  fontsize=LABEL_SIZE if room_width > 200 else LABEL_SIZE - 4)
     return figure
