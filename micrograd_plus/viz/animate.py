@@ -59,8 +59,9 @@ def save_backward_animation(root: Value, path: str | os.PathLike, *, flow: bool 
     caption_font = _font(22)
     line_height = 30
     film = _film(root, flow, collapse, model)
-    width = max_pixels[0] - 24
-    captions = [wrap_words(caption, lambda line: caption_font.getlength(line) <= width, "    ")
+    caption_width = max_pixels[0] - 24
+    captions = [wrap_words(caption, lambda line: caption_font.getlength(line) <= caption_width,
+                           "    ")
                 for caption, _ in film]
     caption_height = line_height * max(len(lines) for lines in captions) + 24
     graph_pixels = (max_pixels[0], max_pixels[1] - caption_height)
