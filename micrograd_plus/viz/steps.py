@@ -121,9 +121,9 @@ def backward_steps(root: Value) -> list[BackwardStep]:
             running_total = total_before + contribution
             totals[operand] = running_total
             arrivals[operand] = arrivals.get(operand, 0) + 1
-            terms.append(Term(operand, names[operand], position, node._rule.formula_for(position, len(node._prev)),
-                              local_derivative, contribution, total_before, running_total,
-                              arrivals[operand]))
+            formula = node._rule.formula_for(position, len(node._prev))
+            terms.append(Term(operand, names[operand], position, formula, local_derivative,
+                              contribution, total_before, running_total, arrivals[operand]))
         steps.append(BackwardStep(len(steps) + 1, node, names[node], root_name,
                                   expression(node, names), upstream_grad, tuple(terms)))
     return steps
