@@ -25,7 +25,7 @@ from typing import Any, Sequence, Union
 from .engine import OP_RULES, OpRule, Value, batch_dots, dot, leaky_relu_rule
 
 __all__ = [
-    "ACTIVATIONS", "ACTIVATION_RULES", "Module", "Neuron", "Layer", "MLP",
+    "ACTIVATIONS", "ACTIVATION_RULES", "Module", "Neuron", "Layer", "MLP", "batch_outputs",
     "Perceptron", "PerceptronEpoch", "PerceptronResult",
 ]
 
@@ -38,6 +38,13 @@ the weighted sum is the output)."""
 
 ACTIVATIONS = tuple(ACTIVATION_RULES)
 """The activations a Neuron, Layer or MLP accepts (leaky_relu has slope 0.01)."""
+
+
+def batch_outputs(model, X: Sequence) -> list:
+    """``model``'s output for every example in ``X``: one ``forward_batch`` call for a Module
+    (each weight read once per batch), one call per example for any other callable."""
+    forward_batch = getattr(model, "forward_batch", None)
+    return forward_batch(X) if forward_batch is not None else [model(x) for x in X]
 
 
 def _activated(weighted_sum: Value, rule: OpRule | None) -> Value:
@@ -346,7 +353,7 @@ class MLP(Module):
 
     def _forward(self, X: Sequence[Input]) -> list:
         for layer in self.layers:
-            X = layer.forward_batch(X)
+            X = batch_outputs(layer, X)
         return X
 
     def named_parameters(self) -> list[tuple[str, Value]]:

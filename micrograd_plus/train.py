@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 from .engine import Value, no_grad
 from .losses import LOSSES, l2 as l2_penalty
+from .nn import batch_outputs
 from .optim import Adam, Optimizer
 
 __all__ = ["History", "fit", "train_step", "predict", "accuracy", "Callback"]
@@ -125,13 +126,6 @@ def _count_correct(scores: list, targets: Sequence, threshold: float) -> int:
     return sum(_decide(s, threshold) == _as_class(t) for s, t in zip(scores, targets))
 
 
-def _outputs(model, X: Sequence) -> list:
-    """The model's output for every example: one batched call for a Module (it reads each weight
-    once per batch), else one call per example."""
-    forward_batch = getattr(model, "forward_batch", None)
-    return forward_batch(X) if forward_batch is not None else [model(x) for x in X]
-
-
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off for one training step, then back as it was.
@@ -156,7 +150,7 @@ def _forward_backward_step(model, X: Sequence, y: Sequence, loss_fn: LossFunctio
     """One step of gradient descent; returns the loss before the update and the outputs as
     numbers. The step's graph is freed before the collector resumes, so it never walks it."""
     with _collector_paused():
-        outputs = _outputs(model, X)
+        outputs = batch_outputs(model, X)
         loss = loss_fn(outputs, list(y))
         if l2:
             loss = loss + l2 * l2_penalty(optimizer.params)
@@ -281,7 +275,7 @@ def _postfix(history: History) -> dict[str, str]:
 
 def _evaluate(model, X: Sequence, y: Sequence, loss_fn: LossFunction, threshold: float) -> tuple[float, int]:
     with no_grad():
-        outputs = _outputs(model, X)
+        outputs = batch_outputs(model, X)
         loss = loss_fn(outputs, list(y)).data
     correct = _count_correct([_numbers(output) for output in outputs], y, threshold)
     return loss, correct
@@ -297,7 +291,7 @@ def predict(model, X: Sequence[Sequence[float]]) -> list[int]:
         return []
     threshold = _threshold(model, X[0], None, ())
     with no_grad():
-        outputs = _outputs(model, X)
+        outputs = batch_outputs(model, X)
     return [_decide(_numbers(output), threshold) for output in outputs]
 
 

@@ -96,6 +96,15 @@ def test_forward_batch_of_a_subclass_with_its_own_call_uses_that_call():
     assert Squashed(2, [3, 1], seed=1).forward_batch(X)[0]._op == "sigmoid"
 
 
+def test_an_mlp_whose_layer_is_a_plain_function_still_runs():
+    model = MLP(2, [3, 1], seed=4)
+    expected = [model(x).data for x in ([1.0, 2.0], [0.5, -1.0])]
+    inner = model.layers[1]
+    model.layers[1] = lambda h: inner(h)  # micrograd-style: a layer is anything callable
+    assert [out.data for out in model.forward_batch([[1.0, 2.0], [0.5, -1.0]])] == expected
+    assert model([1.0, 2.0]).data == expected[0]
+
+
 def test_forward_batch_follows_each_neurons_own_activation_and_checks_every_example():
     layer = Layer(2, 2, seed=1)
     layer.neurons[1].activation = "tanh"
