@@ -88,7 +88,7 @@ def test_every_check_is_exported_and_documented():
         assert getattr(exercises, name).__doc__, f"{name} has no docstring saying what it checks"
 
 
-# --- lesson 00-02 -------------------------------------------------------------------------------
+# --- lesson 00-03 -------------------------------------------------------------------------------
 
 def test_check_first_value(capsys):
     a, b = Value(2.0), Value(3.0)
@@ -138,7 +138,7 @@ def test_check_node_count(capsys):
     assert not passes(check_node_count(5), capsys.readouterr().out)
 
 
-# --- lesson 03: answers from the engine's own backward() --------------------------------------
+# --- lesson 04: answers from the engine's own backward() --------------------------------------
 
 def test_check_backprop_by_hand_agrees_with_backward(capsys):
     a, b, c = Value(2.0), Value(-4.0), Value(3.0)
@@ -164,7 +164,7 @@ def test_check_accumulation_agrees_with_backward(capsys):
     assert not passes(check_accumulation(5.0), capsys.readouterr().out)
 
 
-# --- lesson 04: a neuron ----------------------------------------------------------------------
+# --- lesson 05: a neuron ----------------------------------------------------------------------
 
 def test_check_neuron_by_hand_agrees_with_a_neuron(capsys):
     from micrograd_plus.nn import Neuron
@@ -198,7 +198,7 @@ def test_check_same_neuron(capsys):
     assert not passes(check_same_neuron(..., original), capsys.readouterr().out)
 
 
-# --- lesson 05: the perceptron ----------------------------------------------------------------
+# --- lesson 06: the perceptron ----------------------------------------------------------------
 
 def test_check_perceptron_update_agrees_with_the_perceptron(capsys):
     from micrograd_plus.nn import Perceptron
@@ -228,7 +228,7 @@ def test_check_gate_weights_names_the_wrong_inputs(capsys):
     capsys.readouterr()
 
 
-# --- lesson 06: losses, against micrograd_plus.losses -------------------------------------------
+# --- lesson 07: losses, against micrograd_plus.losses -------------------------------------------
 
 def test_check_spam_losses_agrees_with_binary_cross_entropy(capsys):
     from micrograd_plus.losses import binary_cross_entropy

@@ -35,7 +35,7 @@ CELL_TIMEOUT_SECONDS = 120  # generous: the machines are shared; a lesson should
 SOLUTION_BLOCK = re.compile(r"<details>.*?```python\n(.*?)```.*?</details>", re.DOTALL)
 PICTURE_TYPES = ("image/svg+xml", "image/png")
 # Besides the standard library and micrograd_plus's public names, a lesson may import these.
-# torch is for lesson 13, which runs its PyTorch part only when torch is installed.
+# torch is for lesson 15, which runs its PyTorch part only when torch is installed.
 OTHER_IMPORTS = {"matplotlib", "ipywidgets", "IPython", "torch"}
 
 

@@ -55,7 +55,7 @@ def test_first_step_is_the_seed_and_step_zero_has_no_gradients():
 
 
 def test_the_outputs_own_step_reads_plainly():
-    """Lesson 03's first chain-rule step: L = c * f is the output, so dL/dc is just f; the
+    """Lesson 04's first chain-rule step: L = c * f is the output, so dL/dc is just f; the
     sentence must not read "dL/dc = dL/dL * dL/dc"."""
     a, b, c, f, L = lecture_graph()
     steps = backward_steps(L)

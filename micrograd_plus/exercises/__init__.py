@@ -6,7 +6,7 @@
 Every check prints its verdict at once (what is right, what is not, and a hint) and returns a
 :class:`Feedback`, which is truthy when the answer is right, so tests can use the checks too.
 
-The checks for lessons 00-06 live in ``basics.py`` and those for lessons 07-13 in
+The checks for lessons 00-07 live in ``basics.py`` and those for lessons 08-15 in
 ``training.py``; both are built from the few helpers below, so every exercise reads the same way.
 """
 

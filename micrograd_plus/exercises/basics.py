@@ -1,4 +1,4 @@
-"""Checks for lessons 00-06: values and graphs, slopes, backpropagation, a neuron, the
+"""Checks for lessons 00-07: values and graphs, slopes, backpropagation, a neuron, the
 perceptron and loss functions.
 
 Each check recomputes the right answer from the exercise's own numbers (written in its
@@ -49,10 +49,10 @@ def check_first_value(c: Any) -> Feedback:
     return report(True, "c = a * b + 1 = 7, and c remembers it was made by '+'. You can run cells!")
 
 
-# --- lesson 01: derivatives as slopes ----------------------------------------------------------
+# --- lesson 02: derivatives as slopes ----------------------------------------------------------
 
 def check_slope(slope: Any) -> Feedback:
-    """Lesson 01: the slope of f(x) = 0.5 x^3 - 2 x at x = 2 (exactly f'(2) = 1.5 * 4 - 2 = 4).
+    """Lesson 02: the slope of f(x) = 0.5 x^3 - 2 x at x = 2 (exactly f'(2) = 1.5 * 4 - 2 = 4).
 
     A numerical estimate with a small step, e.g. h = 0.001, counts as right.
     """
@@ -64,7 +64,7 @@ def check_slope(slope: Any) -> Feedback:
 
 
 def check_partial_derivatives(dg_da: Any, dg_db: Any, dg_dc: Any) -> Feedback:
-    """Lesson 01: partial derivatives of g(a, b, c) = a * b + c ** 2 at a = 2, b = -1, c = 3.
+    """Lesson 02: partial derivatives of g(a, b, c) = a * b + c ** 2 at a = 2, b = -1, c = 3.
 
     dg/da = b = -1, dg/db = a = 2, dg/dc = 2c = 6.
     """
@@ -77,10 +77,10 @@ def check_partial_derivatives(dg_da: Any, dg_db: Any, dg_dc: Any) -> Feedback:
     )
 
 
-# --- lesson 02: values and graphs --------------------------------------------------------------
+# --- lesson 03: values and graphs --------------------------------------------------------------
 
 def check_graph(e: Any) -> Feedback:
-    """Lesson 02: ``e`` should be ``(x + y) * z`` with x = 1.5, y = 2.5, z = -2, each labelled."""
+    """Lesson 03: ``e`` should be ``(x + y) * z`` with x = 1.5, y = 2.5, z = -2, each labelled."""
     if (problem := _not_a_value("e", e)) is not None:
         return problem
     if e._op != "*" or len(e._prev) != 2:
@@ -110,7 +110,7 @@ def check_graph(e: Any) -> Feedback:
 
 
 def check_node_count(count: Any) -> Feedback:
-    """Lesson 02: how many nodes are in the graph of ``f = x * y + 2 * x``?
+    """Lesson 03: how many nodes are in the graph of ``f = x * y + 2 * x``?
 
     x, y, x * y, the constant 2 (numbers become leaf Values), 2 * x and the final sum: 6.
     x is used twice but is one node.
@@ -126,10 +126,10 @@ def check_node_count(count: Any) -> Feedback:
     )
 
 
-# --- lesson 03: backpropagation ---------------------------------------------------------------
+# --- lesson 04: backpropagation ---------------------------------------------------------------
 
 def check_backprop_by_hand(a_grad: Any, b_grad: Any, c_grad: Any) -> Feedback:
-    """Lesson 03: gradients of L = (a * b) * c at a = 2, b = -4, c = 3, worked out by hand.
+    """Lesson 04: gradients of L = (a * b) * c at a = 2, b = -4, c = 3, worked out by hand.
 
     With d = a * b = -8: dL/dd = c = 3, dL/dc = d = -8, dL/da = dL/dd * b = -12,
     dL/db = dL/dd * a = 6.
@@ -146,7 +146,7 @@ def check_backprop_by_hand(a_grad: Any, b_grad: Any, c_grad: Any) -> Feedback:
 
 
 def check_used_twice(x_grad: Any) -> Feedback:
-    """Lesson 03: the gradient of y = x * x + x at x = 3 (2x + 1 = 7)."""
+    """Lesson 04: the gradient of y = x * x + x at x = 3 (2x + 1 = 7)."""
     return check_numbers(
         [Answer("x_grad", x_grad, 2.0 * 3.0 + 1.0)],
         "x reaches y along three edges (twice into x * x, once into the sum), and its gradient is "
@@ -157,7 +157,7 @@ def check_used_twice(x_grad: Any) -> Feedback:
 
 
 def check_accumulation(w_grad: Any) -> Feedback:
-    """Lesson 03: w = Value(2.0), L = w * 5, L.backward() called 3 times without zeroing: 15."""
+    """Lesson 04: w = Value(2.0), L = w * 5, L.backward() called 3 times without zeroing: 15."""
     return check_numbers(
         [Answer("w_grad", w_grad, 3 * 5.0)],
         "15: each backward() adds dL/dw = 5 to w.grad. That is why training sets grads to zero "
@@ -166,10 +166,10 @@ def check_accumulation(w_grad: Any) -> Feedback:
     )
 
 
-# --- lesson 04: a neuron ----------------------------------------------------------------------
+# --- lesson 05: a neuron ----------------------------------------------------------------------
 
 def check_neuron_by_hand(output: Any) -> Feedback:
-    """Lesson 04: tanh(w . x + b) with w = [0.5, -1.0], b = 0.25, x = [2.0, 1.0]."""
+    """Lesson 05: tanh(w . x + b) with w = [0.5, -1.0], b = 0.25, x = [2.0, 1.0]."""
     weights, bias, inputs = [0.5, -1.0], 0.25, [2.0, 1.0]
     weighted_sum = sum(w * x for w, x in zip(weights, inputs)) + bias
     return check_numbers(
@@ -180,7 +180,7 @@ def check_neuron_by_hand(output: Any) -> Feedback:
 
 
 def check_activation_slopes(tanh_at_0: Any, sigmoid_at_0: Any, relu_at_minus_1: Any) -> Feedback:
-    """Lesson 04: the slopes (derivatives) of tanh at 0, sigmoid at 0 and ReLU at -1: 1, 0.25, 0."""
+    """Lesson 05: the slopes (derivatives) of tanh at 0, sigmoid at 0 and ReLU at -1: 1, 0.25, 0."""
     sigmoid_0 = 0.5
     return check_numbers(
         [Answer("tanh_at_0", tanh_at_0, 1.0 - math.tanh(0.0) ** 2, hint="tanh'(z) = 1 - tanh(z)^2."),
@@ -193,7 +193,7 @@ def check_activation_slopes(tanh_at_0: Any, sigmoid_at_0: Any, relu_at_minus_1: 
 
 
 def check_same_neuron(copy: Any, original: Any) -> Feedback:
-    """Lesson 04: ``copy`` (a neuron built fresh) should give the same answers as ``original``.
+    """Lesson 05: ``copy`` (a neuron built fresh) should give the same answers as ``original``.
 
     Both are called on a few inputs; their outputs must match to 1e-12.
     """
@@ -215,14 +215,14 @@ def check_same_neuron(copy: Any, original: Any) -> Feedback:
                         f"{nin + 1} numbers.")
 
 
-# --- lesson 05: the perceptron ----------------------------------------------------------------
+# --- lesson 06: the perceptron ----------------------------------------------------------------
 
 def _step(weighted_sum: float) -> int:
     return 1 if weighted_sum > 0.0 else 0
 
 
 def check_perceptron_update(w: Any, b: Any) -> Feedback:
-    """Lesson 05: one step of Rosenblatt's rule from w = [0.2, -0.6], b = 0.1 on x = [1, 1], y = 1.
+    """Lesson 06: one step of Rosenblatt's rule from w = [0.2, -0.6], b = 0.1 on x = [1, 1], y = 1.
 
     w . x + b = -0.3, so the perceptron says 0; the error y - prediction = 1, hence
     w <- w + lr * error * x = [1.2, 0.4] and b <- b + lr * error = 1.1 (lr = 1).
@@ -253,7 +253,7 @@ _GATES = {
 
 
 def check_gate_weights(gate: str, w: Sequence[float], b: float) -> Feedback:
-    """Lesson 05: do weights ``w`` (two numbers) and bias ``b`` compute ``gate`` with a step?
+    """Lesson 06: do weights ``w`` (two numbers) and bias ``b`` compute ``gate`` with a step?
 
     The perceptron says 1 when w[0]*x0 + w[1]*x1 + b > 0 and 0 otherwise, on the four inputs
     (0,0), (0,1), (1,0), (1,1).
@@ -282,10 +282,10 @@ def check_gate_weights(gate: str, w: Sequence[float], b: float) -> Feedback:
                         "from its 0s.")
 
 
-# --- lesson 06: loss functions ----------------------------------------------------------------
+# --- lesson 07: loss functions ----------------------------------------------------------------
 
 def check_spam_losses(loss_30: Any, loss_92: Any) -> Feedback:
-    """Lesson 06: binary cross-entropy -log(p) for a spam message the filter gave p = 0.30 and 0.92."""
+    """Lesson 07: binary cross-entropy -log(p) for a spam message the filter gave p = 0.30 and 0.92."""
     return check_numbers(
         [Answer("loss_30", loss_30, -math.log(0.30)), Answer("loss_92", loss_92, -math.log(0.92))],
         f"-log(0.30) = {-math.log(0.30):.3f} and -log(0.92) = {-math.log(0.92):.3f}: the unsure "
@@ -296,7 +296,7 @@ def check_spam_losses(loss_30: Any, loss_92: Any) -> Feedback:
 
 
 def check_mse(loss: Any) -> Feedback:
-    """Lesson 06: mean squared error of predictions [2.5, 0.0, 2.0] against targets [3.0, -0.5, 2.0]."""
+    """Lesson 07: mean squared error of predictions [2.5, 0.0, 2.0] against targets [3.0, -0.5, 2.0]."""
     predictions, targets = [2.5, 0.0, 2.0], [3.0, -0.5, 2.0]
     expected = sum((p - t) ** 2 for p, t in zip(predictions, targets)) / len(targets)
     return check_numbers(
@@ -307,7 +307,7 @@ def check_mse(loss: Any) -> Feedback:
 
 
 def check_hinge(loss: Any) -> Feedback:
-    """Lesson 06: hinge loss mean(max(0, 1 - y * s)) for scores [2.0, 0.3, -0.5], all with y = +1."""
+    """Lesson 07: hinge loss mean(max(0, 1 - y * s)) for scores [2.0, 0.3, -0.5], all with y = +1."""
     scores = [2.0, 0.3, -0.5]
     expected = sum(max(0.0, 1.0 - s) for s in scores) / len(scores)
     return check_numbers(

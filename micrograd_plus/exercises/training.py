@@ -1,4 +1,4 @@
-"""Checks for lessons 07-13: gradient descent, the training cycle, classifiers, depth, digits,
+"""Checks for lessons 08-15: gradient descent, the training cycle, classifiers, depth, digits,
 the limits of training, and what changes at scale.
 
 Each check recomputes the right answer from the exercise's own numbers (written in its
@@ -33,7 +33,7 @@ def _number_problem(name: str, given: Any) -> str:
     return Answer(name, given, 0.0, tolerance=math.inf).problem()
 
 
-# --- lesson 07: gradient descent ---------------------------------------------------------------
+# --- lesson 08: gradient descent ---------------------------------------------------------------
 
 def _walk(learning_rate: float, steps: int, start: float, minimum: float) -> list[float]:
     """Gradient descent on L(w) = (w - minimum)^2 from ``start``; every position visited."""
@@ -50,7 +50,7 @@ def _walk(learning_rate: float, steps: int, start: float, minimum: float) -> lis
 
 
 def check_gradient_step(new_w: Any) -> Feedback:
-    """Lesson 07: one gradient descent step on L(w) = (w - 3)^2 from w = 5 with learning rate 0.25.
+    """Lesson 08: one gradient descent step on L(w) = (w - 3)^2 from w = 5 with learning rate 0.25.
 
     dL/dw = 2 (w - 3) = 4, so the new w = 5 - 0.25 * 4 = 4.
     """
@@ -71,7 +71,7 @@ def check_gradient_step(new_w: Any) -> Feedback:
 
 
 def check_learning_rate(learning_rate: Any) -> Feedback:
-    """Lesson 07: a learning rate that takes w from -1 to within 0.01 of 3 in 10 steps on
+    """Lesson 08: a learning rate that takes w from -1 to within 0.01 of 3 in 10 steps on
     L(w) = (w - 3)^2.
 
     Each step multiplies the distance to 3 by (1 - 2 lr), so 0.226 < lr < 0.774 works.
@@ -101,10 +101,10 @@ def check_learning_rate(learning_rate: Any) -> Feedback:
                   "Each step jumps past the bottom; make the learning rate smaller.")
 
 
-# --- lesson 08: the training cycle -------------------------------------------------------------
+# --- lesson 09: the training cycle -------------------------------------------------------------
 
 def check_parameter_count(nin: int, nouts: Sequence[int], count: Any) -> Feedback:
-    """Lessons 08 and 10: how many parameters ``MLP(nin, nouts)`` has.
+    """Lessons 09 and 11: how many parameters ``MLP(nin, nouts)`` has.
 
     Every neuron has one weight per input plus one bias: a layer from n inputs to m outputs
     holds m * (n + 1) numbers. The check builds the network and counts.
@@ -127,12 +127,12 @@ def _training_setup(seed: int):
 
 
 def _reference_step(model, X, y, optimizer) -> float:
-    """The training step lesson 08 asks for, with the loss lesson 08 uses."""
+    """The training step lesson 09 asks for, with the loss lesson 09 uses."""
     return train_step(model, X, y, binary_cross_entropy_with_logits, optimizer)
 
 
 def check_training_step(step: Any) -> Feedback:
-    """Lesson 08: ``step(model, X, y, optimizer)`` should do one cycle on all of X: forward, loss
+    """Lesson 09: ``step(model, X, y, optimizer)`` should do one cycle on all of X: forward, loss
     (``binary_cross_entropy_with_logits``), zero the gradients, backward, update; and return the
     loss as a number.
 
@@ -170,7 +170,7 @@ def check_training_step(step: Any) -> Feedback:
             return report(False, "After one step the parameters have not changed.", hint)
         if call == 2:
             return report(False, "The first step was right, the second was not.",
-                          "Gradients add up across backward() calls (lesson 03): call "
+                          "Gradients add up across backward() calls (lesson 04): call "
                           "`optimizer.zero_grad()` before `loss.backward()` in every step.")
         return report(False, "After one step the parameters differ from a correct step.",
                       "The order is: predictions, loss (binary_cross_entropy_with_logits), "
@@ -186,10 +186,10 @@ def check_training_step(step: Any) -> Feedback:
                         "exactly as expected.")
 
 
-# --- lesson 09: training a classifier ----------------------------------------------------------
+# --- lesson 10: training a classifier ----------------------------------------------------------
 
 def check_chance_level(classes: int, accuracy: Any) -> Feedback:
-    """Lesson 09: the accuracy of guessing at random among ``classes`` equally common classes.
+    """Lesson 10: the accuracy of guessing at random among ``classes`` equally common classes.
 
     A random guess is right 1 time in ``classes``: accuracy 1 / classes.
     """
@@ -201,7 +201,7 @@ def check_chance_level(classes: int, accuracy: Any) -> Feedback:
     )
 
 
-GOAL_ACCURACY = 0.9  # what "it learned" means for the trained-model checks of lessons 09 and 12
+GOAL_ACCURACY = 0.9  # what "it learned" means for the trained-model checks of lessons 10 and 13
 
 
 def _check_trained_model(model: Any, name: str, load: Callable[[], tuple[list, list]], *,
@@ -235,7 +235,7 @@ CIRCLES_CHECK = {"n": 200, "noise": 0.1, "seed": 123}
 
 
 def check_circles_model(model: Any) -> Feedback:
-    """Lesson 09: a trained model that classifies new circles points with at least 90% accuracy.
+    """Lesson 10: a trained model that classifies new circles points with at least 90% accuracy.
 
     The check draws ``make_circles(n=200, noise=0.1, seed=123)``, points the model has never
     seen, and measures ``accuracy(model, X, y)``.
@@ -253,7 +253,7 @@ def check_circles_model(model: Any) -> Feedback:
     )
 
 
-# --- lesson 11: reading digits -----------------------------------------------------------------
+# --- lesson 12: reading digits -----------------------------------------------------------------
 
 SOFTMAX_LOGITS = (2.0, 1.0, 0.1)
 
@@ -266,7 +266,7 @@ def _softmax(logits: Sequence[float]) -> list[float]:
 
 
 def check_softmax(probabilities: Any) -> Feedback:
-    """Lesson 11: softmax of the scores (2.0, 1.0, 0.1): p_i = exp(z_i) / sum_j exp(z_j)."""
+    """Lesson 12: softmax of the scores (2.0, 1.0, 0.1): p_i = exp(z_i) / sum_j exp(z_j)."""
     expected = _softmax(SOFTMAX_LOGITS)
     if is_missing(probabilities):
         return report(False, "`probabilities` is still `...`: replace it with your list of three "
@@ -286,7 +286,7 @@ def check_softmax(probabilities: Any) -> Feedback:
 
 
 def check_cross_entropy(loss: Any) -> Feedback:
-    """Lesson 11: cross-entropy of the scores (2.0, 1.0, 0.1) when the right class is 0:
+    """Lesson 12: cross-entropy of the scores (2.0, 1.0, 0.1) when the right class is 0:
     -log(softmax(scores)[0]). The check computes it with the library's ``cross_entropy``."""
     expected = cross_entropy([[Value(z) for z in SOFTMAX_LOGITS]], [0]).data
     given = loss.data if isinstance(loss, Value) else loss
@@ -299,10 +299,10 @@ def check_cross_entropy(loss: Any) -> Feedback:
     )
 
 
-# --- lesson 12: what training cannot do --------------------------------------------------------
+# --- lesson 13: what training cannot do --------------------------------------------------------
 
 def check_best_epoch(history: Any, epoch: Any) -> Feedback:
-    """Lesson 12: the epoch at which the validation loss in ``history`` was lowest: where to stop."""
+    """Lesson 13: the epoch at which the validation loss in ``history`` was lowest: where to stop."""
     val_loss = getattr(history, "val_loss", None)
     if not val_loss:
         return report(False, "This history has no validation loss.",
@@ -323,7 +323,7 @@ RULER_CHECK = {"n_per_class": 60, "noise": 0.15, "seed": 99, "digits": (3, 7)}
 
 
 def check_ruler_fixed(model: Any) -> Feedback:
-    """Lesson 12: a 3-versus-7 model that gets at least 90% of clean images right (no ruler).
+    """Lesson 13: a 3-versus-7 model that gets at least 90% of clean images right (no ruler).
 
     The check draws ``make_digits(n_per_class=60, noise=0.15, seed=99, digits=(3, 7))``, images
     the model has never seen and without any ruler, and measures ``accuracy``.
@@ -342,13 +342,13 @@ def check_ruler_fixed(model: Any) -> Feedback:
     )
 
 
-# --- lesson 13: next steps ---------------------------------------------------------------------
+# --- lesson 15: next steps ---------------------------------------------------------------------
 
 IMAGE_SIDE, FEATURE_MAPS, KERNEL_SIDE = 28, 16, 3
 
 
 def check_conv_parameters(dense: Any, conv: Any) -> Feedback:
-    """Lesson 13: parameters to turn a 28x28 grey image into 16 features.
+    """Lesson 15: parameters to turn a 28x28 grey image into 16 features.
 
     dense: 16 neurons each see all 784 pixels: 16 * (784 + 1) = 12,560.
     conv: 16 filters of 3x3 slide over the image, sharing their weights: 16 * (9 + 1) = 160.
