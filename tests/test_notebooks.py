@@ -81,8 +81,10 @@ def imports(notebook) -> list[tuple[str, list[str]]]:
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
-        # IPython magics and shell escapes are not Python; leave them out of the parse.
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        # IPython magics and shell escapes are not Python: parse each as a `pass` at its indent.
+        source = "\n".join(line[:len(line) - len(line.lstrip())] + "pass"
+                           if line.lstrip().startswith(("%", "!")) else line
+                           for line in cell.source.splitlines())
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Import):
                 found += [(alias.name, []) for alias in node.names]
