@@ -14,7 +14,7 @@ import pytest
 from micrograd_plus import Value
 from micrograd_plus import exercises
 from micrograd_plus.exercises import (
-    RIGHT, WRONG, Answer, Feedback, check_numbers, report,
+    RIGHT, WRONG, Answer, Feedback, check_numbers, report, shown,
     check_accumulation, check_activation_slopes, check_backprop_by_hand, check_first_value,
     check_gate_weights, check_graph, check_hinge, check_mse, check_neuron_by_hand,
     check_node_count, check_partial_derivatives, check_perceptron_update, check_same_neuron,
@@ -71,7 +71,7 @@ def test_check_numbers_lists_right_and_wrong_answers(capsys):
     feedback = check_numbers([Answer("a", 1.0, 1.0), Answer("b", 5.0, 2.0, hint="b is 2")], "done")
     printed = capsys.readouterr().out
     assert not feedback
-    assert "`b` = 5.0 is not right yet" in printed and "Right already: `a`" in printed
+    assert "`b` = 5 is not right yet" in printed and "Right already: `a`" in printed
     assert "b is 2" in printed
 
 
@@ -79,6 +79,42 @@ def test_no_hint_before_the_reader_has_tried(capsys):
     check_numbers([Answer("a", ..., 1.0, hint="secret")], "done", hint="general")
     printed = capsys.readouterr().out
     assert "still `...`" in printed and "secret" not in printed and "general" not in printed
+
+
+def test_numbers_in_feedback_are_rounded(capsys):
+    assert shown(0.34099999999999997) == "0.341" and shown(7.0) == "7" and shown(12) == "12"
+    assert shown(-1.23456789e-5) == "-1.235e-05" and shown("x") == "'x'"
+    check_numbers([Answer("accuracy", 0.34099999999999997, 0.5)], "done")
+    assert "`accuracy` = 0.341 is not right yet" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("given, expected, says", [
+    (-4.0, 4.0, "wrong sign"),
+    (85.0, 0.85, "percentage"),
+    (0.3, 0.25, ""),
+])
+def test_answer_recognises_the_common_mistakes(given, expected, says):
+    problem = Answer("x", given, expected).problem()
+    assert "not right yet" in problem
+    assert (says in problem) if says else ("wrong sign" not in problem and "percentage" not in problem)
+
+
+def test_answer_names_a_mistake_it_was_told_about():
+    answer = Answer("loss", 0.523, 1.204, mistakes=((0.523, "that is log10, use the natural log"),))
+    assert "log10" in answer.problem()
+
+
+def test_feedback_in_a_notebook_is_html_with_the_same_plain_text(monkeypatch):
+    shown_bundles = []
+    monkeypatch.setattr(exercises, "_in_a_notebook", lambda: True)
+    import IPython.display
+    monkeypatch.setattr(IPython.display, "display", lambda bundle, raw: shown_bundles.append(bundle))
+    feedback = report(False, "`w_grad` = 10 is not right yet.", "Each `backward()` adds 5 <here>.")
+    (bundle,) = shown_bundles
+    assert bundle["text/plain"] == feedback.message and WRONG in feedback.message
+    page = bundle["text/html"]
+    assert "<code>w_grad</code>" in page and "<code>backward()</code>" in page
+    assert "`" not in page and "&lt;here&gt;" in page and "Hint" in page
 
 
 def test_every_check_is_exported_and_documented():

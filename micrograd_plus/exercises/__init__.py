@@ -3,8 +3,12 @@
     from micrograd_plus.exercises import check_backprop_by_hand
     check_backprop_by_hand(a_grad=3.0, b_grad=-4.5)
 
-Every check prints its verdict at once (what is right, what is not, and a hint) and returns a
+Every check shows its verdict at once (what is right, what is not, and a hint) and returns a
 :class:`Feedback`, which is truthy when the answer is right, so tests can use the checks too.
+In a notebook the verdict is formatted HTML (names in code type, a green or red box); anywhere
+else it is printed as plain text. Numbers in it are rounded to four significant digits, and an
+answer that matches a common mistake (the wrong sign, a percentage for a fraction, or one the
+check names) is told which mistake it looks like.
 
 The checks for lessons 00-07 live in ``basics.py`` and those for lessons 08-15 in
 ``training.py``; both are built from the few helpers below, so every exercise reads the same way.
@@ -12,12 +16,14 @@ The checks for lessons 00-07 live in ``basics.py`` and those for lessons 08-15 i
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any
 
-__all__ = ["Feedback", "Answer", "check_numbers", "report", "is_missing"]
+__all__ = ["Feedback", "Answer", "check_numbers", "report", "is_missing", "shown"]
 
 # The markers a reader scans for; plain Unicode so they show in a notebook and in a terminal.
 RIGHT = "\u2705"   # green tick
@@ -44,13 +50,57 @@ class Feedback:
         pass
 
 
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def shown(x: Any) -> str:
+    """A number as a reader wants to see it: 0.341, not 0.34099999999999997; anything else as repr."""
+    if isinstance(x, bool) or not isinstance(x, Real):
+        return repr(x)
+    if isinstance(x, int) or (math.isfinite(x) and float(x).is_integer() and abs(x) < 1e15):
+        return f"{x:g}" if not isinstance(x, int) else str(x)
+    return f"{x:.4g}"
+
+
+def _as_html(passed: bool, message: str, hint: str) -> str:
+    """The verdict as a small coloured box; `name` becomes code type, new lines stay lines."""
+    def lines(text: str) -> str:
+        escaped = _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", html.escape(text, quote=False))
+        return escaped.replace("\n", "<br>")
+    colour, background = ("#1a7f37", "#e9f7ec") if passed else ("#b3261e", "#fdecea")
+    parts = [f"<div style='border-left:5px solid {colour}; background:{background}; color:#111; "
+             f"padding:6px 10px; margin:4px 0; font-size:1.05em; line-height:1.5'>"
+             f"{RIGHT if passed else WRONG} {lines(message)}"]
+    if hint:
+        parts.append(f"<br>{HINT} <b>Hint:</b> {lines(hint)}")
+    return "".join(parts) + "</div>"
+
+
+def _in_a_notebook() -> bool:
+    """True inside a Jupyter kernel (which shows HTML), False in a terminal or a test."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return getattr(get_ipython(), "kernel", None) is not None
+
+
 def report(passed: bool, message: str, hint: str = "") -> Feedback:
-    """Print ``message`` under a tick or a cross (and ``hint`` when the answer is not right yet)."""
+    """Show ``message`` under a tick or a cross (and ``hint`` when the answer is not right yet).
+
+    In a notebook it shows as HTML (with the same plain text beside it for exported pages);
+    elsewhere it is printed. Write names of variables and code between backticks.
+    """
+    hint = hint if not passed else ""
     lines = [f"{RIGHT if passed else WRONG} {message}"]
-    if hint and not passed:
+    if hint:
         lines.append(f"{HINT} Hint: {hint}")
     text = "\n".join(lines)
-    print(text)
+    if _in_a_notebook():
+        from IPython.display import display
+        display({"text/plain": text, "text/html": _as_html(passed, message, hint)}, raw=True)
+    else:
+        print(text)
     return Feedback(passed, text)
 
 
@@ -65,6 +115,10 @@ class Answer:
 
     ``tolerance`` is absolute and relative at once: ``|given - expected| <= tolerance *
     max(1, |expected|)``, so answers rounded to a few decimals count as right.
+
+    ``mistakes`` lists common wrong answers as ``(value, what went wrong)``; an answer that
+    matches one is told that. The wrong sign, and a percentage given for a fraction, are
+    recognised for every answer.
     """
 
     name: str
@@ -72,6 +126,23 @@ class Answer:
     expected: float
     tolerance: float = 1e-3
     hint: str = field(default="", compare=False)
+    mistakes: tuple[tuple[float, str], ...] = field(default=(), compare=False)
+
+    def _close(self, value: float, target: float) -> bool:
+        return abs(value - target) <= self.tolerance * max(1.0, abs(target))
+
+    def mistake(self) -> str:
+        """What went wrong, when the given answer matches a known mistake; "" otherwise."""
+        given, expected = self.given, self.expected
+        for value, what in self.mistakes:
+            if self._close(given, value):
+                return what
+        if expected != 0 and self._close(given, -expected):
+            return "it has the wrong sign: the size is right, the direction is not."
+        if 0 < abs(expected) <= 1 and self._close(given, 100 * expected):
+            return (f"it looks like a percentage; a fraction is wanted ({shown(given)}% is "
+                    f"{shown(given / 100)}).")
+        return ""
 
     def problem(self) -> str:
         """Why the given answer is not right, or "" when it is."""
@@ -85,8 +156,10 @@ class Answer:
             return f"`{self.name}` should be a number, got {type(given).__name__}: {given!r}."
         if not math.isfinite(given):
             return f"`{self.name}` is {given!r}; it should be a finite number."
-        if abs(given - self.expected) > self.tolerance * max(1.0, abs(self.expected)):
-            return f"`{self.name}` = {given!r} is not right yet."
+        if not self._close(given, self.expected):
+            if what := self.mistake():
+                return f"`{self.name}` = {shown(given)} is not right yet: {what}"
+            return f"`{self.name}` = {shown(given)} is not right yet."
         return ""
 
 
