@@ -15,7 +15,7 @@ from micrograd_plus import Value
 from micrograd_plus import exercises
 from micrograd_plus.exercises import (
     RIGHT, WRONG, Answer, Feedback, check_numbers, report, shown,
-    check_accumulation, check_activation_slopes, check_backprop_by_hand, check_first_value,
+    check_accumulation, check_activation_slopes, check_backprop_by_hand, check_numbers_read,
     check_gate_weights, check_graph, check_hinge, check_mse, check_neuron_by_hand,
     check_node_count, check_partial_derivatives, check_perceptron_update, check_same_neuron,
     check_slope, check_spam_losses, check_used_twice,
@@ -126,13 +126,12 @@ def test_every_check_is_exported_and_documented():
 
 # --- lesson 00-03 -------------------------------------------------------------------------------
 
-def test_check_first_value(capsys):
-    a, b = Value(2.0), Value(3.0)
-    assert passes(check_first_value(a * b + 1), capsys.readouterr().out)
-    assert not passes(check_first_value(a * b), capsys.readouterr().out)
-    assert not passes(check_first_value(Value(7.0)), capsys.readouterr().out)  # a leaf: not computed
-    assert not passes(check_first_value(7.0), capsys.readouterr().out)
-    assert not passes(check_first_value(...), capsys.readouterr().out)
+def test_check_numbers_read_names_each_miscount(capsys):
+    assert passes(check_numbers_read(80 * 2), capsys.readouterr().out)
+    for wrong, says in [(80, "counts the examples"), (2, "one example"), (337, "adjusts")]:
+        assert not passes(check_numbers_read(wrong), printed := capsys.readouterr().out)
+        assert says in printed
+    assert not passes(check_numbers_read(...), capsys.readouterr().out)
 
 
 def test_check_slope_against_a_numerical_slope(capsys):

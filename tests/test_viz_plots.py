@@ -17,7 +17,7 @@ from micrograd_plus.nn import MLP, Layer, Perceptron
 from micrograd_plus.train import History, accuracy, fit
 from micrograd_plus.viz import (draw_network, plot_activation, plot_decision_boundary,
                                 plot_history, plot_loss_landscape_1d, plot_loss_landscape_2d,
-                                plot_weight_images)
+                                plot_learning, plot_line, plot_weight_images)
 from micrograd_plus.viz.graph import FLOW_COLOURS
 from micrograd_plus.viz.plots import TITLE_SIZE, _scores
 
@@ -297,3 +297,23 @@ def test_network_layer_names_overlap_nothing(hidden, size, ratios):
     drawn(roomy)
     assert [t.get_text() for t in roomy.axes[0].get_xticklabels()] == [
         "inputs\n(2)", "layer 1\n(3)", "layer 2\n(1)"]
+
+
+def test_plot_learning_trains_the_model_and_shows_before_and_after():
+    X, y = data.make_moons(40, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 1], seed=0)
+    figure = plot_learning(model, X, y, epochs=60)
+    before, after = figure.axes[:2]
+    assert before.get_title().startswith("before training (accuracy")
+    assert after.get_title().startswith("after 60 epochs (accuracy")
+    assert accuracy(model, X, y) >= 0.9  # the model itself was trained
+    assert f"{accuracy(model, X, y):.0%}" in after.get_title()
+    with pytest.raises(ValueError, match="epochs"):
+        plot_learning(model, X, y, epochs=0)
+
+
+def test_plot_line_draws_the_line_it_names():
+    figure = plot_line(slope=-2.0)
+    (line,) = [l for l in figure.axes[0].get_lines() if len(l.get_xdata()) > 2]
+    assert line.get_ydata()[0] == pytest.approx(-2.0 * -3.0 + 1.0)
+    assert figure.axes[0].get_title() == "y = -2 * x + 1"

@@ -14,7 +14,7 @@ from ..engine import Value, topological_order
 from . import Answer, Feedback, check_numbers, is_missing, report
 
 __all__ = [
-    "check_first_value",
+    "check_numbers_read",
     "check_slope", "check_partial_derivatives",
     "check_graph", "check_node_count",
     "check_backprop_by_hand", "check_used_twice", "check_accumulation",
@@ -36,17 +36,20 @@ def _not_a_value(name: str, given: Any) -> Feedback | None:
 
 # --- lesson 00: start here -------------------------------------------------------------------
 
-def check_first_value(c: Any) -> Feedback:
-    """Lesson 00: ``c`` should be the Value ``a * b + 1`` with ``a = Value(2.0)``, ``b = Value(3.0)``."""
-    if (problem := _not_a_value("c", c)) is not None:
-        return problem
-    if c.data != 7.0:
-        return report(False, f"`c.data` is {c.data!r}, but 2 * 3 + 1 is 7.",
-                      "Write `c = a * b + 1` and run the cell again.")
-    if c._op != "+":
-        return report(False, f"`c` holds 7, but the last step that made it was {c._op or 'nothing'!r}, "
-                             "not '+'.", "Compute it from a and b: `c = a * b + 1`.")
-    return report(True, "c = a * b + 1 = 7, and c remembers it was made by '+'. You can run cells!")
+def check_numbers_read(numbers_read: Any) -> Feedback:
+    """Lesson 00: how many numbers the model reads in one epoch: 80 examples of 2 numbers = 160."""
+    examples, per_example = 80, 2
+    return check_numbers(
+        [Answer("numbers_read", numbers_read, examples * per_example, tolerance=0.0, mistakes=(
+            (examples, "that counts the examples; each example is two numbers."),
+            (per_example, "that is one example; the epoch goes through all 80."),
+            (337, "that is how many numbers the model itself adjusts, not how many it reads."),
+        ))],
+        f"{examples} examples x {per_example} numbers = {examples * per_example} numbers per "
+        "epoch. You have run a check: this is how every exercise works.",
+        "One epoch shows the model every example once; multiply the examples by the numbers "
+        "in each.",
+    )
 
 
 # --- lesson 02: derivatives as slopes ----------------------------------------------------------

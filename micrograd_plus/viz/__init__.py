@@ -16,6 +16,7 @@ from .animate import save_backward_animation, save_backward_html
 from .graph import count_nodes, draw_dot
 from .plots import (draw_network, plot_activation, plot_decision_boundary, plot_history,
                     plot_loss_landscape_1d, plot_loss_landscape_2d, plot_weight_images)
+from .plots import plot_learning, plot_line
 from .rendering import save_graph
 from .steps import (BackwardStep, Explanation, ForwardStep, Term, backward_steps, explain,
                     forward_steps, gradients_after)
@@ -27,4 +28,5 @@ __all__ = [
     "save_backward_animation", "save_backward_html",
     "plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
     "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
+    "plot_learning", "plot_line",
 ]

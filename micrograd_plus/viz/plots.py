@@ -40,6 +40,7 @@ __all__ = [
     "plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
     "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
     "CLASS_COLOURS",
+    "plot_learning", "plot_line",
 ]
 
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 18, 16, 14, 14
@@ -227,6 +228,48 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])
     _legend_clear_of_data(ax)
+    return figure
+
+
+def plot_learning(model: Any, X: Sequence[Sequence[float]], y: Sequence[int], epochs: int = 60,
+                  lr: float = 0.1, seed: int = 0) -> Figure:
+    """The whole game in one picture: ``model``'s decision boundary before training, then after
+    ``epochs`` of training on the examples ``X`` with labels ``y`` (the model is trained in place).
+
+    Training is :func:`micrograd_plus.train.fit` with hinge loss and SGD with momentum 0.9 at
+    learning rate ``lr``; each panel's title gives how many examples the model gets right.
+    Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)``.
+    """
+    from ..optim import SGD  # here: the plots need the optimiser only for this one picture
+    from ..train import fit
+
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a whole number of at least 1, got {epochs!r}.")
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure(figsize=(15.0, 6.0), layout="constrained", FigureClass=_LessonFigure)
+    before, after = figure.subplots(1, 2)
+    plot_decision_boundary(model, X, y, ax=before, title="before training")
+    fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=lr, momentum=0.9),
+        epochs=epochs, progress=False, seed=seed)
+    plot_decision_boundary(model, X, y, ax=after, title=f"after {epochs} epochs")
+    before.get_legend().remove()  # one legend, beside the right-hand panel, is enough
+    return figure
+
+
+def plot_line(slope: float = 0.5, intercept: float = 1.0) -> Figure:
+    """The straight line y = slope * x + intercept for x from -3 to 3, on fixed axes, so that
+    moving a slider for ``slope`` visibly tilts it (every argument can take a slider, so it
+    has no ``ax``)."""
+    figure, ax = _new_axes(None, (6.0, 4.2))
+    xs = np.linspace(-3.0, 3.0, 61)
+    ax.plot(xs, slope * xs + intercept, lw=3, color=CLASS_COLOURS[0])
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_xlim(-3, 3)
+    ax.set_ylim(-6, 6)
+    _style(ax, f"y = {slope:g} * x + {intercept:g}", "x", "y")
+    ax.grid(alpha=0.3)
     return figure
 
 
