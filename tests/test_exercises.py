@@ -19,6 +19,8 @@ from micrograd_plus.exercises import (
     check_gate_weights, check_graph, check_hinge, check_mse, check_neuron_by_hand,
     check_node_count, check_partial_derivatives, check_perceptron_update, check_same_neuron,
     check_slope, check_spam_losses, check_used_twice,
+    check_accuracy_message, check_mean_mark, check_square_error, check_sum_of_squares,
+    check_tanh_list, check_tanh_of_half, check_weighted_sum,
 )
 from micrograd_plus.gradcheck import numerical_gradient
 
@@ -132,6 +134,87 @@ def test_check_numbers_read_names_each_miscount(capsys):
         assert not passes(check_numbers_read(wrong), printed := capsys.readouterr().out)
         assert says in printed
     assert not passes(check_numbers_read(...), capsys.readouterr().out)
+
+
+# --- lesson 01: just enough Python -----------------------------------------------------------
+
+@pytest.mark.parametrize("check, right, wrongs", [
+    (check_weighted_sum, 0.5 * 2.0 + 0.25,
+     [(0.5 * (2.0 + 0.25), "brackets"), (0.5 + 2.0 + 0.25, "adds w"), (1.0, "bias b is missing"),
+      (-1.25, "wrong sign")]),
+    (check_tanh_of_half, math.tanh(0.5), [(0.5, "the input itself"), (math.tanh, "is a function")]),
+    (check_mean_mark, 92.0 / 12, [(92.0, "that is the sum"), (92.0 / 11, "divides by 11"),
+                                  (7.5, "first mark")]),
+    (check_sum_of_squares, 5.3125, [(1.25, "errors themselves"), (0.0625, "only the last square"),
+                                    (5.3125 / 4, "mean of the squares"), (3.75, "sizes")]),
+])
+def test_python_checks_name_the_usual_mistakes(capsys, check, right, wrongs):
+    assert passes(check(right), capsys.readouterr().out)
+    for wrong, says in wrongs:
+        assert not passes(check(wrong), printed := capsys.readouterr().out)
+        assert says in printed, (wrong, printed)
+    assert not passes(check(...), capsys.readouterr().out)
+
+
+def test_check_mean_mark_agrees_with_the_lesson_list(capsys):
+    marks = [7.5, 9.0, 6.0, 8.5, 10.0, 4.5, 7.0, 8.0, 9.5, 6.5, 8.0, 7.5]
+    assert passes(check_mean_mark(sum(marks) / len(marks)), capsys.readouterr().out)
+
+
+def not_written(prediction, target):
+    ...
+
+
+def no_return(prediction, target):
+    (prediction - target) ** 2
+
+
+@pytest.mark.parametrize("function, says", [
+    (not_written, "still `...`"),
+    (no_return, "forget `return`"),
+    (lambda prediction, target: prediction - target, "not squared"),
+    (lambda prediction, target: abs(prediction - target), "size of the miss"),
+    (lambda prediction: prediction, "takes two inputs"),
+    (lambda prediction, target: prediction ** 2 - target, "instead of"),
+    (4.0, "should be a function"),
+    (..., "still `...`"),
+])
+def test_check_square_error_says_what_the_function_got_wrong(capsys, function, says):
+    assert not passes(check_square_error(function), printed := capsys.readouterr().out)
+    assert says in printed
+
+
+def test_check_square_error_accepts_a_right_function(capsys):
+    def square_error(prediction, target):
+        return (prediction - target) ** 2
+    assert passes(check_square_error(square_error), capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("outputs, says", [
+    (math.tanh(1.0), "one number"),
+    ((math.tanh(x) for x in [-2, -1, 0, 1, 2]), "should be a list"),
+    ([math.tanh(x) for x in [-2, -1, 0, 1]], "has 4 items"),
+    ([-2, -1, 0, 1, 2], "copy of `inputs`"),
+    ([math.tanh(x) for x in [-2, -1, 0, 1, 3]], "Items 4"),
+])
+def test_check_tanh_list(capsys, outputs, says):
+    assert not passes(check_tanh_list(outputs), printed := capsys.readouterr().out)
+    assert says in printed
+    assert passes(check_tanh_list([math.tanh(x) for x in [-2, -1, 0, 1, 2]]), capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("message, says", [
+    ("accuracy: {accuracy:.0%}", "Put an f"),
+    ("accuracy: 0.9237", "as a percentage"),
+    ("accuracy: 92.37%", "No decimals"),
+    (" accuracy: 92% ", "no spaces"),
+    (92, "should be text"),
+])
+def test_check_accuracy_message(capsys, message, says):
+    assert not passes(check_accuracy_message(message), printed := capsys.readouterr().out)
+    assert says in printed
+    accuracy = 0.9237
+    assert passes(check_accuracy_message(f"accuracy: {accuracy:.0%}"), capsys.readouterr().out)
 
 
 def test_check_slope_against_a_numerical_slope(capsys):

@@ -152,6 +152,9 @@ class Answer:
         if hasattr(given, "data") and hasattr(given, "grad"):
             return (f"`{self.name}` is a Value ({given!r}); give a plain number, "
                     f"e.g. its `.data` or its `.grad`.")
+        if callable(given):
+            return (f"`{self.name}` is a function, not a number: call it, with its input in "
+                    f"brackets after its name.")
         if not isinstance(given, Real) or isinstance(given, bool):
             return f"`{self.name}` should be a number, got {type(given).__name__}: {given!r}."
         if not math.isfinite(given):

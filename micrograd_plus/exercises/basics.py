@@ -11,10 +11,12 @@ import math
 from typing import Any, Sequence
 
 from ..engine import Value, topological_order
-from . import Answer, Feedback, check_numbers, is_missing, report
+from . import Answer, Feedback, check_numbers, is_missing, report, shown
 
 __all__ = [
     "check_numbers_read",
+    "check_weighted_sum", "check_tanh_of_half", "check_mean_mark", "check_sum_of_squares",
+    "check_square_error", "check_tanh_list", "check_accuracy_message",
     "check_slope", "check_partial_derivatives",
     "check_graph", "check_node_count",
     "check_backprop_by_hand", "check_used_twice", "check_accumulation",
@@ -50,6 +52,175 @@ def check_numbers_read(numbers_read: Any) -> Feedback:
         "One epoch shows the model every example once; multiply the examples by the numbers "
         "in each.",
     )
+
+
+# --- lesson 01: just enough Python ----------------------------------------------------------
+
+def check_weighted_sum(z: Any) -> Feedback:
+    """Lesson 01: ``z = w * x + b`` with w = 0.5, x = 2.0, b = 0.25 (1.25)."""
+    w, x, b = 0.5, 2.0, 0.25
+    return check_numbers(
+        [Answer("z", z, w * x + b, mistakes=(
+            (w * (x + b), "that is w * (x + b): the brackets make the sum happen first. "
+                          "Without brackets Python multiplies before it adds, as in maths."),
+            (w + x + b, "that adds w instead of multiplying by it: the weight multiplies the input."),
+            (w * x, "the bias b is missing: add it after the product."),
+        ))],
+        "z = w * x + b = 1.25: names stand for their numbers, and * comes before +.",
+        "Write the names, not the numbers: `z = w * x + b`.",
+    )
+
+
+def check_tanh_of_half(squashed: Any) -> Feedback:
+    """Lesson 01: ``squashed = math.tanh(0.5)`` (0.4621)."""
+    return check_numbers(
+        [Answer("squashed", squashed, math.tanh(0.5), mistakes=(
+            (0.5, "that is the input itself; the function's answer is what you want: "
+                  "`math.tanh(0.5)`."),
+            (math.tanh(1.0) / 2, "that halves tanh(1); put the 0.5 inside the brackets."),
+        ))],
+        f"tanh(0.5) = {math.tanh(0.5):.4f}: a function takes its input in brackets and gives "
+        "back an answer you can store.",
+        "Call the function: its name, then the input in brackets, `math.tanh(0.5)`.",
+    )
+
+
+_MARKS = [7.5, 9.0, 6.0, 8.5, 10.0, 4.5, 7.0, 8.0, 9.5, 6.5, 8.0, 7.5]
+
+
+def check_mean_mark(average: Any) -> Feedback:
+    """Lesson 01: the mean of the 12 marks in the lesson, ``sum(marks) / len(marks)`` (7.667)."""
+    total, count = sum(_MARKS), len(_MARKS)
+    return check_numbers(
+        [Answer("average", average, total / count, mistakes=(
+            (total, "that is the sum; the mean divides it by how many marks there are, "
+                    "`len(marks)`."),
+            (total / (count - 1), "that divides by 11; `len(marks)` counts all 12."),
+            (_MARKS[0], "that is only the first mark, `marks[0]`."),
+        ))],
+        f"The mean is {total:g} / {count} = {total / count:.4g}. sum() adds a list up and "
+        "len() counts its items.",
+        "`sum(marks)` adds them up and `len(marks)` counts them: divide one by the other.",
+    )
+
+
+_ERRORS = [0.5, -1.0, 2.0, -0.25]
+
+
+def check_sum_of_squares(total: Any) -> Feedback:
+    """Lesson 01: a for loop adding up the squares of [0.5, -1.0, 2.0, -0.25] (5.3125)."""
+    squares = [e ** 2 for e in _ERRORS]
+    return check_numbers(
+        [Answer("total", total, sum(squares), mistakes=(
+            (sum(_ERRORS), "that adds the errors themselves; square each one first, `e ** 2`."),
+            (squares[-1], "that is only the last square: `total = e ** 2` replaces the total "
+                          "each time round. Add to it: `total = total + e ** 2`."),
+            (sum(squares) / len(squares), "that is the mean of the squares; only the sum "
+                                          "is asked for here."),
+            (sum(abs(e) for e in _ERRORS), "that adds the sizes of the errors; square them instead."),
+        ))],
+        f"The squares 0.25 + 1 + 4 + 0.0625 add up to {sum(squares):g}: the loop ran the "
+        "indented line once for each item.",
+        "Inside the loop: `total = total + e ** 2`.",
+    )
+
+
+def _body_is_only_dots(function: Any) -> bool:
+    """True for a function whose body does nothing yet, like the ``...`` the lessons hand out."""
+    code = getattr(function, "__code__", None)
+    return code is not None and set(code.co_consts) <= {None, Ellipsis} and not code.co_names
+
+
+def check_square_error(square_error: Any) -> Feedback:
+    """Lesson 01: a function ``square_error(prediction, target)`` returning
+    ``(prediction - target) ** 2``; called on a few pairs."""
+    if is_missing(square_error):
+        return report(False, "`square_error` is still `...`: write the function with `def`.")
+    if not callable(square_error):
+        return report(False, f"`square_error` should be a function, got "
+                             f"{type(square_error).__name__}: {square_error!r}.",
+                      "Define it with `def square_error(prediction, target):` and a `return` line.")
+    pairs = [(1.0, 3.0), (3.0, 1.0), (0.5, 0.5), (-2.0, 1.5)]  # a miss below first: its sign shows
+    for prediction, target in pairs:
+        try:
+            answer = square_error(prediction, target)
+        except TypeError as error:
+            return report(False, f"`square_error({prediction:g}, {target:g})` failed: {error}.",
+                          "It takes two inputs: `def square_error(prediction, target):`.")
+        if answer is None and _body_is_only_dots(square_error):
+            return report(False, "`square_error`'s body is still `...`: replace it with a "
+                                 "`return` line.")
+        if answer is None:
+            return report(False, f"`square_error({prediction:g}, {target:g})` gave back None: "
+                                 "the function computes nothing it hands back.",
+                          "Did you forget `return`? The last line should be "
+                          "`return (prediction - target) ** 2`.")
+        expected = (prediction - target) ** 2
+        if not isinstance(answer, (int, float)) or abs(answer - expected) > 1e-9:
+            if isinstance(answer, (int, float)) and abs(answer - (prediction - target)) < 1e-9:
+                what = "the difference, not squared: add `** 2`."
+            elif isinstance(answer, (int, float)) and abs(answer - abs(prediction - target)) < 1e-9:
+                what = "the size of the miss; square it instead: `** 2`."
+            else:
+                what = f"{shown(answer)} instead of {shown(expected)}."
+            return report(False, f"`square_error({prediction:g}, {target:g})` gave {what}",
+                          "`return (prediction - target) ** 2`: the brackets make the "
+                          "difference first.")
+    return report(True, "square_error works on every pair I tried, e.g. square_error(3, 1) = 4. "
+                        "You have written a function: lesson 07's losses are built from this one.")
+
+
+def check_tanh_list(outputs: Any) -> Feedback:
+    """Lesson 01: ``[math.tanh(x) for x in inputs]`` with inputs = [-2, -1, 0, 1, 2]."""
+    inputs = [-2, -1, 0, 1, 2]
+    expected = [math.tanh(x) for x in inputs]
+    if is_missing(outputs):
+        return report(False, "`outputs` is still `...`: write a list comprehension.")
+    if isinstance(outputs, (int, float)):
+        return report(False, f"`outputs` is one number ({shown(outputs)}), but one answer per "
+                             "input is wanted: a list.",
+                      "`[math.tanh(x) for x in inputs]` makes one item for each x.")
+    if not isinstance(outputs, list):
+        return report(False, f"`outputs` should be a list, got {type(outputs).__name__}.",
+                      "Square brackets around the whole thing: `[math.tanh(x) for x in inputs]`.")
+    if len(outputs) != len(inputs):
+        return report(False, f"`outputs` has {len(outputs)} items; `inputs` has {len(inputs)}.",
+                      "Go through every input: `for x in inputs`.")
+    wrong = [i for i, (got, want) in enumerate(zip(outputs, expected))
+             if not isinstance(got, (int, float)) or abs(got - want) > 1e-6]
+    if wrong:
+        if all(isinstance(o, (int, float)) and abs(o - x) < 1e-9 for o, x in zip(outputs, inputs)):
+            return report(False, "`outputs` is a copy of `inputs`: apply tanh to each x.",
+                          "`[math.tanh(x) for x in inputs]`.")
+        return report(False, "Items " + ", ".join(f"{i}" for i in wrong) + " are not tanh of "
+                             "their input.", "`[math.tanh(x) for x in inputs]`.")
+    return report(True, "One line, five answers: " + ", ".join(f"{v:.2f}" for v in expected)
+                        + ". tanh squashes every input into the range -1 to 1.")
+
+
+def check_accuracy_message(message: Any) -> Feedback:
+    """Lesson 01: an f-string saying ``accuracy: 92%`` from ``accuracy = 0.9237``."""
+    accuracy = 0.9237
+    wanted = f"accuracy: {accuracy:.0%}"
+    if is_missing(message):
+        return report(False, "`message` is still `...`: write an f-string.")
+    if not isinstance(message, str):
+        return report(False, f"`message` should be text (a string), got {type(message).__name__}.",
+                      "Text goes in quotes; an f before the quotes fills in `{...}`.")
+    if message == wanted:
+        return report(True, f"{message!r}: the f-string put the number in and `:.0%` made it a "
+                            "percentage with no decimals.")
+    if "{" in message:
+        hint = "Put an f before the opening quote: `f'accuracy: {accuracy:.0%}'`."
+    elif message.strip() == wanted:
+        hint = "Almost: no spaces at the start or end."
+    elif "0.92" in message:
+        hint = "Show it as a percentage: `{accuracy:.0%}` multiplies by 100 and adds the % sign."
+    elif "92." in message:
+        hint = "No decimals: `.0%` means zero digits after the point."
+    else:
+        hint = "Write `f'accuracy: {accuracy:.0%}'`."
+    return report(False, f"`message` is {message!r}, but it should read {wanted!r}.", hint)
 
 
 # --- lesson 02: derivatives as slopes ----------------------------------------------------------
