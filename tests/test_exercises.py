@@ -175,7 +175,7 @@ def no_return(prediction, target):
     (lambda prediction, target: prediction - target, "not squared"),
     (lambda prediction, target: abs(prediction - target), "size of the miss"),
     (lambda prediction: prediction, "takes two inputs"),
-    (lambda prediction, target: prediction ** 2 - target, "instead of"),
+    (lambda prediction, target: (prediction - target) * 2, "instead of"),
     (4.0, "should be a function"),
     (..., "still `...`"),
 ])
