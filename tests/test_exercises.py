@@ -15,7 +15,7 @@ from micrograd_plus import Value
 from micrograd_plus import exercises
 from micrograd_plus.exercises import (
     RIGHT, WRONG, Answer, Feedback, check_numbers, report, shown,
-    check_accumulation, check_activation_slopes, check_backprop_by_hand, check_numbers_read,
+    check_tanh_backprop, check_activation_slopes, check_backprop_by_hand, check_numbers_read,
     check_gate_weights, check_graph, check_hinge, check_mse, check_neuron_by_hand,
     check_node_count, check_partial_derivatives, check_perceptron_update, check_same_neuron,
     check_slope, check_spam_losses, check_used_twice,
@@ -270,16 +270,25 @@ def test_check_used_twice_agrees_with_backward(capsys):
     x = Value(3.0)
     (x * x + x).backward()
     assert passes(check_used_twice(x.grad), capsys.readouterr().out)
-    assert not passes(check_used_twice(6.0), capsys.readouterr().out)  # forgot the lone x
+    assert not passes(check_used_twice(6.0), printed := capsys.readouterr().out)  # forgot the lone x
+    assert "'+ x' edge" in printed
 
 
-def test_check_accumulation_agrees_with_backward(capsys):
-    w = Value(2.0)
-    loss = w * 5
-    for _ in range(3):
-        loss.backward()
-    assert passes(check_accumulation(w.grad), capsys.readouterr().out)
-    assert not passes(check_accumulation(5.0), capsys.readouterr().out)
+def test_check_backprop_by_hand_names_a_missing_chain_step(capsys):
+    feedback = check_backprop_by_hand(a_grad=-4.0, b_grad=3.0, c_grad=3.0)
+    assert not passes(feedback, capsys.readouterr().out)
+    assert "only the local derivative" in feedback.message and "that is dL/dp" in feedback.message
+
+
+def test_check_tanh_backprop_agrees_with_backward(capsys):
+    x, w, b = Value(1.5), Value(0.8), Value(-0.4)
+    (x * w + b).tanh().backward()
+    assert passes(check_tanh_backprop(w.grad), capsys.readouterr().out)
+    o = math.tanh(0.8)
+    for wrong, says in [(1 - o ** 2, "bend's slope"), ((1 - 0.8 ** 2) * 1.5, "uses n"),
+                        ((1 - o) * 1.5, "square o"), (x.grad, "that is do/dx"), (-w.grad, "wrong sign")]:
+        assert not passes(check_tanh_backprop(wrong), printed := capsys.readouterr().out)
+        assert says in printed
 
 
 # --- lesson 05: a neuron ----------------------------------------------------------------------

@@ -19,7 +19,7 @@ __all__ = [
     "check_square_error", "check_tanh_list", "check_accuracy_message",
     "check_slope", "check_partial_derivatives",
     "check_graph", "check_node_count",
-    "check_backprop_by_hand", "check_used_twice", "check_accumulation",
+    "check_backprop_by_hand", "check_tanh_backprop", "check_used_twice",
     "check_neuron_by_hand", "check_activation_slopes", "check_same_neuron",
     "check_perceptron_update", "check_gate_weights",
     "check_spam_losses", "check_mse", "check_hinge",
@@ -305,38 +305,62 @@ def check_node_count(count: Any) -> Feedback:
 def check_backprop_by_hand(a_grad: Any, b_grad: Any, c_grad: Any) -> Feedback:
     """Lesson 04: gradients of L = (a * b) * c at a = 2, b = -4, c = 3, worked out by hand.
 
-    With d = a * b = -8: dL/dd = c = 3, dL/dc = d = -8, dL/da = dL/dd * b = -12,
-    dL/db = dL/dd * a = 6.
+    With p = a * b = -8: dL/dp = c = 3, dL/dc = p = -8, dL/da = dL/dp * b = -12,
+    dL/db = dL/dp * a = 6.
     """
     a, b, c = 2.0, -4.0, 3.0
-    upstream = c  # dL/dd, the gradient arriving at d = a * b
+    upstream = c  # dL/dp, the gradient arriving at p = a * b
+    local_only = "that is only the local derivative; multiply it by the gradient arriving at p (3)."
     return check_numbers(
-        [Answer("a_grad", a_grad, upstream * b, hint="dL/da = dL/dd * dd/da, and dd/da = b."),
-         Answer("b_grad", b_grad, upstream * a, hint="dL/db = dL/dd * dd/db, and dd/db = a."),
-         Answer("c_grad", c_grad, a * b, hint="L = d * c, so dL/dc = d = a * b.")],
-        "Chain rule done by hand: the gradient at d is c = 3, and each of a and b gets 3 times "
+        [Answer("a_grad", a_grad, upstream * b, hint="dL/da = dL/dp * dp/da, and dp/da = b.",
+                mistakes=((b, local_only), (upstream, "that is dL/dp; one more step back: times b."),
+                          (upstream * a, "that is dL/db: a's local derivative in a * b is b."))),
+         Answer("b_grad", b_grad, upstream * a, hint="dL/db = dL/dp * dp/db, and dp/db = a.",
+                mistakes=((a, local_only), (upstream, "that is dL/dp; one more step back: times a."),
+                          (upstream * b, "that is dL/da: b's local derivative in a * b is a."))),
+         Answer("c_grad", c_grad, a * b, hint="L = p * c, so dL/dc = p = a * b.",
+                mistakes=((upstream, "that is dL/dp, the other operand's gradient; c's is p."),))],
+        "Chain rule done by hand: the gradient at p is c = 3, and each of a and b gets 3 times "
         "its local derivative.",
+    )
+
+
+def check_tanh_backprop(w_grad: Any) -> Feedback:
+    """Lesson 04: do/dw for o = tanh(x * w + b) with x = 1.5, w = 0.8, b = -0.4.
+
+    do/dn = 1 - o^2 (o = tanh(0.8) = 0.664), and dn/dw = x, so do/dw = (1 - o^2) * 1.5 = 0.8389.
+    """
+    x, w, b = 1.5, 0.8, -0.4
+    n = x * w + b
+    o = math.tanh(n)
+    return check_numbers(
+        [Answer("w_grad", w_grad, (1 - o ** 2) * x, mistakes=(
+            (1 - o ** 2, "that is do/dn, the bend's slope; w is one step further back: times x."),
+            ((1 - n ** 2) * x, "that uses n, the sum before the bend; tanh's slope is 1 - o**2 with "
+                               "o = tanh(n)."),
+            ((1 - o) * x, "the slope of tanh is 1 - o**2: square o."),
+            ((1 - o ** 2) * w, "that is do/dx: w's partner in x * w is x, so multiply by x."),
+            (o * x, "o is the output; the bend's slope is 1 - o**2."),
+        ))],
+        f"do/dw = (1 - {o:.3f}^2) x 1.5 = {(1 - o ** 2) * x:.4f}: the bend's slope, times the "
+        "product's local derivative.",
+        "Two factors: the slope of tanh, `1 - o ** 2`, and the local derivative of `x * w` "
+        "with respect to w, which is x = 1.5.",
     )
 
 
 def check_used_twice(x_grad: Any) -> Feedback:
     """Lesson 04: the gradient of y = x * x + x at x = 3 (2x + 1 = 7)."""
     return check_numbers(
-        [Answer("x_grad", x_grad, 2.0 * 3.0 + 1.0)],
+        [Answer("x_grad", x_grad, 2.0 * 3.0 + 1.0, mistakes=(
+            (6.0, "that is x * x alone; the '+ x' edge adds 1 more."),
+            (4.0, "x * x sends x a gradient along both of its edges: 3 + 3, then + 1."),
+            (9.0 + 3.0, "that is y itself, x * x + x; the question is its slope in x."),
+        ))],
         "x reaches y along three edges (twice into x * x, once into the sum), and its gradient is "
         "the sum of all three contributions: 3 + 3 + 1 = 7.",
         "Add up every path from y back to x: the '*' node passes x's partner (3) to each of its "
         "two operands, and the '+' passes 1.",
-    )
-
-
-def check_accumulation(w_grad: Any) -> Feedback:
-    """Lesson 04: w = Value(2.0), L = w * 5, L.backward() called 3 times without zeroing: 15."""
-    return check_numbers(
-        [Answer("w_grad", w_grad, 3 * 5.0)],
-        "15: each backward() adds dL/dw = 5 to w.grad. That is why training sets grads to zero "
-        "before every backward pass.",
-        "backward() adds to the .grad of a leaf; it does not replace it.",
     )
 
 
