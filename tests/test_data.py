@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from micrograd_plus import data
-from micrograd_plus.data import (DIGIT_SHAPE, logic_gate, make_blobs, make_circles, make_digits,
-                                 make_moons, make_regression_1d, make_spirals, train_test_split)
+from micrograd_plus.data import (DIGIT_SHAPE, load_digits, logic_gate, make_blobs, make_circles,
+                                 make_digits, make_moons, make_regression_1d, make_spirals, train_test_split)
 
 CLASSIFICATION_MAKERS = [
     (make_moons, {"n": 60}, 2),
@@ -123,6 +123,24 @@ def test_digit_images_vary_but_each_class_has_its_own_shape():
     assert correct / len(fresh_X) > 0.8  # each class has a shape of its own, beyond the noise
     a_one, an_eight = means[1], means[8]
     assert sum(an_eight) > sum(a_one)  # an 8 has more ink than a 1
+
+
+def test_the_real_uci_digits_ship_with_the_package():
+    X, y = load_digits()
+    assert len(X) == 1797 and len(y) == 1797
+    assert all(len(x) == 64 and all(0.0 <= v <= 1.0 for v in x) for x in X)
+    assert [y.count(digit) for digit in range(10)] == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    # the file's first image, a 0: an empty left column, ink in the middle of the top row
+    assert y[0] == 0 and X[0][:8] == [0.0, 0.0, 5 / 16, 13 / 16, 9 / 16, 1 / 16, 0.0, 0.0]
+
+
+def test_load_digits_keeps_the_chosen_digits_as_class_indices():
+    X, y = load_digits(digits=(3, 7))
+    assert len(X) == 183 + 179 and sorted(set(y)) == [0, 1]
+    every_3_and_7 = [x for x, label in zip(*load_digits()) if label in (3, 7)]
+    assert X == every_3_and_7  # the same images, in the file's order
+    with pytest.raises(ValueError, match="distinct digits from 0 to 9, got \\[3, 3\\]"):
+        load_digits(digits=(3, 3))
 
 
 def test_data_imports_only_the_standard_library():

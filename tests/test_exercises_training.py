@@ -15,7 +15,7 @@ from micrograd_plus.data import make_circles, make_digits
 from micrograd_plus.exercises import (
     check_best_epoch, check_chance_level, check_circles_model,
     check_conv_parameters, check_cross_entropy, check_gradient_step, check_learning_rate,
-    check_parameter_count, check_ruler_fixed, check_softmax, check_training_step,
+    check_parameter_count, check_ruler_fixed, check_sgd_update, check_softmax, check_training_step,
 )
 from micrograd_plus.losses import binary_cross_entropy_with_logits
 from micrograd_plus.nn import MLP
@@ -103,6 +103,22 @@ def step_with_mse(model, X, y, optimizer):
     return loss.data
 
 
+def step_zeroing_first(model, X, y, optimizer):
+    optimizer.zero_grad()
+    loss = binary_cross_entropy_with_logits([model(x) for x in X], y)
+    loss.backward()
+    optimizer.step()
+    return loss.data
+
+
+def step_zeroing_between_backward_and_step(model, X, y, optimizer):
+    loss = binary_cross_entropy_with_logits([model(x) for x in X], y)
+    loss.backward()
+    optimizer.zero_grad()
+    optimizer.step()
+    return loss.data
+
+
 def step_that_raises(model, X, y, optimizer):
     raise KeyError("oops")
 
@@ -115,6 +131,7 @@ def step_not_written_yet(model, X, y, optimizer):
     (step_without_zero_grad, "zero_grad"),
     (step_without_update, "optimizer.step()"),
     (step_without_backward, "loss.backward()"),
+    (step_zeroing_between_backward_and_step, "wiped the gradients"),
     (step_returning_a_value, "loss.data"),
     (step_with_mse, "binary_cross_entropy_with_logits"),
     (step_that_raises, "KeyError"),
@@ -129,8 +146,26 @@ def test_check_training_step_finds_each_mistake(capsys, step, expected_text):
     assert expected_text in printed
 
 
-def test_check_training_step_passes_a_correct_step(capsys):
-    assert verdict(check_training_step(step_right), capsys.readouterr().out)
+@pytest.mark.parametrize("step", [step_right, step_zeroing_first])
+def test_check_training_step_passes_a_correct_step(capsys, step):
+    assert verdict(check_training_step(step), capsys.readouterr().out)
+
+
+def test_check_training_step_names_the_missing_update_and_not_backward(capsys):
+    check_training_step(step_without_update)
+    printed = capsys.readouterr().out
+    assert "never called" in printed and "loss.backward()` before" not in printed
+
+
+def test_check_sgd_update_recognises_the_usual_slips(capsys):
+    b, gradient, lr = 0.25, -0.4, 0.5
+    assert verdict(check_sgd_update(b - lr * gradient, b, gradient, lr), printed := capsys.readouterr().out)
+    assert "0.2500 - 0.5 * (-0.4000) = 0.4500" in printed
+    assert verdict(check_sgd_update(0.45, b, gradient, lr), capsys.readouterr().out)   # rounded by hand
+    for wrong, says in [(b + lr * gradient, "subtract it"), (b - gradient, "multiply it by the learning rate"),
+                        (lr * gradient, "the size of the step"), (..., "still `...`")]:
+        assert not verdict(check_sgd_update(wrong, b, gradient, lr), printed := capsys.readouterr().out)
+        assert says in printed and "`new_v`" in printed
 
 
 def test_check_chance_level(capsys):

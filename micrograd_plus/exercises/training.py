@@ -20,7 +20,7 @@ from . import Answer, Feedback, check_numbers, is_missing, report
 
 __all__ = [
     "check_gradient_step", "check_learning_rate",
-    "check_parameter_count", "check_training_step",
+    "check_parameter_count", "check_sgd_update", "check_training_step",
     "check_chance_level", "check_circles_model",
     "check_softmax", "check_cross_entropy",
     "check_best_epoch", "check_ruler_fixed",
@@ -120,10 +120,54 @@ def check_parameter_count(nin: int, nouts: Sequence[int], count: Any) -> Feedbac
     )
 
 
-def _training_setup(seed: int):
+def check_sgd_update(new_v: Any, v_before: float, v_grad: float, learning_rate: float) -> Feedback:
+    """Lesson 09: plain gradient descent moves a parameter to ``v - learning_rate * gradient``.
+
+    The lesson prints one weight ``v`` of the output neuron and its gradient before
+    ``optimizer.step()``; the reader computes ``v`` after the step by hand, before running it.
+    """
+    expected = v_before - learning_rate * v_grad
+    hint = "new_v = v - learning_rate * gradient: the step goes against the gradient, scaled down."
+    if not is_missing(new_v) and not _number_problem("new_v", new_v) and v_grad != 0:
+        if abs(new_v - (v_before + learning_rate * v_grad)) < 1e-6:
+            hint = ("You added the step: subtract it. The gradient points uphill, and we want the "
+                    "loss to go down.")
+        elif abs(new_v - (v_before - v_grad)) < 1e-6:
+            hint = f"That is a step of the whole gradient; multiply it by the learning rate ({learning_rate:g}) first."
+        elif abs(new_v - learning_rate * v_grad) < 1e-6 or abs(new_v + learning_rate * v_grad) < 1e-6:
+            hint = "That is the size of the step; the new value is the old value minus it."
+    return check_numbers(
+        [Answer("new_v", new_v, expected, tolerance=5e-4)],
+        f"v goes from {v_before:.4f} to {v_before:.4f} - {learning_rate:g} * ({v_grad:.4f}) = "
+        f"{expected:.4f}: exactly what SGD's step() does to every parameter.",
+        hint,
+    )
+
+
+class _WatchedSGD(SGD):
+    """SGD that notes, whenever ``zero_grad`` or ``step`` is called, whether any gradient was
+    there at that moment: enough to tell which steps of the cycle ran in which order."""
+
+    def __init__(self, params, lr: float) -> None:
+        super().__init__(params, lr=lr)
+        self.calls: list[tuple[str, bool]] = []
+
+    def _any_gradient(self) -> bool:
+        return any(p.grad != 0 for p in self.params)
+
+    def zero_grad(self) -> None:
+        self.calls.append(("zero_grad", self._any_gradient()))
+        super().zero_grad()
+
+    def step(self) -> None:
+        self.calls.append(("step", self._any_gradient()))
+        super().step()
+
+
+def _training_setup(seed: int, optimizer_class=SGD):
     X, y = logic_gate("xor")
     model = MLP(2, [4, 1], activation="tanh", seed=seed)
-    return model, X, y, SGD(model.parameters(), lr=0.1)
+    return model, X, y, optimizer_class(model.parameters(), lr=0.1)
 
 
 def _reference_step(model, X, y, optimizer) -> float:
@@ -131,23 +175,44 @@ def _reference_step(model, X, y, optimizer) -> float:
     return train_step(model, X, y, binary_cross_entropy_with_logits, optimizer)
 
 
+def _why_nothing_moved(calls: list[tuple[str, bool]], loss: Any, model) -> tuple[str, str]:
+    """What the order of zero_grad/step calls says about a step that left every parameter as it was."""
+    steps = [had_gradient for name, had_gradient in calls if name == "step"]
+    wiped = any(name == "zero_grad" and had_gradient for name, had_gradient in calls)
+    if not calls and loss is None and all(p.grad == 0 for p in model.parameters()):
+        return ("Your step changed nothing and returned nothing yet.",
+                "Fill in its body: predictions, loss, zero_grad, backward, step, then `return loss.data`.")
+    if not steps:
+        return ("After one step the parameters have not changed: `optimizer.step()` was never called.",
+                "After `loss.backward()`, call `optimizer.step()`: that is the update.")
+    if wiped:
+        return ("After one step the parameters have not changed: `zero_grad()` ran after "
+                "`backward()` and wiped the gradients before `step()` could use them.",
+                "Call `optimizer.zero_grad()` first (before the forward pass or just before "
+                "`loss.backward()`), never between `backward()` and `step()`.")
+    return ("After one step the parameters have not changed: `optimizer.step()` found no gradients.",
+            "Call `loss.backward()` before `optimizer.step()`, on the loss of this step.")
+
+
 def check_training_step(step: Any) -> Feedback:
     """Lesson 09: ``step(model, X, y, optimizer)`` should do one cycle on all of X: forward, loss
     (``binary_cross_entropy_with_logits``), zero the gradients, backward, update; and return the
-    loss as a number.
+    loss as a number. Zeroing the gradients anywhere before ``backward()`` is right.
 
     The check runs your step twice on a fresh network and compares every parameter with the
-    library's ``train_step`` doing the same.
+    library's ``train_step`` doing the same; when they differ it says which part of the cycle
+    was missing or out of order.
     """
     if is_missing(step):
         return report(False, "`train_one_step` is still `...`: define it as a function and pass it.")
     if not callable(step):
         return report(False, f"`train_one_step` should be a function, got {type(step).__name__}: {step!r}.",
                       "Define `def train_one_step(model, X, y, optimizer):` and pass its name, without ().")
-    yours, X, y, your_optimizer = _training_setup(seed=3)
+    yours, X, y, your_optimizer = _training_setup(seed=3, optimizer_class=_WatchedSGD)
     reference, _, _, reference_optimizer = _training_setup(seed=3)
     before = [p.data for p in yours.parameters()]
     for call in (1, 2):
+        your_optimizer.calls.clear()
         try:
             loss = step(yours, X, y, your_optimizer)
         except Exception as error:  # the reader's code: show what went wrong, do not crash
@@ -159,15 +224,7 @@ def check_training_step(step: Any) -> Feedback:
         if all(abs(a - b) < 1e-9 for a, b in zip(mine, theirs)):
             continue
         if call == 1 and mine == before:
-            if loss is None and all(p.grad == 0 for p in yours.parameters()):
-                return report(False, "Your step changed nothing and returned nothing yet.",
-                              "Fill in its body: predictions, loss, zero_grad, backward, step, "
-                              "then `return loss.data`.")
-            if all(p.grad == 0 for p in yours.parameters()):
-                hint = "No gradient arrived: call `loss.backward()` before the update."
-            else:
-                hint = "The gradients are there but nothing moved: call `optimizer.step()`."
-            return report(False, "After one step the parameters have not changed.", hint)
+            return report(False, *_why_nothing_moved(your_optimizer.calls, loss, yours))
         if call == 2:
             return report(False, "The first step was right, the second was not.",
                           "Gradients add up across backward() calls (lesson 04): call "
@@ -179,8 +236,8 @@ def check_training_step(step: Any) -> Feedback:
         return report(False, f"The parameters are right, but your step returned {loss!r}.",
                       "Return the loss as a number: `return loss.data`.")
     if abs(loss - expected_loss) > 1e-9:
-        return report(False, f"The parameters are right, but the returned loss {loss:g} is not "
-                             f"the loss of this step ({expected_loss:g}).",
+        return report(False, f"The parameters are right, but the returned loss {loss:.4g} is not "
+                             f"the loss of this step ({expected_loss:.4g}).",
                       "Return the loss you called backward() on: `return loss.data`.")
     return report(True, "Forward, loss, zero_grad, backward, update: two steps, every parameter "
                         "exactly as expected.")

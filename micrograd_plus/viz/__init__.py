@@ -13,7 +13,10 @@ Drawing graphs works without a system Graphviz: the graphviz-pure wheel stands i
 """
 
 from .animate import save_backward_animation, save_backward_html
+from .compare import plot_loss_curves, plot_seed_spread
 from .graph import count_nodes, draw_dot
+from .images import plot_images
+from .maps import plot_neuron_maps
 from .plots import (draw_network, plot_activation, plot_decision_boundary, plot_history,
                     plot_loss_landscape_1d, plot_loss_landscape_2d, plot_weight_images)
 from .plots import plot_learning, plot_line
@@ -29,4 +32,5 @@ __all__ = [
     "plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
     "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
     "plot_learning", "plot_line",
+    "plot_seed_spread", "plot_loss_curves", "plot_images", "plot_neuron_maps",
 ]

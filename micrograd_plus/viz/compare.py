@@ -1,0 +1,62 @@
+"""Pictures that compare training runs: the spread of results over seeds, and loss curves side
+by side. Like every plot here, each takes an optional ``ax`` and returns the Figure."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .plots import CLASS_COLOURS, LEGEND_SIZE, TICK_SIZE, _new_axes, _style
+
+__all__ = ["plot_seed_spread", "plot_loss_curves"]
+
+
+def plot_seed_spread(runs: Sequence[Any], test: str, ax: Axes | None = None,
+                     chance: float | None = None, title: str = "") -> Figure:
+    """One column per ``experiments.Runs``, one dot per seed: the accuracy each trained model
+    reached on ``test``. A grey line joins the dots of the same seed, so a pair that crosses is
+    a seed where the other architecture won. ``chance`` draws the accuracy of guessing.
+    """
+    if not runs:
+        raise ValueError("runs is empty: pass the Runs of train_over_seeds, e.g. [shallow, deep]")
+    figure, ax = _new_axes(ax, (2.2 * len(runs) + 3.0, 5.0))
+    columns = range(len(runs))
+    for seed_index, seed in enumerate(runs[0].seeds):
+        heights = [run._scores(test)[seed_index] for run in runs]
+        ax.plot(columns, heights, color="0.75", lw=1.2, zorder=1)
+    for column, run in zip(columns, runs):
+        scores = run._scores(test)
+        colour = CLASS_COLOURS[column % len(CLASS_COLOURS)]
+        ax.vlines(column, min(scores), max(scores), color=colour, lw=6, alpha=0.35, zorder=2)
+        ax.scatter([column] * len(scores), scores, s=90, color=colour, edgecolors="black", zorder=3)
+    if chance is not None:
+        ax.axhline(chance, color="0.4", ls=":", lw=2)
+        ax.text(len(runs) - 0.55, chance, "guessing", va="bottom", ha="right", fontsize=TICK_SIZE - 2,
+                color="0.3")
+    ax.set_xticks(list(columns), [f"{run.name}\n{run.parameter_count} parameters" for run in runs])
+    ax.set_xlim(-0.6, len(runs) - 0.4)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+    seeds = len(runs[0].seeds)
+    _style(ax, title or f"{test}: one dot per seed ({seeds} seeds)", "", "accuracy")
+    ax.grid(axis="y", alpha=0.3)
+    return figure
+
+
+def plot_loss_curves(histories: dict[str, Any], ax: Axes | None = None, title: str = "") -> Figure:
+    """The training loss per epoch of several ``History`` objects on one axis, one colour each
+    (keys are the legend labels)."""
+    if not histories:
+        raise ValueError("histories is empty: pass a dict of label -> History")
+    figure, ax = _new_axes(ax, (8.0, 4.8))
+    for k, (label, history) in enumerate(histories.items()):
+        epochs = list(history.epochs) or list(range(1, len(history.train_loss) + 1))
+        ax.plot(epochs, history.train_loss, lw=2.5, color=CLASS_COLOURS[k % len(CLASS_COLOURS)],
+                label=label)
+    _style(ax, title or "training loss", "epoch", "loss")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=LEGEND_SIZE - 2, frameon=False)
+    ax.grid(alpha=0.3)
+    return figure

@@ -1,0 +1,66 @@
+"""What each neuron of a layer responds to: its output over the whole plane, one panel per
+neuron, for a network with two inputs. It makes a figure of its own (one panel per neuron) and
+returns it."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+
+from .graph import layers_of
+from .plots import CLASS_COLOURS, LABEL_SIZE, _LessonFigure, _network_layers, _network_scores
+
+__all__ = ["plot_neuron_maps"]
+
+RESOLUTION = 61  # grid points per side: smooth enough for a projector, milliseconds to compute
+
+
+def plot_neuron_maps(model: Any, X: Sequence[Sequence[float]], y: Sequence[int], layer: int = 0,
+                     columns: int = 6) -> Figure:
+    """One panel per neuron of ``model.layers[layer]`` (0 = the first hidden layer): the colour
+    at each point of the plane is that neuron's output when the point is fed to the network,
+    red above 0 and blue below, each panel on its own scale. The examples ``X`` are drawn as
+    dots in their class colours, so you can see which of them each neuron singles out.
+    """
+    layers = _network_layers(model)
+    if layers is None:
+        layers_of(model, "plot_neuron_maps")  # raises the standard message for a non-network
+        raise TypeError("plot_neuron_maps needs a network built from nn neurons (MLP, Layer).")
+    if not 0 <= layer < len(layers):
+        raise ValueError(f"layer must be from 0 to {len(layers) - 1} for this {len(layers)}-layer "
+                         f"network, got {layer!r}")
+    if len(layers[0][0].w) != 2:
+        raise ValueError(f"plot_neuron_maps draws networks with 2 inputs (a point in the plane); "
+                         f"this one has {len(layers[0][0].w)}")
+    points = np.asarray(X, dtype=float)
+    low, high = points.min(axis=0), points.max(axis=0)
+    margin = 0.15 * (high - low).max()
+    xs = np.linspace(low[0] - margin, high[0] + margin, RESOLUTION)
+    ys = np.linspace(low[1] - margin, high[1] + margin, RESOLUTION)
+    grid = np.array([[a, b] for b in ys for a in xs])
+    outputs = _network_scores(layers[:layer + 1], grid).reshape(len(grid), -1)
+    count = outputs.shape[1]
+    columns = min(columns, count)
+    rows = -(-count // columns)
+    import matplotlib.pyplot as plt  # here, so importing this module picks no backend
+
+    figure = plt.figure(figsize=(2.7 * columns, 2.8 * rows + 0.3), layout="constrained",
+                        FigureClass=_LessonFigure)
+    axes = figure.subplots(rows, columns, squeeze=False)
+    colours = [CLASS_COLOURS[int(label) % len(CLASS_COLOURS)] for label in y]
+    is_output = layer == len(layers) - 1
+    for k, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if k >= count:
+            continue
+        image = outputs[:, k].reshape(RESOLUTION, RESOLUTION)
+        limit = float(np.abs(image).max()) or 1.0
+        ax.imshow(image, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]), cmap="RdBu_r",
+                  vmin=-limit, vmax=limit, interpolation="bilinear")
+        ax.scatter(points[:, 0], points[:, 1], c=colours, edgecolors="black", s=28)
+        name = "output" if is_output and count == 1 else f"neuron {k}"
+        ax.set_title(name if is_output else f"layer {layer + 1}, {name}", fontsize=LABEL_SIZE - 2)
+    return figure
