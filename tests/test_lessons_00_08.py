@@ -3,11 +3,14 @@ text is wrong and this fails. Each test names the lesson and the sentence it bac
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
+from micrograd_plus import Value
 from micrograd_plus.data import make_moons
-from micrograd_plus.nn import MLP
-from micrograd_plus.optim import SGD
+from micrograd_plus.nn import MLP, Neuron
+from micrograd_plus.optim import SGD, Adam
 from micrograd_plus.train import accuracy, fit
 
 SEEDS = range(5)
@@ -26,3 +29,84 @@ def test_00_a_random_network_learns_the_moons_in_60_epochs(seed):
     assert len(model.parameters()) == 337
     if seed == 0:
         assert before == 0.5
+
+
+# --- lesson 08: gradient descent ----------------------------------------------------------------
+
+FOUR_EXAMPLES = [([2.0, 1.0], 1.0), ([0.5, 2.0], -1.0), ([3.0, 0.5], 1.0), ([1.0, 2.5], -1.0)]
+
+
+def train_lesson_05_neuron(seed: int, steps: int = 100):
+    """Lessons 05 and 08: the tanh neuron, squared error on the four examples, plain steps of 0.1;
+    returns the neuron, its (w0, w1) after each step and the loss of each step."""
+    neuron = Neuron(2, activation="tanh", seed=seed)
+    w0, w1, _ = neuron.parameters()
+    path, losses = [(w0.data, w1.data)], []
+    for _ in range(steps):
+        wrongness = sum((neuron(x) - target) ** 2 for x, target in FOUR_EXAMPLES)
+        neuron.zero_grad()
+        wrongness.backward()
+        for p in neuron.parameters():
+            p.data -= 0.1 * p.grad
+        path.append((w0.data, w1.data))
+        losses.append(wrongness.data)
+    return neuron, path, losses
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_08_the_neurons_walk_is_long_steps_then_a_crawl_along_a_floor_without_bottom(seed):
+    """Lesson 08: long first steps, a crawl at the end, and the loss still falls further along
+    the valley (larger w0, smaller w1): the valley has no single lowest point."""
+    neuron, path, losses = train_lesson_05_neuron(seed)
+    steps = [math.dist(p, q) for p, q in zip(path, path[1:])]
+    assert losses[-1] < 0.05 < losses[0]
+    assert max(steps[:10]) > 20 * steps[-1]
+    w0, w1, b = (p.data for p in neuron.parameters())
+
+    def loss_over(u, v):
+        return sum((math.tanh(u * x[0] + v * x[1] + b) - t) ** 2 for x, t in FOUR_EXAMPLES)
+    assert loss_over(w0 + 1, w1 - 1) < loss_over(w0, w1)
+
+
+def test_08_the_top_left_is_a_plateau_of_confident_wrong_answers():
+    neuron, _, _ = train_lesson_05_neuron(0)
+    b = neuron.b.data
+    corner = sum((math.tanh(-2 * x[0] + 2 * x[1] + b) - t) ** 2 for x, t in FOUR_EXAMPLES)
+    assert corner > 14  # 16 is every answer fully wrong
+
+
+def walk(loss, start, learning_rate, steps):
+    w = Value(start)
+    for _ in range(steps):
+        w.grad = 0.0
+        loss(w).backward()
+        w.data -= learning_rate * w.grad
+    return w.data
+
+
+def test_08_learning_rates_crawl_arrive_and_diverge():
+    def loss_of(w):
+        return (w - 3) ** 2
+    assert abs(walk(loss_of, -1.0, 0.02, 15) - 3) > 2
+    assert abs(walk(loss_of, -1.0, 0.3, 15) - 3) < 1e-3
+    assert abs(walk(loss_of, -1.0, 1.05, 15) - 3) > 4
+
+
+def test_08_two_starts_end_in_two_different_valleys():
+    def two_valleys(w):
+        return (w ** 2 - 1) ** 2 + 0.3 * w
+    left, right = walk(two_valleys, -0.3, 0.05, 30), walk(two_valleys, 0.3, 0.05, 30)
+    assert left == pytest.approx(-1.04, abs=0.01) and right == pytest.approx(0.96, abs=0.01)
+    assert two_valleys(left) < 0 < two_valleys(right)
+
+
+def test_08_momentum_gets_closest_then_adam_then_plain_descent():
+    def final_loss(kind, **settings):
+        a, b = Value(-4.0), Value(1.5)
+        optimizer = kind([a, b], **settings)
+        for _ in range(40):
+            optimizer.zero_grad()
+            (0.2 * a ** 2 + 10 * b ** 2).backward()
+            optimizer.step()
+        return 0.2 * a.data ** 2 + 10 * b.data ** 2
+    assert final_loss(SGD, lr=0.05, momentum=0.8) < final_loss(Adam, lr=0.2) < final_loss(SGD, lr=0.09)

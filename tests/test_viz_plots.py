@@ -317,3 +317,9 @@ def test_plot_line_draws_the_line_it_names():
     (line,) = [l for l in figure.axes[0].get_lines() if len(l.get_xdata()) > 2]
     assert line.get_ydata()[0] == pytest.approx(-2.0 * -3.0 + 1.0)
     assert figure.axes[0].get_title() == "y = -2 * x + 1"
+
+
+def test_loss_landscapes_take_a_title():
+    one = plot_loss_landscape_1d(lambda w: w * w, [1.0, 0.5], title="my curve")
+    two = plot_loss_landscape_2d(lambda a, b: a * a + b * b, [(1.0, 1.0)], title="my map", resolution=10)
+    assert one.axes[0].get_title() == "my curve" and two.axes[0].get_title() == "my map"

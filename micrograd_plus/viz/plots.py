@@ -500,7 +500,7 @@ def _path_range(path: np.ndarray, default: tuple[float, float]) -> tuple[float, 
 
 def plot_loss_landscape_1d(loss: Callable[[Value], Any], path: Sequence[float] = (),
                            ax: Axes | None = None, xlim: tuple[float, float] = (-3.0, 3.0),
-                           parameter: str = "w") -> Figure:
+                           parameter: str = "w", title: str = "loss landscape") -> Figure:
     """The loss as a function of one parameter, and the path gradient descent took on it.
 
     ``loss`` maps a parameter (given as a Value) to the loss; ``path`` lists the parameter after
@@ -520,7 +520,7 @@ def plot_loss_landscape_1d(loss: Callable[[Value], Any], path: Sequence[float] =
                 label=f"gradient descent ({steps.size - 1} steps)")
         ax.plot(steps[0], heights[0], "s", color="black", ms=10, zorder=4, label="start")
         ax.plot(steps[-1], heights[-1], "*", color="black", ms=16, zorder=4, label="end")
-    _style(ax, "loss landscape", parameter, "loss")
+    _style(ax, title, parameter, "loss")
     ax.legend(fontsize=LEGEND_SIZE, framealpha=0.85)
     ax.grid(alpha=0.3)
     return figure
@@ -530,8 +530,8 @@ def plot_loss_landscape_2d(loss: Callable[[Value, Value], Any],
                            path: Sequence[Sequence[float]] = (), ax: Axes | None = None,
                            xlim: tuple[float, float] = (-3.0, 3.0),
                            ylim: tuple[float, float] = (-3.0, 3.0),
-                           parameters: tuple[str, str] = ("w0", "w1"), resolution: int = 80
-                           ) -> Figure:
+                           parameters: tuple[str, str] = ("w0", "w1"), resolution: int = 80,
+                           title: str = "loss landscape") -> Figure:
     """Contours of the loss over two parameters, and the path gradient descent took.
 
     ``loss`` maps two parameters (Values) to the loss; ``path`` lists (p0, p1) after each step.
@@ -555,7 +555,7 @@ def plot_loss_landscape_2d(loss: Callable[[Value, Value], Any],
         ax.plot(*steps[0], "s", color="white", mec="black", ms=11, label="start")
         ax.plot(*steps[-1], "*", color="white", mec="black", ms=17, label="end")
         ax.legend(fontsize=LEGEND_SIZE - 2, framealpha=0.85, loc="upper right")
-    _style(ax, "loss landscape", *parameters)
+    _style(ax, title, *parameters)
     return figure
 
 
