@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator, Sequence, Union
 
 from tqdm.auto import tqdm
 
+from . import batched
 from .engine import Value, no_grad
 from .losses import LOSSES, l2 as l2_penalty
 from .nn import batch_outputs
@@ -146,10 +147,16 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _forward_backward_step(model, X: Sequence, y: Sequence, loss_fn: LossFunction,
-                           optimizer: Optimizer, l2: float) -> tuple[float, list]:
+                           optimizer: Optimizer, l2: float, rows=None) -> tuple[float, list]:
     """One step of gradient descent; returns the loss before the update and the outputs as
-    numbers. The step's graph is freed before the collector resumes, so it never walks it."""
+    numbers. It takes the batched path (one graph for the whole batch) where that applies, with
+    ``rows``, X as a numpy array, if the caller has it. The step's graph is freed before the
+    collector resumes, so it never walks it."""
     with _collector_paused():
+        done = batched.step(model, X if rows is None else rows, y, loss_fn, optimizer, l2)
+        if done is not None:
+            loss_number, numbers = done
+            return loss_number, numbers.tolist()
         outputs = batch_outputs(model, X)
         loss = loss_fn(outputs, list(y))
         if l2:
@@ -216,6 +223,8 @@ def fit(model, X: Sequence[Sequence[float]], y: Sequence, loss: str | LossFuncti
         if len(X_val) != len(y_val) or not X_val:
             raise ValueError(f"validation must be (X_val, y_val) of equal, non-zero length, got "
                              f"{len(X_val)} examples and {len(y_val)} targets.")
+    # The examples as one array, made once, for the batched path's steps (None: scalar path).
+    rows = batched._examples(X) if batched.can_batch(model) else None
     rng = random.Random(seed)
     order = list(range(len(X)))
     size = batch_size or len(X)
@@ -230,8 +239,9 @@ def fit(model, X: Sequence[Sequence[float]], y: Sequence, loss: str | LossFuncti
                 for start in range(0, len(order), size):
                     batch = order[start:start + size]
                     X_batch, y_batch = [X[i] for i in batch], [y[i] for i in batch]
-                    batch_loss, scores = _forward_backward_step(model, X_batch, y_batch, loss_fn,
-                                                                optimizer, l2)
+                    batch_loss, scores = _forward_backward_step(
+                        model, X_batch, y_batch, loss_fn, optimizer, l2,
+                        rows=None if rows is None else rows[batch] if batch_size else rows)
                     total_loss += batch_loss * len(batch)
                     if classifying:
                         correct += _count_correct(scores, y_batch, threshold)
@@ -274,6 +284,10 @@ def _postfix(history: History) -> dict[str, str]:
 
 
 def _evaluate(model, X: Sequence, y: Sequence, loss_fn: LossFunction, threshold: float) -> tuple[float, int]:
+    done = batched.evaluate(model, X, y, loss_fn)
+    if done is not None:
+        loss, numbers = done
+        return loss, _count_correct(numbers.tolist(), y, threshold)
     with no_grad():
         outputs = batch_outputs(model, X)
         loss = loss_fn(outputs, list(y)).data
@@ -290,6 +304,10 @@ def predict(model, X: Sequence[Sequence[float]]) -> list[int]:
     if not X:
         return []
     threshold = _threshold(model, X[0], None, ())
+    numbers = batched.outputs(model, X)
+    if numbers is not None:
+        decided = (numbers > threshold) if numbers.ndim == 1 else numbers.argmax(axis=1)
+        return decided.astype(int).tolist()
     with no_grad():
         outputs = batch_outputs(model, X)
     return [_decide(_numbers(output), threshold) for output in outputs]

@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
+from .. import batched
 from ..engine import Value, no_grad
 from ..nn import ACTIVATION_RULES
 from .graph import FLOW_COLOURS, layers_of
@@ -124,13 +125,14 @@ def _wrapped(text: str, width_points: float, fontsize: float) -> str:
 def _scores(model: Any, points: Sequence[Sequence[float]]) -> np.ndarray:
     """The model's raw output for each point: shape (n,) for one output, (n, classes) for more.
 
-    Works for an MLP/Layer/Neuron, a Perceptron (its weighted sum) and any function of a point
-    that returns numbers or Values.
+    An nn MLP/Layer/Neuron runs on all points at once on the batched path (a grid for a decision
+    boundary takes milliseconds instead of seconds of Value graphs); a Perceptron gives its
+    weighted sum, and any function of a point that returns numbers or Values is called per point.
     """
     points = np.asarray(points, dtype=float)
-    layers = _network_layers(model)
-    if layers is not None:
-        return _network_scores(layers, points)
+    numbers = batched.outputs(model, points)
+    if numbers is not None:
+        return numbers
     score = getattr(model, "weighted_sum", None) or model
     rows = []
     # Only the numbers are wanted. no_grad() holds for this thread alone, so a widget training
@@ -140,34 +142,6 @@ def _scores(model: Any, points: Sequence[Sequence[float]]) -> np.ndarray:
             out = score(point)
             rows.append([_number(o) for o in out] if isinstance(out, (list, tuple)) else _number(out))
     return np.asarray(rows, dtype=float)
-
-
-def _network_layers(model: Any) -> list[list[Any]] | None:
-    """The layers of an nn model whose neurons say their activation, else None."""
-    try:
-        layers = layers_of(model, "plot_decision_boundary")
-    except TypeError:
-        return None
-    if all(isinstance(n.b, Value) and hasattr(n, "activation") for ns in layers for n in ns):
-        return layers
-    return None
-
-
-def _network_scores(layers: list[list[Any]], points: np.ndarray) -> np.ndarray:
-    """The network on many points at once: each layer's weighted sums as one matrix product,
-    then the activation, applied by the engine's own op rule to each number. A grid for a decision
-    boundary takes milliseconds this way instead of seconds of Value graphs."""
-    current = points
-    for neurons in layers:
-        weights = np.array([[w.data for w in n.w] for n in neurons])
-        biases = np.array([n.b.data for n in neurons])
-        sums = current @ weights.T + biases
-        for j, neuron in enumerate(neurons):  # each neuron's own activation
-            rule = ACTIVATION_RULES[neuron.activation]
-            if rule is not None:
-                sums[:, j] = np.frompyfunc(rule.forward, 1, 1)(sums[:, j]).astype(float)
-        current = sums
-    return current[:, 0] if current.shape[1] == 1 else current
 
 
 def _classes(scores: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from typing import ClassVar, Sequence
 
 import ipywidgets as widgets
 
+from .. import batched
 from ..data import make_blobs, make_circles, make_moons, make_spirals, train_test_split
 from ..engine import no_grad
 from ..losses import binary_cross_entropy_with_logits
@@ -177,7 +178,11 @@ class TrainingDashboard(FallbackBox):
         return len(self.history.train_loss)
 
     def validation_loss(self) -> float:
-        """The loss on the validation points (no graph is kept)."""
+        """The loss on the validation points (no graph is kept; all points at once on the
+        batched path)."""
+        done = batched.evaluate(self.model, self.X_val, self.y_val, LOSS)
+        if done is not None:
+            return done[0]
         with no_grad():
             return LOSS([self.model(x) for x in self.X_val], self.y_val).data
 
