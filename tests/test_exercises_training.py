@@ -13,7 +13,7 @@ import pytest
 
 from micrograd_plus.data import make_circles, make_digits
 from micrograd_plus.exercises import (
-    check_best_epoch, check_chance_level, check_circles_model,
+    check_best_epoch, check_chance_level, check_circles_model, check_deeper_network,
     check_conv_parameters, check_cross_entropy, check_gradient_step, check_learning_rate,
     check_parameter_count, check_ruler_fixed, check_sgd_update, check_softmax, check_training_step,
 )
@@ -166,6 +166,27 @@ def test_check_sgd_update_recognises_the_usual_slips(capsys):
                         (lr * gradient, "the size of the step"), (..., "still `...`")]:
         assert not verdict(check_sgd_update(wrong, b, gradient, lr), printed := capsys.readouterr().out)
         assert says in printed and "`new_v`" in printed
+
+
+@pytest.mark.parametrize("sizes", [[5, 5, 5, 3], [6, 5, 4, 3], (4, 6, 5, 3), [5, 6, 5, 3]])
+def test_check_deeper_network_accepts_three_hidden_layers_near_99(capsys, sizes):
+    count = sum(m * (n + 1) for n, m in zip([2, *sizes], sizes))
+    assert abs(count - 99) <= 10
+    assert verdict(check_deeper_network(sizes), capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("sizes, says", [
+    ([7, 7, 3], "has 2 hidden layers"),                  # the deep network of the race, copied
+    ([16, 3], "has 1 hidden layer;"),
+    ([8, 8, 8, 3], "= 171 parameters, 72 more than"),
+    ([2, 2, 2, 3], "fewer than"),
+    ([5, 5, 5, 1], "ends in 1"),
+    ([5, 5, 5.5, 3], "whole numbers"),
+    (..., "still `...`"),
+])
+def test_check_deeper_network_says_what_is_off(capsys, sizes, says):
+    assert not verdict(check_deeper_network(sizes), printed := capsys.readouterr().out)
+    assert says in printed and "`three_layer_sizes`" in printed or "MLP(2" in printed
 
 
 def test_check_chance_level(capsys):

@@ -7,8 +7,6 @@ the lesson's experiment through the same library calls and fails if the claim st
 
 from __future__ import annotations
 
-import pytest
-
 from micrograd_plus.data import make_moons, make_spirals
 from micrograd_plus.experiments import train_over_seeds, wins
 
@@ -26,3 +24,14 @@ def test_lesson_09_smaller_batches_get_further_in_the_same_epochs():
         final[batch_size] = [history.train_loss[-1] for history in runs.histories]
     for seed, per_example, mini, full in zip(SEEDS, final[1], final[8], final[None]):
         assert per_example < mini < full, (seed, per_example, mini, full)
+
+
+def test_lesson_11_the_deep_network_wins_on_new_points_for_every_seed():
+    """Lesson 11: 2-7-7-3 (101 parameters) scores higher than 2-16-3 (99) on 300 new spiral
+    points for each of seeds 0-4, tanh, Adam 0.05, 200 epochs."""
+    X, y = make_spirals(n=150, classes=3, noise=0.1, seed=0)
+    new_points = {"new points": make_spirals(n=300, classes=3, noise=0.1, seed=1)}
+    shallow = train_over_seeds([16, 3], X, y, new_points, activation="tanh", epochs=200, seeds=SEEDS)
+    deep = train_over_seeds([7, 7, 3], X, y, new_points, activation="tanh", epochs=200, seeds=SEEDS)
+    assert (shallow.parameter_count, deep.parameter_count) == (99, 101)
+    assert wins(deep, shallow, "new points") == 5, (shallow.scores, deep.scores)

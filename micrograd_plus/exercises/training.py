@@ -21,7 +21,7 @@ from . import Answer, Feedback, check_numbers, is_missing, report
 __all__ = [
     "check_gradient_step", "check_learning_rate",
     "check_parameter_count", "check_sgd_update", "check_training_step",
-    "check_chance_level", "check_circles_model",
+    "check_chance_level", "check_circles_model", "check_deeper_network",
     "check_softmax", "check_cross_entropy",
     "check_best_epoch", "check_ruler_fixed",
     "check_conv_parameters",
@@ -103,15 +103,20 @@ def check_learning_rate(learning_rate: Any) -> Feedback:
 
 # --- lesson 09: the training cycle -------------------------------------------------------------
 
+def _count_formula(nin: int, nouts: Sequence[int]) -> str:
+    """The parameter count of ``MLP(nin, nouts)`` written out layer by layer: "4*(2+1) + 1*(4+1)"."""
+    sizes = [nin, *nouts]
+    return " + ".join(f"{m}*({n}+1)" for n, m in zip(sizes, sizes[1:]))
+
+
 def check_parameter_count(nin: int, nouts: Sequence[int], count: Any) -> Feedback:
-    """Lessons 09 and 11: how many parameters ``MLP(nin, nouts)`` has.
+    """Lesson 09: how many parameters ``MLP(nin, nouts)`` has.
 
     Every neuron has one weight per input plus one bias: a layer from n inputs to m outputs
     holds m * (n + 1) numbers. The check builds the network and counts.
     """
     expected = len(MLP(nin, list(nouts)).parameters())
-    sizes = [nin, *nouts]
-    formula = " + ".join(f"{m}*({n}+1)" for n, m in zip(sizes, sizes[1:]))
+    formula = _count_formula(nin, nouts)
     return check_numbers(
         [Answer("count", count, expected, tolerance=0.0)],
         f"MLP({nin}, {list(nouts)}) holds {expected} numbers: {formula}. Those numbers are all it "
@@ -308,6 +313,48 @@ def check_circles_model(model: Any) -> Feedback:
         measured="{score:.0%} right on {n} new points",
         retry_hint="Give it more hidden units or a second hidden layer, or train for more epochs.",
     )
+
+
+# --- lesson 11: why depth matters -------------------------------------------------------------
+
+SHALLOW_SPIRALS = (2, [16, 3])  # the shallow network of lesson 11's race
+DEPTH_TOLERANCE = 10
+
+
+def check_deeper_network(sizes: Any) -> Feedback:
+    """Lesson 11: layer sizes for an MLP with 2 inputs, three hidden layers and 3 outputs whose
+    parameter count is within 10 of the shallow ``MLP(2, [16, 3])`` (99 parameters)."""
+    name = "three_layer_sizes"
+    nin, shallow_sizes = SHALLOW_SPIRALS
+    target = len(MLP(nin, shallow_sizes).parameters())
+    if is_missing(sizes):
+        return report(False, f"`{name}` is still `...`: replace it with a list of layer sizes, "
+                             "e.g. [a, b, c, 3].")
+    if not isinstance(sizes, (list, tuple)) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes):
+        return report(False, f"`{name}` should be a list of whole numbers above 0, got {sizes!r}.",
+                      "Write the neurons in each layer, in order, e.g. [4, 4, 4, 3].")
+    sizes = list(sizes)
+    if sizes[-1] != 3:
+        return report(False, f"`{name}` ends in {sizes[-1]}, but the last layer is the output: one "
+                             "neuron per class, and the spirals have 3.",
+                      "Make the last number 3.")
+    hidden = len(sizes) - 1
+    if hidden != 3:
+        return report(False, f"`{name}` = {sizes} has {hidden} hidden layer{'s' if hidden != 1 else ''}; "
+                             "the exercise asks for three, then the 3 outputs.",
+                      "Four numbers in all: three hidden layers and the output layer, e.g. [a, b, c, 3].")
+    count = len(MLP(nin, sizes).parameters())
+    formula = _count_formula(nin, sizes)
+    if abs(count - target) > DEPTH_TOLERANCE:
+        direction = "narrower" if count > target else "wider"
+        return report(False, f"MLP(2, {sizes}) holds {formula} = {count} parameters, {abs(count - target)} "
+                             f"{'more' if count > target else 'fewer'} than the shallow network's {target}.",
+                      f"Make some layers {direction}: each extra neuron in a middle layer costs a "
+                      "weight for every neuron before it and after it.")
+    return report(True, f"MLP(2, {sizes}) holds {formula} = {count} parameters, within "
+                        f"{DEPTH_TOLERANCE} of the shallow network's {target}: a fair opponent with "
+                        "three layers of features.")
 
 
 # --- lesson 12: reading digits -----------------------------------------------------------------

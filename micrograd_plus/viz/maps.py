@@ -19,11 +19,12 @@ RESOLUTION = 61  # grid points per side: smooth enough for a projector, millisec
 
 
 def plot_neuron_maps(model: Any, X: Sequence[Sequence[float]], y: Sequence[int], layer: int = 0,
-                     columns: int = 6) -> Figure:
+                     columns: int | None = None) -> Figure:
     """One panel per neuron of ``model.layers[layer]`` (0 = the first hidden layer): the colour
     at each point of the plane is that neuron's output when the point is fed to the network,
     red above 0 and blue below, each panel on its own scale. The examples ``X`` are drawn as
     dots in their class colours, so you can see which of them each neuron singles out.
+    ``columns`` panels go in a row (default: all of them up to 8, else 6).
     """
     layers = _network_layers(model)
     if layers is None:
@@ -43,7 +44,7 @@ def plot_neuron_maps(model: Any, X: Sequence[Sequence[float]], y: Sequence[int],
     grid = np.array([[a, b] for b in ys for a in xs])
     outputs = _network_scores(layers[:layer + 1], grid).reshape(len(grid), -1)
     count = outputs.shape[1]
-    columns = min(columns, count)
+    columns = min(columns or (count if count <= 8 else 6), count)
     rows = -(-count // columns)
     import matplotlib.pyplot as plt  # here, so importing this module picks no backend
 
