@@ -377,3 +377,11 @@ def test_check_hinge_agrees_with_hinge(capsys):
     loss = hinge([Value(2.0), Value(0.3), Value(-0.5)], [1, 1, 1]).data
     assert passes(check_hinge(loss), capsys.readouterr().out)
     assert not passes(check_hinge((-1.0 + 0.7 + 1.5) / 3), capsys.readouterr().out)  # no max(0, .)
+
+
+def test_neuron_checks_name_value_versus_slope_and_missing_tanh(capsys):
+    feedback = check_neuron_by_hand(0.25)
+    assert not passes(feedback, capsys.readouterr().out) and "applies its activation" in feedback.message
+    feedback = check_activation_slopes(0.0, 0.5, 1.0)
+    assert not passes(feedback, capsys.readouterr().out)
+    assert feedback.message.count("solid curve") == 2 and "positive inputs" in feedback.message

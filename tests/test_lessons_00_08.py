@@ -110,3 +110,22 @@ def test_08_momentum_gets_closest_then_adam_then_plain_descent():
             optimizer.step()
         return 0.2 * a.data ** 2 + 10 * b.data ** 2
     assert final_loss(SGD, lr=0.05, momentum=0.8) < final_loss(Adam, lr=0.2) < final_loss(SGD, lr=0.09)
+
+
+# --- lesson 05: a neuron ------------------------------------------------------------------------
+
+def share_agreeing_with_first_is_larger(neuron, steps: int = 81) -> float:
+    points = [(4 * i / (steps - 1), 4 * j / (steps - 1)) for i in range(steps) for j in range(steps)]
+    return sum((neuron(list(p)).data > 0) == (p[0] > p[1]) for p in points) / len(points)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_05_the_neuron_fits_its_examples_but_not_the_rule_everywhere(seed):
+    """Lesson 05: all four answers right, the rule matched on 90-96% of the square (92% for the
+    shown seed 0), never 100%."""
+    neuron, _, _ = train_lesson_05_neuron(seed)
+    assert all((neuron(x).data > 0) == (target > 0) for x, target in FOUR_EXAMPLES)
+    share = share_agreeing_with_first_is_larger(neuron)
+    assert 0.90 <= share <= 0.96
+    if seed == 0:
+        assert round(share, 2) == 0.92

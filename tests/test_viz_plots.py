@@ -17,7 +17,7 @@ from micrograd_plus.nn import MLP, Layer, Perceptron
 from micrograd_plus.train import History, accuracy, fit
 from micrograd_plus.viz import (draw_network, plot_activation, plot_decision_boundary,
                                 plot_history, plot_loss_landscape_1d, plot_loss_landscape_2d,
-                                plot_learning, plot_line, plot_weight_images)
+                                plot_against_rule, plot_learning, plot_line, plot_weight_images)
 from micrograd_plus.viz.graph import FLOW_COLOURS
 from micrograd_plus.viz.plots import TITLE_SIZE, _scores
 
@@ -323,3 +323,20 @@ def test_loss_landscapes_take_a_title():
     one = plot_loss_landscape_1d(lambda w: w * w, [1.0, 0.5], title="my curve")
     two = plot_loss_landscape_2d(lambda a, b: a * a + b * b, [(1.0, 1.0)], title="my map", resolution=10)
     assert one.axes[0].get_title() == "my curve" and two.axes[0].get_title() == "my map"
+
+
+def test_plot_against_rule_measures_where_model_and_rule_agree():
+    # A neuron whose border is x0 = x1 + 1: it disagrees with x0 > x1 on the strip between,
+    # which is (on a 4 x 4 square) 1 - (3 * 3 / 2) / 16 - (4 * 4 / 2) / 16 = 0.21875 of it.
+    from micrograd_plus.nn import Neuron
+    neuron = Neuron(2, activation="tanh", seed=0)
+    neuron.load_state_dict({"w0": 1.0, "w1": -1.0, "b": -1.0})
+    figure = plot_against_rule(neuron, lambda x0, x1: x0 > x1, [[2.0, 0.5], [0.5, 2.0]], [1, -1],
+                               resolution=201)
+    title = figure.axes[0].get_title()
+    share = float(title.split(" on ")[1].split("%")[0]) / 100
+    assert share == pytest.approx(1 - 0.21875, abs=0.01)
+    same = plot_against_rule(neuron, lambda x0, x1: x0 - x1 > 1, [[2.0, 0.5]], [1])
+    assert "100.0%" in same.axes[0].get_title()
+    labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert "they disagree" in labels and "the rule's border" in labels

@@ -372,7 +372,12 @@ def check_neuron_by_hand(output: Any) -> Feedback:
     weighted_sum = sum(w * x for w, x in zip(weights, inputs)) + bias
     return check_numbers(
         [Answer("output", output, math.tanh(weighted_sum), tolerance=1e-3,
-                hint="First the weighted sum 0.5*2 + (-1)*1 + 0.25, then tanh of it.")],
+                hint="First the weighted sum 0.5*2 + (-1)*1 + 0.25, then tanh of it.",
+                mistakes=((weighted_sum, "that is the weighted sum; the neuron then applies "
+                                         "its activation: `math.tanh(weighted_sum)`."),
+                          (math.tanh(weighted_sum - bias), "the bias 0.25 is missing from the sum."),
+                          (math.tanh(0.5 * 2.0 + 1.0 * 1.0 + bias), "w1 is -1.0: that input "
+                                                                    "pushes the sum down.")))],
         f"The weighted sum is {weighted_sum:g} and tanh({weighted_sum:g}) = {math.tanh(weighted_sum):.4f}.",
     )
 
@@ -381,10 +386,16 @@ def check_activation_slopes(tanh_at_0: Any, sigmoid_at_0: Any, relu_at_minus_1: 
     """Lesson 05: the slopes (derivatives) of tanh at 0, sigmoid at 0 and ReLU at -1: 1, 0.25, 0."""
     sigmoid_0 = 0.5
     return check_numbers(
-        [Answer("tanh_at_0", tanh_at_0, 1.0 - math.tanh(0.0) ** 2, hint="tanh'(z) = 1 - tanh(z)^2."),
+        [Answer("tanh_at_0", tanh_at_0, 1.0 - math.tanh(0.0) ** 2, hint="tanh'(z) = 1 - tanh(z)^2.",
+                mistakes=((0.0, "0 is tanh's value at 0 (the solid curve); its slope there is the "
+                                "dashed curve."),)),
          Answer("sigmoid_at_0", sigmoid_at_0, sigmoid_0 * (1.0 - sigmoid_0),
-                hint="sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z)), and sigmoid(0) = 0.5."),
-         Answer("relu_at_minus_1", relu_at_minus_1, 0.0, hint="ReLU is flat (0) for every negative input.")],
+                hint="sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z)), and sigmoid(0) = 0.5.",
+                mistakes=((sigmoid_0, "0.5 is sigmoid's value at 0 (the solid curve); read the "
+                                      "dashed one for its slope."),)),
+         Answer("relu_at_minus_1", relu_at_minus_1, 0.0, hint="ReLU is flat (0) for every negative input.",
+                mistakes=((1.0, "1 is ReLU's slope for positive inputs; at -1 it is flat."),
+                          (-1.0, "that is the input; ReLU's value and slope at -1 are both 0.")))],
         "Right: tanh is steepest at 0 (slope 1), sigmoid only reaches 0.25 there, and ReLU passes "
         "no gradient at all for negative inputs.",
     )

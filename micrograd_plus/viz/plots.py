@@ -41,7 +41,7 @@ __all__ = [
     "plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
     "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
     "CLASS_COLOURS",
-    "plot_learning", "plot_line",
+    "plot_learning", "plot_line", "plot_against_rule",
 ]
 
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 18, 16, 14, 14
@@ -202,6 +202,53 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])
     _legend_clear_of_data(ax)
+    return figure
+
+
+_DISAGREE = CLASS_COLOURS[3]  # reddish purple: apart from both class colours
+
+
+def plot_against_rule(model: Any, rule: Callable[[float, float], bool],
+                      X: Sequence[Sequence[float]], y: Sequence[int], ax: Axes | None = None,
+                      box: tuple[float, float, float, float] = (0.0, 4.0, 0.0, 4.0),
+                      resolution: int = 81) -> Figure:
+    """What ``model`` learned beside the rule its examples were drawn from: the square ``box``
+    (x0 from, x0 to, x1 from, x1 to) shaded by the model's answer (a score above 0 is class 1),
+    its border as a solid line, the rule's border dashed, and in red the points where the two
+    disagree. The title says on what share of a ``resolution`` x ``resolution`` grid they agree.
+
+    ``rule(x0, x1)`` is True where the right answer is class 1. ``X``, ``y`` are the examples
+    the model was taught (labels -1/+1 or 0/1), drawn on top.
+    """
+    low0, high0, low1, high1 = box
+    xs, ys = np.linspace(low0, high0, resolution), np.linspace(low1, high1, resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    scores = _scores(model, np.column_stack([grid_x.ravel(), grid_y.ravel()])).reshape(grid_x.shape)
+    model_says = (scores > 0).astype(int)  # one output: class 1 where the score is above 0
+    rule_says = np.array([[bool(rule(float(a), float(b))) for a in xs] for b in ys], dtype=int)
+    agreement = float((model_says == rule_says).mean())
+    figure, ax = _new_axes(ax, (7.0, 6.0))
+    extent = (low0, high0, low1, high1)
+    ax.imshow(model_says, origin="lower", extent=extent, cmap=ListedColormap(CLASS_COLOURS[:2]),
+              alpha=0.3)
+    wrong = np.where(model_says != rule_says, 1.0, np.nan)
+    ax.imshow(wrong, origin="lower", extent=extent, cmap=ListedColormap([_DISAGREE]), alpha=0.85)
+    if scores.min() < 0 < scores.max():
+        ax.contour(grid_x, grid_y, scores, levels=[0.0], colors="black", linewidths=2.5)
+    ax.contour(grid_x, grid_y, rule_says, levels=[0.5], colors="black", linewidths=2,
+               linestyles="dashed")
+    X, labels = np.asarray(X, dtype=float), np.where(np.asarray(y) == -1, 0, np.asarray(y))
+    for k in (0, 1):
+        chosen = labels == k
+        ax.scatter(X[chosen, 0], X[chosen, 1], s=90, color=CLASS_COLOURS[k], edgecolors="black",
+                   linewidths=1, zorder=3, label=f"example, class {k}")
+    ax.plot([], [], color="black", lw=2.5, label="the model's border")
+    ax.plot([], [], color="black", lw=2, ls="--", label="the rule's border")
+    ax.fill_between([], [], color=_DISAGREE, alpha=0.85, label="they disagree")
+    ax.set_xlim(low0, high0)
+    ax.set_ylim(low1, high1)
+    _style(ax, f"agrees with the rule on {agreement:.1%} of the square", "x0", "x1")
+    ax.legend(fontsize=LEGEND_SIZE - 2, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return figure
 
 
