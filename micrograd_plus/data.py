@@ -14,6 +14,7 @@ import io
 import math
 import random
 from importlib import resources
+from numbers import Integral, Real
 from typing import Iterable, Sequence
 
 __all__ = [
@@ -33,14 +34,34 @@ LOGIC_GATES = {
 """Each gate's output for the inputs (0, 0), (0, 1), (1, 0), (1, 1)."""
 
 
+def _plain(values: Sequence) -> list:
+    """``values`` as a list of plain Python numbers, or of lists of them: a numpy array (or
+    anything with ``tolist``) is converted whole, numpy rows and scalars in a list one by one;
+    lists, tuples and Values are kept as they are."""
+    tolist = getattr(values, "tolist", None)
+    if tolist is not None:
+        return tolist()
+    return [v.tolist() if hasattr(v, "tolist") else v for v in values]
+
+
 def _check_count(n: int, name: str = "n", minimum: int = 1) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < minimum:
+    if isinstance(n, bool) or not isinstance(n, Integral) or n < minimum:
         raise ValueError(f"{name} must be an int of at least {minimum}, got {n!r}")
 
 
 def _check_noise(noise: float, name: str = "noise") -> None:
-    if not (isinstance(noise, (int, float)) and noise >= 0):
-        raise ValueError(f"{name} must be a number >= 0, got {noise!r}")
+    if isinstance(noise, bool) or not (isinstance(noise, Real) and math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {noise!r}")
+
+
+def _either(ours: object, theirs: object, our_name: str, their_name: str, default: object) -> object:
+    """One argument given under our name or scikit-learn's (``n`` or ``n_samples``...)."""
+    if theirs is None:
+        return ours
+    if ours is not default and ours != theirs:
+        raise ValueError(f"{our_name}={ours!r} and {their_name}={theirs!r} say different things; "
+                         f"{their_name} is scikit-learn's name for {our_name}, give one of them.")
+    return theirs
 
 
 def _class_size(n: int, classes: int, label: int) -> int:
@@ -64,9 +85,13 @@ def logic_gate(name: str) -> Dataset:
     return X, list(LOGIC_GATES[key])
 
 
-def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> Dataset:
+def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0, *, n_samples: int | None = None,
+               random_state: int | None = None) -> Dataset:
     """Two interleaving half circles: class 0 on top (centre (0, 0)), class 1 below (centre
-    (1, 0.5)), with Gaussian noise of standard deviation ``noise``. Not separable by a line."""
+    (1, 0.5)), with Gaussian noise of standard deviation ``noise``. Not separable by a line.
+    scikit-learn's names work too: ``make_moons(n_samples=100, noise=0.1, random_state=0)``."""
+    n = _either(n, n_samples, "n", "n_samples", 100)
+    seed = _either(seed, random_state, "seed", "random_state", 0)
     _check_count(n, minimum=2)
     _check_noise(noise)
     rng = random.Random(seed)
@@ -84,12 +109,16 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> Dataset:
     return _shuffled(points, labels, rng)
 
 
-def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> Dataset:
+def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0, *,
+                 n_samples: int | None = None, random_state: int | None = None) -> Dataset:
     """A ring (class 0, radius 1) around a smaller ring (class 1, radius ``factor``), with
-    Gaussian noise. Separable only by a curve."""
+    Gaussian noise. Separable only by a curve. scikit-learn's ``n_samples`` and
+    ``random_state`` work too."""
+    n = _either(n, n_samples, "n", "n_samples", 100)
+    seed = _either(seed, random_state, "seed", "random_state", 0)
     _check_count(n, minimum=2)
     _check_noise(noise)
-    if not 0 < factor < 1:
+    if not (isinstance(factor, Real) and 0 < factor < 1):
         raise ValueError(f"factor is the inner ring's radius relative to the outer one and must lie in (0, 1), got {factor!r}")
     rng = random.Random(seed)
     points, labels = [], []
@@ -124,24 +153,31 @@ def make_spirals(n: int = 150, classes: int = 3, noise: float = 0.2, seed: int =
 
 
 def make_blobs(n: int = 100, centers: int | Sequence[Sequence[float]] = 3, spread: float = 0.5,
-               seed: int = 0) -> Dataset:
+               seed: int = 0, *, n_samples: int | None = None, cluster_std: float | None = None,
+               random_state: int | None = None) -> Dataset:
     """Round clusters of points, one per class, ``n`` points in all.
 
     ``centers`` is the number of clusters (placed evenly on a circle of radius 2, turned by a
     seeded angle) or a list of centre points. ``spread`` is each cluster's standard deviation.
+    scikit-learn's ``n_samples``, ``cluster_std`` and ``random_state`` work too.
     """
+    n = _either(n, n_samples, "n", "n_samples", 100)
+    spread = _either(spread, cluster_std, "spread", "cluster_std", 0.5)
+    seed = _either(seed, random_state, "seed", "random_state", 0)
     _check_count(n)
     _check_noise(spread, "spread")
     rng = random.Random(seed)
-    if isinstance(centers, int):
+    if isinstance(centers, Integral):
         _check_count(centers, "centers")
         turn = rng.uniform(0.0, 2 * math.pi)
         centre_points = [[2.0 * math.cos(turn + 2 * math.pi * k / centers),
                           2.0 * math.sin(turn + 2 * math.pi * k / centers)] for k in range(centers)]
     else:
-        centre_points = [[float(c) for c in centre] for centre in centers]
-        if not centre_points or len({len(c) for c in centre_points}) != 1:
-            raise ValueError(f"centers must be a count or a non-empty list of points of one dimension, got {centers!r}")
+        centre_points = [[float(c) for c in centre] for centre in _plain(centers)]
+        if (not centre_points or len({len(c) for c in centre_points}) != 1
+                or not all(map(math.isfinite, sum(centre_points, [])))):
+            raise ValueError(f"centers must be a count or a non-empty list of points (finite numbers) "
+                         f"of one dimension, got {centers!r}")
     points, labels = [], []
     for label, centre in enumerate(centre_points):
         count = _class_size(n, len(centre_points), label)
@@ -168,15 +204,29 @@ def make_regression_1d(n: int = 40, noise: float = 0.1, seed: int = 0,
     return [[x] for x in xs], [curves[kind](x) + rng.gauss(0.0, noise) for x in xs]
 
 
-def train_test_split(X: Sequence, y: Sequence, test_fraction: float = 0.25,
-                     seed: int = 0) -> tuple[list, list, list, list]:
+def train_test_split(X: Sequence, y: Sequence, test_fraction: float = 0.25, seed: int = 0, *,
+                     test_size: float | int | None = None,
+                     random_state: int | None = None) -> tuple[list, list, list, list]:
     """Shuffle and split into ``X_train, X_test, y_train, y_test`` (the test part holds
-    ``round(test_fraction * len(X))`` examples, at least one, and leaves at least one to train on)."""
+    ``round(test_fraction * len(X))`` examples, at least one, and leaves at least one to train on).
+
+    ``X`` and ``y`` may be lists or numpy arrays; the parts are lists. scikit-learn's names work
+    too: ``test_size`` (a fraction, or a whole number of test examples) and ``random_state``.
+    """
+    X, y = _plain(X), _plain(y)
+    seed = _either(seed, random_state, "seed", "random_state", 0)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} examples but y has {len(y)} labels; they must match.")
     if len(X) < 2:
         raise ValueError(f"Splitting needs at least two examples, got {len(X)}.")
-    if not 0 < test_fraction < 1:
+    if isinstance(test_size, Integral) and not isinstance(test_size, bool):
+        if not 1 <= test_size < len(X):
+            raise ValueError(f"test_size={test_size} test examples leaves none of the {len(X)} "
+                             f"to train on (or none to test); give 1 to {len(X) - 1}.")
+        test_fraction = test_size / len(X)
+    else:
+        test_fraction = _either(test_fraction, test_size, "test_fraction", "test_size", 0.25)
+    if not (isinstance(test_fraction, Real) and 0 < test_fraction < 1):
         raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction!r}")
     order = list(range(len(X)))
     random.Random(seed).shuffle(order)

@@ -420,7 +420,8 @@ class Value:
         Leaves (values no op produced, such as weights) accumulate: calling backward() k times
         without zeroing leaves k times the gradient, as in PyTorch. Every other node shows the
         gradient of the latest pass. If the pass fails (a local derivative with no finite value,
-        a gradient that overflows), the error names the op and every leaf keeps the grad it had.
+        a gradient that overflows), the error names the op and every leaf keeps the grad it had;
+        so it does after Ctrl-C (KeyboardInterrupt) or any other exception during the pass.
         """
         order = topological_order(self)
         leaf_grads = []  # each leaf's grad before this pass, in order, put back if the pass fails
@@ -430,13 +431,13 @@ class Value:
                 node.grad = 0.0
             else:
                 keep(node.grad)
-        self.grad = 1.0 if self._prev else self.grad + 1.0
         try:
+            self.grad = 1.0 if self._prev else self.grad + 1.0
             for node in reversed(order):
                 if node._prev:
                     node._backward()
             _check_gradients(order)
-        except (ArithmeticError, ValueError):
+        except BaseException:
             for leaf, before in zip([node for node in order if not node._prev], leaf_grads):
                 leaf.grad = before
             raise

@@ -8,6 +8,7 @@ equals its PyTorch counterpart (named in the docstring) in value and gradient.
 
 from __future__ import annotations
 
+import math
 from numbers import Integral, Real
 from typing import Sequence, Union
 
@@ -34,7 +35,27 @@ def _scalars(outputs: Sequence, who: str) -> tuple[Value, ...]:
                 )
             out = out[0]
         scalars.append(out)
-    return _as_values(scalars)
+    return _checked_values(scalars, who, "output")
+
+
+def _checked_values(items: Sequence, who: str, what: str, of: str = "") -> tuple[Value, ...]:
+    """``items`` as Values; a number that cannot be one (nan, inf, not a number) is named with
+    the loss and its position, which the engine's own message could not say."""
+    try:
+        return _as_values(items)
+    except (TypeError, ValueError, OverflowError):
+        for i, item in enumerate(items):
+            _check_number(item, who, what, f"{i}{of}")
+        raise
+
+
+def _check_number(item: object, who: str, what: str, index: int | str) -> None:
+    if isinstance(item, Value):
+        return
+    if isinstance(item, bool) or not isinstance(item, Real):
+        raise TypeError(f"{who}: {what} {index} is {item!r}; {what}s must be numbers.")
+    if not math.isfinite(item):
+        raise ValueError(f"{who}: {what} {index} is {item!r}; {what}s must be finite numbers.")
 
 
 def _check_batch(outputs: Sequence, targets: Sequence, who: str) -> int:
@@ -73,8 +94,11 @@ def mse(predictions: Sequence[Scalar] | Sequence[Sequence[Scalar]],
             if not isinstance(target, (list, tuple)) or len(target) != len(prediction):
                 raise ValueError(f"mse: example {i} has {len(prediction)} outputs but its target "
                                  f"is {target!r}; give one target per output.")
+            for t in target:
+                _check_number(t, "mse", "target", i)
             differences.extend(p - t for p, t in zip(prediction, target))
         else:
+            _check_number(target, "mse", "target", i)
             differences.append(prediction - target)
     # Sum of squares as one dot node: d/d(diff) = 2 * diff, since diff is both weight and input.
     return dot(differences, differences) * (1.0 / len(differences))
@@ -172,7 +196,7 @@ def cross_entropy(logits_per_example: Sequence[Sequence[Scalar]], class_indices:
         if isinstance(target, bool) or not isinstance(target, Integral) or not 0 <= target < k:
             raise ValueError(f"cross_entropy: class index {i} is {target!r}, but there are {k} "
                              f"scores per example, so it must be an int from 0 to {k - 1}.")
-        logits = _as_values(logits)
+        logits = _checked_values(logits, "cross_entropy", "score", f" of example {i}")
         m = max(z.data for z in logits)
         log_sum_exps.append(sum_values([(z - m).exp() for z in logits]).log() + m)
         picked.append(logits[int(target)])

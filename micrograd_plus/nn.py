@@ -16,12 +16,12 @@ import json
 import math
 import os
 import random
-import tempfile
 from dataclasses import dataclass, field
 from numbers import Real
 from pathlib import Path
 from typing import Any, Sequence, Union
 
+from ._files import write_atomically
 from .engine import OP_RULES, OpRule, Value, batch_dots, dot, leaky_relu_rule
 
 __all__ = [
@@ -167,67 +167,99 @@ class Module:
                 f"The state does not fit {self!r}: {'; '.join(parts)}. It was saved from a model "
                 f"of another size; build the model with the same sizes, then load."
             )
-        for name in names:
-            value = state[name]
-            if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-                raise ValueError(f"Parameter {name!r} in the state is {value!r}; it must be a finite number.")
-        for name, p in named:
-            p.data = float(state[name])
+        numbers = [_finite_number(state[name], name) for name in names]
+        for (_, p), number in zip(named, numbers):
+            p.data = number
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the architecture and every parameter to ``path`` as JSON.
 
-        The file is written under a temporary name in the same directory and then renamed over
-        ``path`` in one step, so an interrupted save never leaves a half-written file.
+        A model holding a parameter that is not a finite number is refused (ValueError naming
+        the parameter), so a good checkpoint is never replaced by one that cannot be loaded.
+        The file is written whole under a temporary name and then renamed over ``path`` in one
+        step, so a failed or interrupted save leaves the previous file as it was; a symbolic
+        link is followed, and an existing file keeps its permissions.
         """
-        path = Path(path)
+        state = self.state_dict()
+        broken = [name for name, number in state.items() if not math.isfinite(number)]
+        if broken:
+            raise ValueError(
+                f"Not saved: parameter {broken[0]} is {state[broken[0]]!r}"
+                f"{f' (and {len(broken) - 1} more are not finite)' if len(broken) > 1 else ''}; "
+                f"a saved model must hold finite numbers. Training probably diverged: lower the "
+                f"learning rate and train again, or load the last good checkpoint."
+            )
         document = {
             "format": _SAVE_FORMAT,
             "version": _SAVE_VERSION,
             "architecture": self.architecture(),
-            "parameters": self.state_dict(),
+            "parameters": state,
         }
-        text = json.dumps(document, indent=1)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_atomically(path, json.dumps(document, indent=1))
 
     def load(self, path: str | os.PathLike) -> Module:
         """Set this model's parameters from a file written by ``save``; returns the model.
 
-        A corrupt file, a file of another architecture or with other sizes raises ValueError
-        saying what differs, and leaves the model unchanged.
+        Any file that is not a model saved from this architecture (corrupt, truncated, not
+        UTF-8, too deeply nested, of another architecture or size, far larger than this model's
+        file can be) raises ValueError naming the file and what is wrong, and leaves the model
+        unchanged; a file far too large is refused without being read.
         """
         path = Path(path)
-        text = path.read_text(encoding="utf-8")
+        named = self.named_parameters()
+        # Generous, so that a file saved from another architecture still gets its own message:
+        # 16 times a line per parameter with its name and the longest float, plus a megabyte.
+        largest = 2 ** 20 + 16 * sum(len(name) + 40 for name, _ in named)
+        size = path.stat().st_size
+        if size > largest:
+            raise ValueError(f"{path} is {size:,} bytes, far more than a saved {type(self).__name__} "
+                             f"with {len(named)} parameters can be (at most {largest:,}); it is "
+                             f"not a model saved from this architecture.")
+        with open(path, "rb") as file:
+            raw = file.read(largest + 1)
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
+            document = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{path} is not a saved model: it is not UTF-8 text ({error.reason} "
+                             f"at byte {error.start}).") from None
+        except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
+            reason = "it is nested too deeply" if isinstance(error, RecursionError) else error
             raise ValueError(
-                f"{path} is not a saved model: it is not valid JSON ({error}). The file may be "
+                f"{path} is not a saved model: it is not valid JSON ({reason}). The file may be "
                 f"truncated or corrupted; save the model again."
             ) from None
         if not isinstance(document, dict) or document.get("format") != _SAVE_FORMAT:
             raise ValueError(f"{path} is JSON but not a model saved by micrograd_plus (no "
                              f"'format': {_SAVE_FORMAT!r} entry).")
-        if document.get("version") != _SAVE_VERSION:
-            raise ValueError(f"{path} has format version {document.get('version')!r}; this "
-                             f"micrograd_plus reads version {_SAVE_VERSION}.")
+        version = document.get("version")
+        if type(version) is not int or version != _SAVE_VERSION:
+            raise ValueError(f"{path} has format version {version!r}; this micrograd_plus reads "
+                             f"version {_SAVE_VERSION} (the whole number).")
         saved, here = document.get("architecture"), self.architecture()
         if saved != here:
             raise ValueError(f"{path} holds a different architecture: {_differences(saved, here)}. "
                              f"Build the model as it was saved, then load.")
         if not isinstance(document.get("parameters"), dict):
             raise ValueError(f"{path} has no 'parameters' table; the file is damaged.")
-        self.load_state_dict(document["parameters"])
+        try:
+            self.load_state_dict(document["parameters"])
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
         return self
+
+
+def _finite_number(value: object, name: str) -> float:
+    """``value`` as a float, or a ValueError naming the parameter (an int too large for a float,
+    a bool, nan, infinity or something that is not a number)."""
+    try:
+        if isinstance(value, Real) and not isinstance(value, bool):
+            number = float(value)
+            if math.isfinite(number):
+                return number
+    except OverflowError:
+        pass
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    raise ValueError(f"Parameter {name!r} in the state is {shown}; it must be a finite number.")
 
 
 def _names(names: list[str]) -> str:
@@ -405,8 +437,8 @@ class Perceptron:
     def __init__(self, nin: int, lr: float = 1.0, seed: Seed = None) -> None:
         if not _is_count(nin):
             raise ValueError(f"A perceptron needs at least one input; got nin={nin!r}")
-        if not (isinstance(lr, Real) and lr > 0):
-            raise ValueError(f"lr must be a positive number, got {lr!r}")
+        if isinstance(lr, bool) or not (isinstance(lr, Real) and math.isfinite(lr) and lr > 0):
+            raise ValueError(f"lr must be a positive finite number, got {lr!r}")
         rng = _random_source(seed)
         self.lr = float(lr)
         self.w = [rng.uniform(-1, 1) for _ in range(nin)]
@@ -414,9 +446,16 @@ class Perceptron:
 
     def weighted_sum(self, x: Sequence[float]) -> float:
         """``w·x + b``, the number the step function looks at."""
+        self._check_example(x)
+        return math.fsum(wi * xi for wi, xi in zip(self.w, x)) + self.b
+
+    def _check_example(self, x: Sequence[float]) -> None:
+        if not hasattr(x, "__len__"):
+            raise ValueError(f"{self!r} expects a list of {len(self.w)} inputs, got {x!r}")
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}: {_short(x)}")
-        return math.fsum(wi * xi for wi, xi in zip(self.w, x)) + self.b
+        if not all(isinstance(xi, Real) and not isinstance(xi, bool) and math.isfinite(xi) for xi in x):
+            raise ValueError(f"{self!r} takes finite numbers as inputs, got {_short(x)}")
 
     def predict(self, x: Sequence[float]) -> int:
         """The step function: 1 if ``w·x + b > 0`` else 0."""
@@ -427,12 +466,14 @@ class Perceptron:
     def fit(self, X: Sequence[Sequence[float]], y: Sequence[int], max_epochs: int = 100) -> PerceptronResult:
         """Apply the perceptron rule, pass after pass, until a pass makes no mistake or
         ``max_epochs`` passes are done. Labels are 0/1."""
-        if len(X) != len(y) or not X:
+        if len(X) != len(y) or not len(X):
             raise ValueError(f"fit needs as many labels as examples (at least one), got {len(X)} "
                              f"examples and {len(y)} labels")
         bad = [label for label in y if label not in (0, 1)]
         if bad:
             raise ValueError(f"The perceptron's labels must be 0 or 1, got {bad[0]!r}")
+        for x in X:  # every example before any update, so that a bad one changes nothing
+            self._check_example(x)
         history: list[PerceptronEpoch] = []
         updates = 0
         for epoch in range(1, max_epochs + 1):

@@ -15,12 +15,26 @@ from .engine import Value
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
 
 
-def _check(name: str, value: float, high: float | None = None) -> float:
+def _check(name: str, value: float, high: float | None = None, positive: bool = False) -> float:
     ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-    if not (ok and value >= 0.0 and (high is None or value < high)):
-        bound = ">= 0.0" + (f" and < {high}" if high is not None else "")
+    if not (ok and (value > 0.0 if positive else value >= 0.0) and (high is None or value < high)):
+        bound = ("> 0.0" if positive else ">= 0.0") + (f" and < {high}" if high is not None else "")
         raise ValueError(f"{name} must be a number {bound}, got {value!r}")
     return float(value)
+
+
+def _check_finite(optimizer: Optimizer, new_data: list[float]) -> None:
+    """Refuse an update that would make a parameter inf or nan, before anything changes (one
+    summed pass in C in the usual case, then a search only if that sum is not finite)."""
+    if math.isfinite(sum(new_data)):
+        return
+    for i, (p, data) in enumerate(zip(optimizer.params, new_data)):
+        if not math.isfinite(data):
+            raise OverflowError(
+                f"{type(optimizer).__name__}.step would make parameter {i} ({p!r}) {data}: the "
+                f"step overflowed. Nothing was changed; lower the learning rate (it is "
+                f"{optimizer.lr:g}) or scale the inputs or the loss down."
+            )
 
 
 class Optimizer:
@@ -37,6 +51,11 @@ class Optimizer:
         if wrong:
             raise TypeError(f"{type(self).__name__} optimizes Values; got {wrong[0]!r}. "
                             f"Pass model.parameters().")
+        if len({id(p) for p in self.params}) != len(self.params):
+            first = next(i for i, p in enumerate(self.params) if any(q is p for q in self.params[:i]))
+            raise ValueError(f"{type(self).__name__} got {self.params[first]!r} more than once (at "
+                             f"position {first}); each step would move it several times. Pass each "
+                             f"parameter once, e.g. model.parameters().")
         self.lr = lr
 
     @property
@@ -54,7 +73,8 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Move every parameter using its current ``.grad``."""
+        """Move every parameter using its current ``.grad``. All or nothing: a step that would
+        make a parameter inf or nan raises OverflowError and changes nothing."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -78,17 +98,20 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
-        if momentum == 0.0:
-            for p in self.params:
-                p.data -= lr * (p.grad + weight_decay * p.data if weight_decay else p.grad)
-            return
-        gradients = [p.grad + weight_decay * p.data for p in self.params]
-        if self.velocity is None:
-            self.velocity = gradients
+        params = self.params
+        if weight_decay:
+            gradients = [p.grad + weight_decay * p.data for p in params]
         else:
-            self.velocity = [momentum * v + g for v, g in zip(self.velocity, gradients)]
-        for p, v in zip(self.params, self.velocity):
-            p.data -= lr * v
+            gradients = [p.grad for p in params]
+        velocity = gradients
+        if momentum != 0.0 and self.velocity is not None:
+            velocity = [momentum * v + g for v, g in zip(self.velocity, gradients)]
+        new_data = [p.data - lr * v for p, v in zip(params, velocity)]
+        _check_finite(self, new_data)
+        if momentum != 0.0:
+            self.velocity = velocity
+        for p, data in zip(params, new_data):
+            p.data = data
 
 
 class Adam(Optimizer):
@@ -109,29 +132,30 @@ class Adam(Optimizer):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (_check("beta1", betas[0], high=1.0), _check("beta2", betas[1], high=1.0))
-        self.eps = _check("eps", eps)
+        self.eps = _check("eps", eps, positive=True)  # it keeps the step finite where v is 0
         self.weight_decay = _check("weight_decay", weight_decay)
         self.steps = 0
         self.mean = [0.0] * len(self.params)
         self.mean_square = [0.0] * len(self.params)
 
     def step(self) -> None:
-        self.steps += 1
+        steps = self.steps + 1
         beta1, beta2 = self.betas
         lr, eps, weight_decay = self.lr, self.eps, self.weight_decay
-        step_size = lr / (1.0 - beta1 ** self.steps)
-        root_correction = math.sqrt(1.0 - beta2 ** self.steps)
-        mean, mean_square = self.mean, self.mean_square
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if weight_decay:
-                if self.decoupled:
-                    p.data *= 1.0 - lr * weight_decay
-                else:
-                    g = g + weight_decay * p.data
-            mean[i] = beta1 * mean[i] + (1.0 - beta1) * g
-            mean_square[i] = beta2 * mean_square[i] + (1.0 - beta2) * g * g
-            p.data -= step_size * mean[i] / (math.sqrt(mean_square[i]) / root_correction + eps)
+        step_size = lr / (1.0 - beta1 ** steps)
+        root_correction = math.sqrt(1.0 - beta2 ** steps)
+        params = self.params
+        decay = weight_decay and not self.decoupled
+        shrink = 1.0 - lr * weight_decay if weight_decay and self.decoupled else 1.0
+        gradients = [p.grad + weight_decay * p.data for p in params] if decay else [p.grad for p in params]
+        mean = [beta1 * m + (1.0 - beta1) * g for m, g in zip(self.mean, gradients)]
+        mean_square = [beta2 * v + (1.0 - beta2) * g * g for v, g in zip(self.mean_square, gradients)]
+        new_data = [p.data * shrink - step_size * m / (math.sqrt(v) / root_correction + eps)
+                    for p, m, v in zip(params, mean, mean_square)]
+        _check_finite(self, new_data)
+        self.steps, self.mean, self.mean_square = steps, mean, mean_square
+        for p, data in zip(params, new_data):
+            p.data = data
 
 
 class AdamW(Adam):

@@ -16,14 +16,17 @@ from __future__ import annotations
 import gc
 import math
 import random
-from contextlib import contextmanager
+import re
+import signal
+import threading
 from dataclasses import dataclass, field
-from numbers import Integral
-from typing import Any, Callable, Iterator, Sequence, Union
+from numbers import Integral, Real
+from typing import Any, Callable, Sequence, Union
 
 from tqdm.auto import tqdm
 
 from . import batched
+from .data import _plain
 from .engine import Value, no_grad
 from .losses import LOSSES, l2 as l2_penalty
 from .nn import batch_outputs
@@ -108,10 +111,10 @@ def _decide(scores: float | list[float], threshold: float) -> int:
     return 1 if scores > threshold else 0
 
 
-def _threshold(model, example: Sequence[float], loss_name: str | None, targets: Sequence) -> float:
-    """Where a single output splits class 0 from class 1: 0.5 for a probability (the model ends
-    in a sigmoid) or a regression onto 0/1 labels, otherwise 0 (the sign of a score or logit)."""
-    probe = model(example)  # recorded, so that its last op can be read (no_grad records none)
+def _threshold(probe: object, loss_name: str | None, targets: Sequence) -> float:
+    """Where a single output splits class 0 from class 1: 0.5 for a probability (the model's
+    output ``probe`` for one example, recorded, ends in a sigmoid) or a regression onto 0/1
+    labels, otherwise 0 (the sign of a score or logit)."""
     if isinstance(probe, Value) and probe._op == "sigmoid":
         return 0.5
     if loss_name == "mse" and set(targets) <= {0, 1}:
@@ -127,66 +130,177 @@ def _count_correct(scores: list, targets: Sequence, threshold: float) -> int:
     return sum(_decide(s, threshold) == _as_class(t) for s, t in zip(scores, targets))
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for one training step, then back as it was.
+class _DeferredInterrupt:
+    """A SIGINT handler for one training step: while ``deferring`` it only notes a Ctrl-C
+    (raised once the step's changes are complete); otherwise it raises KeyboardInterrupt at once
+    and defers any further Ctrl-C, so that putting things back is not itself interrupted."""
 
-    The engine's graphs hold no reference cycles (reference counting frees them), so a
-    collection during a step has nothing of ours to free, yet the older generations' ones walk
-    every object the process holds: with PyTorch imported (a large heap, as in a notebook)
-    micrograd's demo took 3.2-3.5 s with them and 2.1-2.5 s without. A step frees its graph
-    before the collector resumes (had it survived, the next collection would walk it all).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+    def __init__(self) -> None:
+        self.deferring = True
+        self.pending = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.deferring:
+            self.pending = True
+        else:
+            self.deferring = True
+            raise KeyboardInterrupt
+
+
+def _take_interrupts(handler: _DeferredInterrupt):
+    """Install ``handler`` for Ctrl-C and return the handler it replaces; None (nothing done)
+    outside the main thread, which never receives signals, or when someone other than Python
+    handles Ctrl-C."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        return None
+    return signal.signal(signal.SIGINT, handler)
 
 
 def _forward_backward_step(model, X: Sequence, y: Sequence, loss_fn: LossFunction,
                            optimizer: Optimizer, l2: float, rows=None) -> tuple[float, list]:
     """One step of gradient descent; returns the loss before the update and the outputs as
     numbers. It takes the batched path (one graph for the whole batch) where that applies, with
-    ``rows``, X as a numpy array, if the caller has it. The step's graph is freed before the
-    collector resumes, so it never walks it."""
-    with _collector_paused():
-        done = batched.step(model, X if rows is None else rows, y, loss_fn, optimizer, l2)
+    ``rows``, X as a numpy array, if the caller has it.
+
+    All or nothing: if anything interrupts the step (Ctrl-C, an error in the loss, a gradient
+    or an update that overflows), every parameter's value and gradient and the optimizer's
+    state are as they were before it. On the scalar path Ctrl-C is answered at once during
+    the forward and backward passes, which change nothing that cannot be put back, and held
+    back over the update itself, then raised; the batched path's whole step takes
+    milliseconds and is held back as one.
+
+    Python's cyclic garbage collector is off during the step, and back as it was afterwards
+    whatever happens: the engine's graphs hold no reference cycles, so a collection during a
+    step has nothing of ours to free, yet the older generations' ones walk every object the
+    process holds (with PyTorch imported, micrograd's demo took 3.2-3.5 s with them and
+    2.1-2.5 s without). The step's graph is freed before the collector resumes.
+    """
+    params = optimizer.params
+    collector_was_enabled = gc.isenabled()
+    interrupt = _DeferredInterrupt()
+    replaced_handler = _take_interrupts(interrupt)
+    try:
+        gc.disable()
+        grads_before = [p.grad for p in params]
+        try:
+            done = batched.step(model, X if rows is None else rows, y, loss_fn, optimizer, l2)
+            if done is None:
+                interrupt.deferring = False
+                if interrupt.pending:
+                    raise KeyboardInterrupt
+                outputs = batch_outputs(model, X)
+                loss = loss_fn(outputs, list(y))
+                if l2:
+                    loss = loss + l2 * l2_penalty(params)
+                optimizer.zero_grad()
+                loss.backward()
+                interrupt.deferring = True
+                optimizer.step()
+        except BaseException:
+            interrupt.deferring = True
+            for p, grad in zip(params, grads_before):
+                p.grad = grad
+            raise
         if done is not None:
             loss_number, numbers = done
-            return loss_number, numbers.tolist()
-        outputs = batch_outputs(model, X)
-        loss = loss_fn(outputs, list(y))
-        if l2:
-            loss = loss + l2 * l2_penalty(optimizer.params)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        scores = [_numbers(output) for output in outputs]
-        loss_number = loss.data
-        del outputs, loss
+            scores = numbers.tolist()
+        else:
+            scores = [_numbers(output) for output in outputs]
+            loss_number = loss.data
+            del outputs, loss
+    finally:
+        interrupt.deferring = True
+        if collector_was_enabled:
+            gc.enable()
+        if replaced_handler is not None:
+            signal.signal(signal.SIGINT, replaced_handler)
+    if interrupt.pending:
+        raise KeyboardInterrupt
     return loss_number, scores
+
+
+def _examples(X: Sequence, y: Sequence, who: str, what: str = "targets") -> tuple[list, list]:
+    """``X`` and ``y`` as lists of plain Python numbers (numpy arrays, numpy scalars, tuples
+    and lists all accepted), checked to be equally long and not empty."""
+    X, y = _plain(X), _plain(y)
+    if len(X) != len(y) or not X:
+        raise ValueError(f"{who} needs as many {what} as examples (at least one), got {len(X)} "
+                         f"examples and {len(y)} {what}.")
+    return X, y
+
+
+def _check_optimizer(model, optimizer: Optimizer) -> None:
+    """Refuse an optimizer that would train nothing of this model (made for another model)."""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an optimizer such as SGD(model.parameters(), lr=0.1), "
+                        f"got {optimizer!r}")
+    parameters = getattr(model, "parameters", None)
+    own = {id(p) for p in parameters()} if callable(parameters) else set()
+    if own and own.isdisjoint(map(id, optimizer.params)):
+        raise ValueError(f"The optimizer holds none of {model!r}'s parameters (was it made for "
+                         f"another model?), so training would change nothing. Make it from this "
+                         f"model: SGD(model.parameters(), lr=0.1).")
+
+
+def _check_l2(l2: float) -> float:
+    if isinstance(l2, bool) or not isinstance(l2, Real) or not (math.isfinite(l2) and l2 >= 0):
+        raise ValueError(f"l2 is the weight of the L2 penalty and must be a number >= 0, got {l2!r}")
+    return l2
 
 
 def train_step(model, X: Sequence, y: Sequence, loss: str | LossFunction, optimizer: Optimizer,
                l2: float = 0.0) -> float:
     """One step of gradient descent on the examples ``X``: forward, loss (plus ``l2`` times the
     sum of squared parameters), zero the gradients, backward, update. Returns the loss before
-    the update."""
+    the update. All or nothing: after an error or Ctrl-C, the parameters (values and gradients)
+    and the optimizer are exactly as before the step."""
+    X, y = _examples(X, y, "train_step")
     loss_fn, _ = _loss_function(loss)
-    return _forward_backward_step(model, X, y, loss_fn, optimizer, l2)[0]
+    _check_optimizer(model, optimizer)
+    return _forward_backward_step(model, X, y, loss_fn, optimizer, _check_l2(l2))[0]
 
 
-def _diverged_message(epoch: int, optimizer: Optimizer) -> str:
-    return (f"Training stopped at epoch {epoch}: the loss became infinite or not a number (a value "
-            f"outgrew the float range). The steps overshoot; try a smaller learning rate (it is "
-            f"{optimizer.lr:g} now), for example a tenth of it.")
+def _diverged_message(epoch: int, optimizer: Optimizer, error: Exception | None) -> str:
+    if error is None:
+        what = "the loss became infinite or not a number (a value outgrew the float range)"
+    else:  # an op of a whole layer lists dozens of operands: the first few say enough
+        what = re.sub(r"\(([^()]{100,})\)", lambda m: f"({m.group(1)[:60].rsplit(',', 1)[0]}, ...)",
+                      str(error).rstrip("."))
+    kept = (" The model keeps its parameters from the last complete step."
+            if _parameters_finite(optimizer) else "")
+    return (f"Training stopped at epoch {epoch}: {what}. The steps overshoot; try a smaller "
+            f"learning rate (it is {optimizer.lr:g} now), for example a tenth of it.{kept}")
 
 
 def _parameters_finite(optimizer: Optimizer) -> bool:
     return all(math.isfinite(p.data) for p in optimizer.params)
+
+
+def _validation_pair(validation: object, X: list) -> tuple[list, list]:
+    """``validation`` as checked lists ``(X_val, y_val)``."""
+    if isinstance(validation, (str, bytes)) or not hasattr(validation, "__len__") or len(validation) != 2:
+        raise ValueError(f"validation must be a pair (X_val, y_val), such as the test half of "
+                         f"train_test_split; got {type(validation).__name__} of length "
+                         f"{len(validation) if hasattr(validation, '__len__') else '?'}.")
+    X_val, y_val = _examples(*validation, "validation", "targets")
+    if hasattr(X[0], "__len__") != hasattr(X_val[0], "__len__") or (
+            hasattr(X[0], "__len__") and len(X[0]) != len(X_val[0])):
+        raise ValueError(f"validation must be a pair (X_val, y_val) whose examples look like the "
+                         f"training examples; the first training example is {X[0]!r} but the "
+                         f"first validation example is {X_val[0]!r}.")
+    return X_val, y_val
+
+
+def _check_targets_for(loss_fn: LossFunction, probe: object, y: list) -> None:
+    """Let a named loss check every target before training starts, on stand-in outputs shaped
+    like the model's (0.5 each, a valid score, probability and logit), so that a bad target
+    in a later mini-batch is an error now, not a stop in the middle of training."""
+    if loss_fn not in LOSSES.values():
+        return
+    stand_in = [0.5] * len(probe) if isinstance(probe, (list, tuple)) else 0.5
+    with no_grad():
+        loss_fn([stand_in] * len(y), y)
 
 
 def fit(model, X: Sequence[Sequence[float]], y: Sequence, loss: str | LossFunction = "hinge",
@@ -195,46 +309,58 @@ def fit(model, X: Sequence[Sequence[float]], y: Sequence, loss: str | LossFuncti
         progress: bool = True, seed: int = 0, l2: float = 0.0) -> History:
     """Train ``model`` on ``(X, y)`` for ``epochs`` passes and return the History.
 
+    ``X`` and ``y`` may be lists, tuples or numpy arrays (as scikit-learn's data sets return).
     ``loss`` is a name ('hinge', 'mse', 'binary_cross_entropy', 'binary_cross_entropy_with_logits'
     (alias 'bce'), 'cross_entropy') or a function ``(outputs, targets) -> Value``; ``l2`` adds
     ``l2 * sum(p^2)`` over the parameters, as in micrograd's demo. The optimizer defaults to
     ``Adam(model.parameters(), lr=0.01)``. With ``batch_size`` each epoch is a pass over the data
     in shuffled mini-batches (seeded); without, one full-batch step per epoch. After each epoch
     every callback is called as ``callback(epoch, history, model)``; one that returns True stops
-    training. A progress bar shows the loss (``progress=False`` hides it). If the loss or a
-    parameter overflows, training stops with a message in ``history.stop_reason``. Python's
-    cyclic garbage collector is paused during each step (the graphs have no cycles to collect).
+    training. A progress bar shows the loss (``progress=False`` hides it).
+
+    If training diverges (after at least one step: a value overflows, a log or a division
+    fails, a probability saturates), it stops with a message in ``history.stop_reason`` naming
+    the epoch, what failed and a remedy (printed too when ``progress`` is on), and the model
+    keeps its parameters from the last complete step. An error in the first step is raised: it
+    comes from the data, the model or the arguments, not from training. Every step is all or
+    nothing (see ``train_step``): Ctrl-C stops training with the model and the optimizer
+    exactly as after the last complete step. Python's cyclic garbage collector is paused during
+    each step (the graphs have no cycles to collect) and is back as it was afterwards.
     """
-    if len(X) != len(y) or not X:
-        raise ValueError(f"fit needs as many targets as examples (at least one), got {len(X)} "
-                         f"examples and {len(y)} targets.")
+    X, y = _examples(X, y, "fit")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
                                    or batch_size < 1):
         raise ValueError(f"batch_size must be a positive int or None (full batch), got {batch_size!r}")
+    _check_l2(l2)
     loss_fn, loss_name = _loss_function(loss)
     optimizer = optimizer if optimizer is not None else Adam(model.parameters(), lr=0.01)
+    _check_optimizer(model, optimizer)
+    if validation is not None:
+        X_val, y_val = _validation_pair(validation, X)
+    probe = model(X[0])  # recorded, so that its last op can be read (no_grad records none)
+    _check_targets_for(loss_fn, probe, y)
+    if validation is not None:
+        _check_targets_for(loss_fn, probe, y_val)
     # Accuracy needs class labels; mse on other whole numbers is a regression, not a vote.
     classifying = all(map(_is_class_label, y)) and (loss_name != "mse" or set(y) <= {-1, 0, 1})
-    threshold = _threshold(model, X[0], loss_name, y) if classifying else 0.0
-    if validation is not None:
-        X_val, y_val = validation
-        if len(X_val) != len(y_val) or not X_val:
-            raise ValueError(f"validation must be (X_val, y_val) of equal, non-zero length, got "
-                             f"{len(X_val)} examples and {len(y_val)} targets.")
+    threshold = _threshold(probe, loss_name, y) if classifying else 0.0
+    del probe
     # The examples as one array, made once, for the batched path's steps (None: scalar path).
     rows = batched._examples(X) if batched.can_batch(model) else None
     rng = random.Random(seed)
     order = list(range(len(X)))
     size = batch_size or len(X)
     history = History()
+    steps_done = 0
     bar = tqdm(total=epochs, desc="fit", unit="epoch", disable=not progress, leave=True)
     try:
         for epoch in range(1, epochs + 1):
             if batch_size:
                 rng.shuffle(order)
             total_loss, correct = 0.0, 0
+            failure = None
             try:
                 for start in range(0, len(order), size):
                     batch = order[start:start + size]
@@ -242,17 +368,21 @@ def fit(model, X: Sequence[Sequence[float]], y: Sequence, loss: str | LossFuncti
                     batch_loss, scores = _forward_backward_step(
                         model, X_batch, y_batch, loss_fn, optimizer, l2,
                         rows=None if rows is None else rows[batch] if batch_size else rows)
+                    steps_done += 1
                     total_loss += batch_loss * len(batch)
                     if classifying:
                         correct += _count_correct(scores, y_batch, threshold)
                 if validation is not None:
                     val_loss, val_correct = _evaluate(model, X_val, y_val, loss_fn, threshold)
                 diverged = not math.isfinite(total_loss) or not _parameters_finite(optimizer)
-            except OverflowError:  # the engine refuses to make an inf or nan Value
-                diverged = True
+            except (ArithmeticError, ValueError) as error:  # e.g. the engine refused an inf or nan
+                if not steps_done:
+                    raise
+                diverged, failure = True, error
             if diverged:
-                history.stop_reason = _diverged_message(epoch, optimizer)
-                bar.write(history.stop_reason)
+                history.stop_reason = _diverged_message(epoch, optimizer, failure)
+                if progress:
+                    bar.write(history.stop_reason)
                 break
             history.epochs.append(epoch)
             history.train_loss.append(total_loss / len(X))
@@ -295,28 +425,45 @@ def _evaluate(model, X: Sequence, y: Sequence, loss_fn: LossFunction, threshold:
     return loss, correct
 
 
-def predict(model, X: Sequence[Sequence[float]]) -> list[int]:
-    """The class index the model picks for each example: the largest output when it has several;
-    with one output, 1 when it is > 0 (a score or logit), or > 0.5 when it is a sigmoid's
-    probability. A Perceptron answers with its own step function."""
+def _predictions(model, X: list) -> tuple[list[int], int]:
+    """The class the model picks for each example, and how many classes it has (2 for one
+    output or a Perceptron, k for k outputs)."""
     if hasattr(model, "predict") and not isinstance(model, type):
-        return [model.predict(x) for x in X]
-    if not X:
-        return []
-    threshold = _threshold(model, X[0], None, ())
+        return [model.predict(x) for x in X], 2
+    probe = model(X[0])
+    threshold = _threshold(probe, None, ())
+    classes = len(probe) if isinstance(probe, (list, tuple)) else 2
     numbers = batched.outputs(model, X)
     if numbers is not None:
         decided = (numbers > threshold) if numbers.ndim == 1 else numbers.argmax(axis=1)
-        return decided.astype(int).tolist()
+        return decided.astype(int).tolist(), classes
     with no_grad():
         outputs = batch_outputs(model, X)
-    return [_decide(_numbers(output), threshold) for output in outputs]
+    return [_decide(_numbers(output), threshold) for output in outputs], classes
+
+
+def predict(model, X: Sequence[Sequence[float]]) -> list[int]:
+    """The class index the model picks for each example: the largest output when it has several;
+    with one output, 1 when it is > 0 (a score or logit), or > 0.5 when it is a sigmoid's
+    probability. A Perceptron answers with its own step function. ``X`` may be a list or a
+    numpy array."""
+    X = _plain(X)
+    if not len(X):
+        return []
+    return _predictions(model, X)[0]
 
 
 def accuracy(model, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
     """The fraction of examples whose predicted class equals the label (-1/+1 labels are read
-    as 0/1)."""
-    if len(X) != len(y) or not X:
-        raise ValueError(f"accuracy needs as many labels as examples (at least one), got {len(X)} "
-                         f"examples and {len(y)} labels.")
-    return sum(p == _as_class(t) for p, t in zip(predict(model, X), y)) / len(X)
+    as 0/1). Labels that are not classes of the model (2 for a model with one output) are an
+    error, not a miss."""
+    X, y = _examples(X, y, "accuracy", "labels")
+    predictions, classes = _predictions(model, X)
+    labels = set(y)
+    allowed = [{0, 1}, {-1, 1}] if classes == 2 else [set(range(classes))]
+    if not any(labels <= choice for choice in allowed):
+        wrong = sorted((label for label in labels if label not in set().union(*allowed)), key=repr)
+        shown = "0 and 1 (or -1 and +1)" if classes == 2 else f"0 to {classes - 1}"
+        raise ValueError(f"accuracy: the labels must be this model's classes, {shown}; got "
+                         f"{(wrong or sorted(labels, key=repr))[:6]}.")
+    return sum(p == _as_class(t) for p, t in zip(predictions, y)) / len(X)

@@ -74,7 +74,7 @@ def test_blobs_at_given_centres():
         points = [x for x, c in zip(X, y) if c == label]
         mean = [sum(p[i] for p in points) / len(points) for i in range(2)]
         assert mean == pytest.approx(centre, abs=0.15)
-    with pytest.raises(ValueError, match="spread must be a number >= 0, got -1"):
+    with pytest.raises(ValueError, match="spread must be a finite number >= 0, got -1"):
         make_blobs(10, spread=-1)
 
 
@@ -150,3 +150,35 @@ def test_data_imports_only_the_standard_library():
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
     assert imported and imported <= set(sys.stdlib_module_names)
+
+
+@pytest.mark.parametrize("maker", [make_moons, make_circles, make_blobs])
+def test_makers_take_scikit_learns_names(maker):
+    assert maker(n_samples=30, random_state=4) == maker(30, seed=4) != maker(30, seed=5)
+    assert maker(n_samples=30) == maker(30)
+    with pytest.raises(ValueError, match="n=20 and n_samples=30 say different things"):
+        maker(20, n_samples=30)
+    assert make_blobs(n_samples=30, cluster_std=0.2, random_state=1) == make_blobs(30, spread=0.2, seed=1)
+
+
+@pytest.mark.parametrize("maker, kwargs", [
+    (make_moons, {"noise": float("inf")}), (make_circles, {"noise": float("inf")}),
+    (make_spirals, {"noise": float("inf")}), (make_blobs, {"spread": float("inf")}),
+    (make_regression_1d, {"noise": float("inf")}), (make_digits, {"noise": float("inf")}),
+    (make_blobs, {"centers": [[0.0, float("inf")], [1.0, 1.0]]}), (make_moons, {"noise": True}),
+])
+def test_infinite_noise_or_centres_are_refused(maker, kwargs):
+    with pytest.raises(ValueError, match=r"finite"):
+        maker(**kwargs)
+
+
+def test_train_test_split_takes_scikit_learns_names_and_numpy_arrays():
+    np = pytest.importorskip("numpy")
+    X, y = make_moons(20, seed=0)
+    assert train_test_split(X, y, test_size=0.3, random_state=2) == train_test_split(X, y, 0.3, seed=2)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=5)
+    assert len(X_test) == len(y_test) == 5 and len(X_train) == 15
+    with pytest.raises(ValueError, match="test_size=20 test examples leaves none"):
+        train_test_split(X, y, test_size=20)
+    parts = train_test_split(np.array(X), np.array(y), test_size=0.25)
+    assert parts == train_test_split(X, y) and type(parts[0][0][0]) is float and type(parts[2][0]) is int

@@ -188,3 +188,14 @@ def test_l2_equals_torch(seed):
     rng = random.Random(seed)
     numbers = [rng.gauss(0, 1) for _ in range(rng.randint(1, 50))]
     _compare(lambda ps, _: l2(ps), lambda t, _: (t ** 2).sum(), numbers, [0.0] * len(numbers))
+
+
+@pytest.mark.parametrize("loss, outputs, targets, message", [
+    (mse, [Value(1.0), Value(2.0)], [0.0, float("nan")], "mse: target 1 is nan; targets must be finite"),
+    (mse, [[Value(1.0)]], [[float("inf")]], "mse: target 0 is inf"),
+    (hinge, [0.5, float("nan")], [0, 1], "hinge: output 1 is nan; outputs must be finite"),
+    (cross_entropy, [[1.0, float("inf")]], [0], "cross_entropy: score 1 of example 0 is inf"),
+])
+def test_a_non_finite_number_is_named_with_the_loss_and_its_position(loss, outputs, targets, message):
+    with pytest.raises(ValueError, match=message):
+        loss(outputs, targets)

@@ -259,6 +259,61 @@ def test_loading_wrong_sizes_or_values_changes_nothing(tmp_path):
         _unchanged_after(target, lambda: target.load_state_dict(state))
 
 
+def test_saving_a_model_holding_nan_or_inf_is_refused_and_keeps_the_good_file(tmp_path):
+    path = tmp_path / "model.json"
+    model = MLP(2, [3, 1], seed=0)
+    model.save(path)
+    good = path.read_bytes()
+    model.layers[0].neurons[1].w[0].data = float("nan")
+    model.layers[1].neurons[0].b.data = float("inf")
+    with pytest.raises(ValueError, match=r"parameter layers\.0\.neurons\.1\.w0 is nan \(and 1 more"):
+        model.save(path)
+    assert path.read_bytes() == good and [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+def test_save_errors_name_the_path_given_not_a_temporary_file(tmp_path):
+    model = MLP(2, [1], seed=0)
+    for path, expected in [(tmp_path / "missing" / "model.json", "the folder .*missing does not exist"),
+                           (tmp_path, "it is a folder"), ("", "path is empty")]:
+        with pytest.raises((ValueError, OSError), match=expected) as info:
+            model.save(path)
+        assert ".tmp" not in str(info.value)
+
+
+@pytest.mark.parametrize("content, expected", [
+    ('{"format": "micrograd_plus model", "version": 1, "architecture": ARCH, '
+     '"parameters": {"layers.0.neurons.0.w0": 1' + "0" * 400 + ', REST}}', "in the state is 1000"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    (b"\xff\xfe{}", "not UTF-8"),
+    ('{"format": "micrograd_plus model", "version": true}', "version True"),
+    ('{"format": "micrograd_plus model", "version": 1.0}', "version 1.0"),
+    ('{"format": "micrograd_plus model", "version": 1, "architecture": ARCH, '
+     '"parameters": {"layers.0.neurons.0.w0": NaN, REST}}', "in the state is nan"),
+])
+def test_every_bad_file_is_a_value_error_naming_the_file(tmp_path, content, expected):
+    path = tmp_path / "bad.json"
+    model = MLP(2, [1], seed=0)
+    if isinstance(content, str):
+        rest = json.dumps({"layers.0.neurons.0.w1": 0.5, "layers.0.neurons.0.b": 0.0})[1:-1]
+        content = content.replace("ARCH", json.dumps(model.architecture())).replace("REST", rest).encode()
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=expected) as info:
+        _unchanged_after(model, lambda: model.load(path))
+    assert str(path) in str(info.value)
+
+
+def test_a_file_far_too_large_is_refused_without_reading_it(tmp_path, monkeypatch):
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as file:
+        file.truncate(64 * 2 ** 20)  # 64 MiB of zero bytes, sparse on disk
+    model = MLP(2, [3, 1], seed=0)
+    opened = []
+    monkeypatch.setattr("builtins.open", lambda *args, **kwargs: opened.append(args))
+    with pytest.raises(ValueError, match=r"huge\.json is 67,108,864 bytes, far more than a saved MLP"):
+        model.load(path)
+    assert opened == []
+
+
 def test_forward_graph_of_a_network_uses_one_dot_node_per_neuron():
     model = MLP(2, [4, 1], seed=0)
     ops = [node._op for node in topological_order(model([1.0, 2.0]))]
@@ -300,3 +355,21 @@ def test_perceptron_rejects_bad_labels_and_inputs():
         Perceptron(2).fit([[0.0, 0.0]], [-1])
     with pytest.raises(ValueError, match="expects 2 inputs, got 3"):
         Perceptron(2).predict([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="lr must be a positive finite number, got inf"):
+        Perceptron(2, lr=float("inf"))
+    perceptron = Perceptron(2, seed=0)
+    before = (list(perceptron.w), perceptron.b)
+    with pytest.raises(ValueError, match=r"takes finite numbers as inputs, got \[nan, 1.0\]"):
+        perceptron.fit([[0.0, 1.0], [float("nan"), 1.0]], [1, 0])
+    assert (perceptron.w, perceptron.b) == before
+    with pytest.raises(ValueError, match="finite numbers"):
+        perceptron.predict([float("inf"), 0.0])
+
+
+def test_perceptron_learns_from_numpy_arrays():
+    np = pytest.importorskip("numpy")
+    X, y = logic_gate("and")
+    from_lists, from_arrays = Perceptron(2, seed=1), Perceptron(2, seed=1)
+    assert from_arrays.fit(np.array(X), np.array(y)).converged
+    from_lists.fit(X, y)
+    assert from_arrays.w == from_lists.w and from_arrays.b == from_lists.b

@@ -67,6 +67,28 @@ def test_bad_arguments_are_explained():
         Adam([Value(1.0)], betas=0.9)
 
 
+def test_duplicate_parameters_and_a_zero_eps_are_refused():
+    p, q = Value(1.0), Value(2.0)
+    with pytest.raises(ValueError, match=r"got Value\(data=1.0.*more than once \(at position 2\)"):
+        SGD([p, q, p])
+    with pytest.raises(ValueError, match="eps must be a number > 0.0, got 0"):
+        Adam([p], eps=0)
+    with pytest.raises(ValueError, match="eps must be a number > 0.0"):
+        AdamW([p], eps=0.0)
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=1e300), lambda ps: SGD(ps, lr=1e300, momentum=0.9),
+                                  lambda ps: Adam(ps, lr=1e300, eps=1e-300)])
+def test_a_step_that_would_overflow_changes_nothing(make):
+    params = [_param(1.0, 1.0), _param(2.0, 1e10), _param(3.0, 0.5)]
+    optimizer = make(params)
+    state = {k: v for k, v in vars(optimizer).items() if k != "params"}
+    with pytest.raises(OverflowError, match=r"step would make parameter 1 \(Value\(data=2.0.*\) -?inf.*Nothing was changed"):
+        optimizer.step()
+    assert [p.data for p in params] == [1.0, 2.0, 3.0]
+    assert {k: v for k, v in vars(optimizer).items() if k != "params"} == state
+
+
 torch = pytest.importorskip("torch", reason="PyTorch is the oracle for these tests; install torch to run them")
 torch.set_num_threads(1)  # tiny tensors: threads only add start-up cost, and the suite runs on 2 cores
 

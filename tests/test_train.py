@@ -2,6 +2,7 @@
 and the predict / accuracy / train_step helpers."""
 
 import gc
+import math
 
 import pytest
 
@@ -79,7 +80,86 @@ def test_divergence_stops_with_a_message_naming_the_epoch(capsys):
     epoch = len(history.epochs) + 1
     assert f"epoch {epoch}" in history.stop_reason and "smaller learning rate" in history.stop_reason
     assert "(it is 100 now)" in history.stop_reason
-    assert history.stop_reason in capsys.readouterr().out
+    assert capsys.readouterr().out == ""  # progress=False: the message is in the History only
+    model = MLP(1, [8, 8, 1], seed=0)
+    shown = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=100.0), epochs=200,
+                progress=True)
+    assert shown.stop_reason == history.stop_reason and shown.stop_reason in capsys.readouterr().out
+
+
+def test_a_divergence_that_is_not_an_overflow_also_stops_and_keeps_the_history():
+    # A sigmoid that saturates to exactly 1.0 under binary cross-entropy: log(1 - 1) has no value.
+    X, y = [[1.0], [-1.0], [2.0], [-2.0]], [1, 0, 1, 0]
+    model = Neuron(1, activation="sigmoid", seed=0)
+    optimizer = SGD(model.parameters(), lr=100.0)
+    history = fit(model, X, y, loss="binary_cross_entropy", optimizer=optimizer, epochs=50,
+                  progress=False)
+    assert 1 <= len(history.epochs) < 50 and len(history.train_loss) == len(history.epochs)
+    reason = history.stop_reason
+    assert reason.startswith(f"Training stopped at epoch {len(history.epochs) + 1}: binary_cross_entropy")
+    assert "probability" in reason and "smaller learning rate" in reason
+    assert "keeps its parameters from the last complete step" in reason
+    assert all(math.isfinite(v) for v in model.state_dict().values())
+
+
+def test_an_error_in_the_first_step_is_raised_not_called_a_divergence():
+    X, y = [[1.0e200], [-1.0]], [1, 0]
+    model = MLP(1, [4, 1], seed=0)
+    with pytest.raises(OverflowError, match="no finite real result"):
+        fit(model, X, y, loss="mse", progress=False)
+
+
+def test_a_bad_target_in_a_later_mini_batch_is_an_error_before_training():
+    X, y = make_moons(12, seed=0)
+    for loss, bad in [("hinge", 2), ("bce", 1.5), ("cross_entropy", 3), ("mse", float("nan"))]:
+        model = MLP(2, [3, 2 if loss == "cross_entropy" else 1], seed=0)
+        before = model.state_dict()
+        with pytest.raises(ValueError, match="|".join(["labels 0/1", "lie in", "class index", "target 11"])):
+            fit(model, X, y[:11] + [bad], loss=loss, batch_size=4, progress=False)
+        assert model.state_dict() == before
+
+
+def test_garbage_arguments_are_refused_before_anything_changes():
+    X, y = make_moons(10, seed=0)
+    model, other = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=1)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="holds none of MLP.*parameters.*another model"):
+        fit(model, X, y, optimizer=SGD(other.parameters(), lr=0.1), progress=False)
+    with pytest.raises(ValueError, match="holds none of"):
+        train_step(model, X, y, "hinge", SGD(other.parameters(), lr=0.1))
+    for l2 in (-1, float("nan"), float("inf"), True):
+        with pytest.raises(ValueError, match=f"l2 .* must be a number >= 0, got {l2!r}"):
+            fit(model, X, y, l2=l2, progress=False)
+    with pytest.raises(ValueError, match=r"validation must be a pair \(X_val, y_val\).*list of length 10"):
+        fit(model, X, y, validation=X, progress=False)
+    with pytest.raises(ValueError, match="validation must be a pair.*look like the training examples"):
+        fit(model, X[:2], y[:2], validation=X[:2], progress=False)
+    assert model.state_dict() == before
+    # training only part of a model (say its last layer) is fine
+    fit(model, X, y, optimizer=SGD(model.layers[-1].parameters(), lr=0.1), epochs=1, progress=False)
+
+
+def test_accuracy_refuses_labels_the_model_cannot_predict():
+    X = [[0.5, -1.0], [2.0, 1.0], [-1.0, 0.3]]
+    with pytest.raises(ValueError, match=r"classes, 0 and 1 \(or -1 and \+1\); got \[2, 3\]"):
+        accuracy(MLP(2, [3, 1], seed=0), X, [2, 3, 1])
+    with pytest.raises(ValueError, match=r"classes, 0 to 2; got \[5\]"):
+        accuracy(MLP(2, [3, 3], seed=0), X, [0, 5, 1])
+    assert 0.0 <= accuracy(MLP(2, [3, 3], seed=0), X, [0, 2, 1]) <= 1.0
+
+
+def test_fit_predict_accuracy_and_train_step_take_numpy_arrays():
+    np = pytest.importorskip("numpy")
+    X, y = make_moons(30, noise=0.1, seed=0)
+    runs = []
+    for data in [(X, y), (np.array(X), np.array(y)), (tuple(map(tuple, X)), tuple(y)),
+                 ([np.array(x) for x in X], [np.int64(t) for t in y])]:
+        model = MLP(2, [4, 1], seed=0)
+        history = fit(model, *data, epochs=5, validation=data, progress=False)
+        runs.append((history, predict(model, data[0]), accuracy(model, *data),
+                     train_step(model, *data, "hinge", SGD(model.parameters(), lr=0.1))))
+    assert all(run == runs[0] for run in runs)
+    assert predict(MLP(2, [1], seed=0), np.zeros((0, 2))) == []
 
 
 def test_regression_history_has_no_accuracy():

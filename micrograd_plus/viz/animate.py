@@ -15,6 +15,7 @@ from typing import Any
 
 import graphviz
 
+from .._files import write_atomically
 from ..engine import Value
 from .graph import Collapse, _stepping_graphs
 from .rendering import render_png, render_svg
@@ -77,8 +78,11 @@ def save_backward_animation(root: Value, path: str | os.PathLike, *, flow: bool 
         frames.append(frame.quantize(colors=256, dither=Image.Dither.NONE))
     durations = [round(1000 * seconds_per_step)] * len(frames)
     durations[0] = durations[-1] = 2 * durations[0]
+    film = io.BytesIO()
+    frames[0].save(film, format="GIF", save_all=True, append_images=frames[1:],
+                   duration=durations, loop=0)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations, loop=0)
+    write_atomically(path, film.getvalue())
     return path
 
 
@@ -114,7 +118,7 @@ def save_backward_html(root: Value, path: str | os.PathLike, *, flow: bool = Tru
                       f"<pre>{html.escape(caption)}</pre>{svg}</section>")
     page = _PAGE.format(title=html.escape(title), count=len(frames), frames="\n".join(frames))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    write_atomically(path, page)
     return path
 
 

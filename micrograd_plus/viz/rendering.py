@@ -21,6 +21,8 @@ from pathlib import Path
 import graphviz
 from graphviz.backend import dot_command
 
+from .._files import write_atomically
+
 __all__ = ["find_renderer", "use_renderer", "save_graph", "render_png", "render_svg",
            "MAX_RASTER_PIXELS"]
 
@@ -122,7 +124,7 @@ def save_graph(graph: graphviz.Digraph, path: str | os.PathLike) -> Path:
     else:
         data = _pdf_bytes(graph)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    write_atomically(path, data)
     return path
 
 
