@@ -42,3 +42,9 @@ def test_bad_layers_and_inputs_are_named():
         plot_neuron_maps(MLP(2, [4, 1]), X, y, layer=2)
     with pytest.raises(ValueError, match="2 inputs .* this one has 3"):
         plot_neuron_maps(MLP(3, [4, 1]), [[0, 0, 0]], [0])
+
+
+def test_a_model_without_layers_is_named():
+    X, y = logic_gate("xor")
+    with pytest.raises(TypeError, match="needs an MLP .* got Neuron"):
+        plot_neuron_maps(MLP(2, [1]).layers[0].neurons[0], X, y)

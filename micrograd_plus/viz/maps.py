@@ -10,8 +10,8 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from .graph import layers_of
-from .plots import CLASS_COLOURS, LABEL_SIZE, _LessonFigure, _network_layers, _network_scores
+from .. import batched
+from .plots import CLASS_COLOURS, LABEL_SIZE, _LessonFigure
 
 __all__ = ["plot_neuron_maps"]
 
@@ -26,23 +26,26 @@ def plot_neuron_maps(model: Any, X: Sequence[Sequence[float]], y: Sequence[int],
     dots in their class colours, so you can see which of them each neuron singles out.
     ``columns`` panels go in a row (default: all of them up to 8, else 6).
     """
-    layers = _network_layers(model)
-    if layers is None:
-        layers_of(model, "plot_neuron_maps")  # raises the standard message for a non-network
-        raise TypeError("plot_neuron_maps needs a network built from nn neurons (MLP, Layer).")
+    layers = getattr(model, "layers", None)
+    if not layers:
+        raise TypeError(f"plot_neuron_maps needs an MLP (a network with layers), got "
+                        f"{type(model).__name__}")
     if not 0 <= layer < len(layers):
         raise ValueError(f"layer must be from 0 to {len(layers) - 1} for this {len(layers)}-layer "
                          f"network, got {layer!r}")
-    if len(layers[0][0].w) != 2:
+    inputs = len(layers[0].neurons[0].w)
+    if inputs != 2:
         raise ValueError(f"plot_neuron_maps draws networks with 2 inputs (a point in the plane); "
-                         f"this one has {len(layers[0][0].w)}")
+                         f"this one has {inputs}")
     points = np.asarray(X, dtype=float)
     low, high = points.min(axis=0), points.max(axis=0)
     margin = 0.15 * (high - low).max()
     xs = np.linspace(low[0] - margin, high[0] + margin, RESOLUTION)
     ys = np.linspace(low[1] - margin, high[1] + margin, RESOLUTION)
     grid = np.array([[a, b] for b in ys for a in xs])
-    outputs = _network_scores(layers[:layer + 1], grid).reshape(len(grid), -1)
+    outputs = grid
+    for part in layers[:layer + 1]:  # each layer's outputs are the next one's inputs
+        outputs = batched.outputs(part, outputs).reshape(len(grid), -1)
     count = outputs.shape[1]
     columns = min(columns or (count if count <= 8 else 6), count)
     rows = -(-count // columns)
