@@ -2,11 +2,14 @@
 each step reads as the chain rule."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from lecture_value import OwnValue, lecture_neuron
+from strategies import VALUE_BACKEND, examples, expressions
 
 from micrograd_plus.engine import Value, dot, sum_values, topological_order
 from micrograd_plus.viz import (backward_steps, explain, forward_steps, gradients_after)
+from micrograd_plus.viz.nodes import Graph
 
 
 def lecture_graph():
@@ -181,3 +184,155 @@ def test_running_totals_are_exactly_the_gradients_of_backward(graph):
             assert received[term.operand] == term.running_total
     for leaf in leaves:
         assert received.get(leaf, 0.0) == leaf.grad
+
+
+# --- a learner's own Value, and micrograd's --------------------------------------------------------
+
+def own_backward_grads(values: dict) -> dict:
+    """Every value's grad after the class's own backward(), from gradients of zero."""
+    values["out"].backward()
+    grads = {name: v.grad for name, v in values.items()}
+    for v in values.values():
+        v.grad = 0.0
+    return grads
+
+
+def test_steps_of_a_lecture_style_value_run_its_own_backward():
+    values = lecture_neuron(OwnValue)
+    expected = own_backward_grads(values)
+    steps = backward_steps(values["out"])
+    final = gradients_after(steps, len(steps))
+    assert {name: final[v] for name, v in values.items()} == expected  # exactly, not nearly
+    assert all(v.grad == 0.0 for v in values.values())  # the learner's graph is left alone
+    texts = {s.name: explain(s).text for s in steps}
+    # an op the engine knows is explained by its rule, with the numbers the class computed
+    assert "(rule: d(tanh a)/da = 1 - tanh(a)^2)" in texts["o"]
+    assert "dout/dn = dout/do * do/dn = " in texts["o"]
+    assert "d(a * b)/da = b" in texts["x1*w1"]
+    # one it does not know is said plainly, and its numbers are what its _backward() did
+    assert "the op table has no rule for 'sin'" in texts["s"]
+    assert f"dout/dx1 = dout/ds * ds/dx1 = " in texts["s"] and "measured from its _backward()" in texts["s"]
+    # x1 is used twice: its gradients add up over the steps, as in the class's own backward()
+    x1_terms = [t for s in steps for t in s.terms if t.operand is values["x1"]]
+    assert len(x1_terms) == 2 and x1_terms[-1].running_total == expected["x1"]
+
+
+def test_a_wrong_backward_shows_in_the_steps():
+    """A learner's __mul__ that sets the gradient (=) instead of adding to it (+=): the steps
+    show what the code did, and say that the rule gives something else."""
+    class Overwriting(OwnValue):
+        def __mul__(self, other):
+            out = super().__mul__(other)
+            a, b = sorted(out._prev, key=lambda v: v.label)
+
+            def _backward():
+                a.grad = b.data * out.grad
+                b.grad = a.data * out.grad
+            out._backward = _backward
+            return out
+
+    a = Overwriting(3.0, label="a")
+    b = Overwriting(2.0, label="b")
+    c = a * b
+    c.label = "c"
+    L = c + a
+    L.label = "L"
+    steps = backward_steps(L)
+    step_of_c = next(s for s in steps if s.node is c)
+    text = explain(step_of_c).text
+    assert "dL/da += dL/dc * dc/da = 1.0 * 2.0 = 2.0, so dL/da = 1.0 + 2.0 = 3.0" in text
+    assert "but its _backward() added 1.0, so dL/da = 2.0: check that _backward" in text
+    assert gradients_after(steps, len(steps))[a] == 2.0  # what the learner's code gives
+
+
+def test_steps_of_micrographs_value_equal_its_backward():
+    engine = pytest.importorskip("micrograd.engine", reason="micrograd 0.1.0 is in the test extra")
+    a, b = engine.Value(2.0), engine.Value(-3.0)
+    c = a * b + a ** 2
+    L = (c * b).relu() + (-b)  # c * b = 6: the ReLU passes its gradient on
+    steps = backward_steps(L)
+    final = gradients_after(steps, len(steps))
+    L.backward()
+    order = Graph(L, "test").order()
+    assert [final.get(v, 0.0) for v in order] == [v.grad for v in order]
+    texts = [explain(s).text for s in steps]
+    assert any("(rule: d(a^2)/da = 2 * a^(2-1))" in t for t in texts)
+    assert any("(rule: d(relu a)/da = 1 if a > 0 else 0)" in t for t in texts)
+    assert explain(forward_steps(L)[0]).text.startswith("Step 1: n")
+
+
+def test_something_that_is_not_a_value_is_named_with_its_missing_attribute():
+    class NoOp:
+        data, grad, _prev = 1.0, 0.0, ()
+
+    with pytest.raises(TypeError, match=r"NoOp it got has no attribute '_op'"):
+        backward_steps(NoOp())
+    with pytest.raises(TypeError, match=r"forward_steps needs .* has no attribute 'data'"):
+        forward_steps("L")
+    holder = OwnValue(1.0)
+    holder._prev = {"not a value"}
+    holder._op = "+"
+    with pytest.raises(TypeError, match=r"every operand \('\+' has one\).*str it got has no "
+                                        r"attribute 'data'"):
+        backward_steps(holder)
+
+
+# --- following backward()'s own rule, where derivatives are undefined -------------------------------
+
+def test_a_zero_gradient_through_an_undefined_derivative_steps_like_backward():
+    """sqrt has no slope at 0, but nothing flows through it here: backward() is fine, so the
+    steps must be too."""
+    x = Value(0.0, label="x")
+    r = x.sqrt()
+    r.label = "r"
+    L = r * 0.0
+    L.label = "L"
+    steps = backward_steps(L)
+    step_of_r = next(s for s in steps if s.node is r)
+    assert step_of_r.passes_nothing
+    assert "has dL/dr = 0, so it passes nothing on" in explain(step_of_r).text
+    L.backward()
+    assert gradients_after(steps, len(steps)).get(x, 0.0) == x.grad == 0.0
+    # ... and where a gradient does flow through it, both raise the same error
+    y = Value(0.0, label="y")
+    with pytest.raises(ZeroDivisionError) as stepping:
+        backward_steps(y.sqrt() * 2.0)
+    with pytest.raises(ZeroDivisionError) as backward:
+        (y.sqrt() * 2.0).backward()
+    assert str(stepping.value) == str(backward.value)
+    assert y.grad == 0.0
+
+
+EDGE_INPUTS = (0.0, -0.0, 1e-170, -1e-170, 1e170, 0.5, -1.0, 2.0, 700.0, -750.0)
+
+
+@examples(200)
+@given(expressions(max_steps=8), st.data())
+def test_steps_follow_backward_on_random_graphs_at_the_edges(expression, data):
+    """Random graphs over every op, evaluated at numbers where derivatives vanish, underflow,
+    overflow or are undefined: the steps end with backward()'s gradients, and fail exactly
+    where backward() fails, with the same error."""
+    inputs = [data.draw(st.sampled_from(EDGE_INPUTS)) for _ in expression.inputs]
+    try:
+        root = expression.output(VALUE_BACKEND, [Value(x, label=f"x{i}")
+                                                 for i, x in enumerate(inputs)])
+    except (ArithmeticError, ValueError):
+        assume(False)
+    order = topological_order(root)
+    try:
+        steps = backward_steps(root)
+    except (ArithmeticError, ValueError) as error:
+        stepping_error = error
+    else:
+        stepping_error = None
+    assert all(node.grad == 0.0 for node in order)  # stepping changed nothing
+    try:
+        root.backward()
+    except (ArithmeticError, ValueError) as error:
+        assert stepping_error is not None, f"backward() raised {error!r}, the steps did not"
+        assert (type(stepping_error), str(stepping_error)) == (type(error), str(error))
+        return
+    assert stepping_error is None, f"the steps raised {stepping_error!r}, backward() did not"
+    totals = gradients_after(steps, len(steps))
+    for node in order:
+        assert totals.get(node, 0.0) == node.grad

@@ -222,7 +222,7 @@ def test_stepper_falls_back_to_the_graph_as_svg():
 
 
 def test_stepper_rejects_what_is_not_a_value():
-    with pytest.raises(TypeError, match="needs the Value at the end of a graph.*got float"):
+    with pytest.raises(TypeError, match="needs the value at the end of a graph.*float it got has no attribute 'data'"):
         BackpropStepper(3.0)
 
 

@@ -16,35 +16,39 @@ from typing import Any
 import graphviz
 
 from .._files import write_atomically
-from ..engine import Value
-from .graph import Collapse, _stepping_graphs
+from .graph import Collapse, _stepping_graphs, whole_order
+from .nodes import Graph
 from .rendering import render_png, render_svg
-from .steps import backward_steps, explain
-from .text import wrap_words
+from .steps import explain, stepped
+from .text import value_names, wrap_words
 
 __all__ = ["save_backward_animation", "save_backward_html", "MAX_STEPS"]
 
 MAX_STEPS = 150  # a longer film teaches nothing; draw a smaller graph instead
 
 
-def _film(root: Value, flow: bool, collapse: Collapse | None,
+def _film(root: Any, who: str, flow: bool, collapse: Collapse | None,
           model: Any) -> list[tuple[str, graphviz.Digraph]]:
     """Each frame's caption and graph: ``draw_dot(root, step=k)`` under ``explain`` of step k,
     for k = 0 (after the forward pass) to the last step."""
-    steps = backward_steps(root)
-    if len(steps) > MAX_STEPS:
+    graph = Graph(root, who)
+    order = whole_order(graph, who)
+    count = 1 + sum(1 for node in order if graph.operands(node))  # the seed, then one per op
+    if count > MAX_STEPS:
         raise ValueError(
-            f"This backward pass has {len(steps)} steps; a film of more than {MAX_STEPS} is too "
+            f"This backward pass has {count} steps; a film of more than {MAX_STEPS} is too "
             f"long to follow. Animate a smaller graph (one neuron, or one example's loss)."
         )
+    steps = stepped(graph, order, value_names(order))
     captions = ["Step 0: the forward pass is done; every gradient is still 0."] + [
         explain(step).text for step in steps]
-    graphs, _ = _stepping_graphs(root, steps, range(len(captions)), flow=flow, collapse=collapse,
-                                 model=model, rankdir="LR", max_nodes=None, format="svg")
+    graphs, _ = _stepping_graphs(graph, order, steps, range(len(captions)), flow=flow,
+                                 collapse=collapse, model=model, rankdir="LR", max_nodes=None,
+                                 format="svg")
     return list(zip(captions, graphs))
 
 
-def save_backward_animation(root: Value, path: str | os.PathLike, *, flow: bool = True,
+def save_backward_animation(root: Any, path: str | os.PathLike, *, flow: bool = True,
                             seconds_per_step: float = 1.5, collapse: Collapse | None = None,
                             model: Any = None, max_pixels: tuple[int, int] = (1280, 720)) -> Path:
     """Write the backward pass from ``root`` as an animated GIF (one frame per step, looping).
@@ -59,7 +63,7 @@ def save_backward_animation(root: Value, path: str | os.PathLike, *, flow: bool 
         raise ValueError(f"save_backward_animation writes a .gif file, not {path.name!r}.")
     caption_font = _font(22)
     line_height = 30
-    film = _film(root, flow, collapse, model)
+    film = _film(root, "save_backward_animation", flow, collapse, model)
     caption_width = max_pixels[0] - 24
     captions = [wrap_words(caption, lambda line: caption_font.getlength(line) <= caption_width,
                            "    ")
@@ -102,7 +106,7 @@ def _write(frame, lines: list[str], font, line_height: int) -> None:
         draw.text((12, 12 + i * line_height), line, fill="black", font=font)
 
 
-def save_backward_html(root: Value, path: str | os.PathLike, *, flow: bool = True,
+def save_backward_html(root: Any, path: str | os.PathLike, *, flow: bool = True,
                        collapse: Collapse | None = None, model: Any = None,
                        title: str = "Backpropagation, one step at a time") -> Path:
     """Write the backward pass from ``root`` as one HTML file: every step's graph as inline SVG,
@@ -112,7 +116,7 @@ def save_backward_html(root: Value, path: str | os.PathLike, *, flow: bool = Tru
     if path.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"save_backward_html writes an .html file, not {path.name!r}.")
     frames = []
-    for k, (caption, graph) in enumerate(_film(root, flow, collapse, model)):
+    for k, (caption, graph) in enumerate(_film(root, "save_backward_html", flow, collapse, model)):
         svg = render_svg(graph)
         frames.append(f'<section class="frame" data-step="{k}"{"" if k == 0 else " hidden"}>'
                       f"<pre>{html.escape(caption)}</pre>{svg}</section>")

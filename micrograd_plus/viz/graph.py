@@ -25,12 +25,18 @@ from typing import Any, Iterable, Literal, Sequence
 
 import graphviz
 
-from ..engine import Value, topological_order
+from ..engine import Value
+from .nodes import Graph
 from .rendering import use_renderer
-from .steps import BackwardStep, backward_steps, forward_steps, gradients_after
+from .steps import BackwardStep, gradients_after, stepped, stepped_forward
 from .text import format_number, value_names
 
-__all__ = ["draw_dot", "count_nodes", "layers_of", "FLOW_COLOURS"]
+__all__ = ["draw_dot", "count_nodes", "layers_of", "whole_order", "FLOW_COLOURS", "LARGEST_GRAPH"]
+
+# A graph with more values than this is read only near its output: draw_dot draws the max_nodes
+# nodes nearest the output, deciding so after reading at most this many values (a chain of a
+# million values draws in a fraction of a second), and stepping through it is refused.
+LARGEST_GRAPH = 20_000
 
 # Diverging colours (ColorBrewer RdBu ends): red for a positive gradient, blue for a negative one,
 # white for none; a distinction that survives red-green colour blindness and a washed-out projector.
@@ -41,6 +47,7 @@ _DEAD_FILL = "#e0e0e0"
 _PENDING_FILL = "#f4f4f4"
 _FONT = "Helvetica"
 _ACTIVATIONS = ("ReLU", "tanh", "sigmoid")
+_MORE = "more"  # the node that stands in for everything a cut picture leaves out
 
 Collapse = Literal["neuron", "layer"]
 
@@ -62,12 +69,14 @@ class _Layout:
     """What a picture of the graph holds, whatever its gradients: the values in topological
     order, the neurons drawn as one node each or grouped by layer, and what they hide."""
 
-    order: list[Value]
+    graph: Graph
+    order: list
     rankdir: str
     collapse: Collapse | None = None
     groups: list[tuple[str, list[_Neuron]]] = field(default_factory=list)
     absorbed: dict[Value, str] = field(default_factory=dict)  # hidden value -> its group's key
     cut: int | None = None  # draw only this many nodes, those nearest the output
+    whole: bool = True  # False when only the values nearest the output were read (a huge graph)
     names: dict[Value, str] = field(init=False)
     index: dict[Value, int] = field(init=False)
 
@@ -76,10 +85,12 @@ class _Layout:
         self.index = {node: i for i, node in enumerate(self.order)}
 
     @staticmethod
-    def of(order: list[Value], collapse: Collapse | None, model: Any, rankdir: str) -> _Layout:
-        layout = _Layout(order, rankdir, collapse)
+    def of(graph: Graph, order: list, collapse: Collapse | None, model: Any,
+           rankdir: str) -> _Layout:
+        layout = _Layout(graph, order, rankdir, collapse)
         if collapse is not None:
-            layout.groups, layout.absorbed = _collapsed(order, collapse, model, layout.index)
+            layout.groups, layout.absorbed = _collapsed(graph, order, collapse, model,
+                                                        layout.index)
         return layout
 
     @property
@@ -89,7 +100,7 @@ class _Layout:
     def size(self) -> int:
         """How many nodes the scene has (before any cut): values, their ops, and groups."""
         shown = [node for node in self.order if node not in self.absorbed]
-        return len(shown) + sum(1 for node in shown if node._prev) + len(self.groups)
+        return _size(self.graph, shown) + len(self.groups)
 
 
 @dataclass
@@ -137,34 +148,69 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", *,
     if max_nodes is not None and max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive number or None, got {max_nodes!r}.")
 
+    graph = Graph(root, "draw_dot")
     if step is not None:
-        graphs, note = _stepping_graphs(root, backward_steps(root), [step], flow=flow,
+        what = "draw_dot(root, step=k)"
+        order = graph.order() if max_nodes is None else whole_order(graph, what)
+        steps = stepped(graph, order, value_names(order))
+        graphs, note = _stepping_graphs(graph, order, steps, [step], flow=flow,
                                         collapse=collapse, model=model, rankdir=rankdir,
                                         max_nodes=max_nodes, format=format)
-        graph = graphs[0]
+        picture = graphs[0]
     else:
-        order = topological_order(root)
-        state = (_State.after_backward(root, order) if forward_step is None
-                 else _State.forward(root, order, forward_step))
-        layout, note = _fitted_layout(order, collapse, model, rankdir, max_nodes)
-        graph = _drawn(layout, state, flow, format)
+        if max_nodes is None:
+            nearest, whole = [], True
+        else:
+            nearest, whole = graph.nearest(LARGEST_GRAPH)
+        if whole:
+            order = graph.order()
+            layout, note = _fitted_layout(graph, order, collapse, model, rankdir, max_nodes)
+        elif forward_step is not None:
+            raise ValueError(_too_large("draw_dot(root, forward_step=k)"))
+        else:
+            # Too large to read whole: only the values nearest the output are read and drawn.
+            layout = _Layout(graph, graph.order_of(set(nearest[:max_nodes])), rankdir,
+                             cut=max_nodes)
+            note = (f"the graph has more than {LARGEST_GRAPH:,} values, so only the {max_nodes} "
+                    f"nodes nearest the output are drawn: draw a smaller part (one example's "
+                    f"loss), or max_nodes=None to wait for all of them")
+        if forward_step is None:
+            state = _State.after_backward(graph, layout.order, flow)
+        else:
+            state = _State.forward(graph, layout.order, layout.names, forward_step)
+        picture = _drawn(layout, state, flow, format)
     if note:
         warnings.warn(f"draw_dot: {note}.", stacklevel=2)
-    return graph
+    return picture
 
 
-def _stepping_graphs(root: Value, steps: Sequence[BackwardStep], step_numbers: Iterable[int], *,
-                     flow: bool, collapse: Collapse | None, model: Any, rankdir: str,
-                     max_nodes: int | None, format: str) -> tuple[list[graphviz.Digraph], str]:
-    """``draw_dot(root, step=k)`` for each k of ``step_numbers``, ``steps`` being
-    ``backward_steps(root)``; and the note about what was collapsed or cut.
+def whole_order(graph: Graph, what: str) -> list:
+    """``graph.order()``, for a tool that follows the whole graph (stepping through it): a
+    ValueError, decided after reading at most LARGEST_GRAPH values, when it is larger."""
+    if not graph.nearest(LARGEST_GRAPH)[1]:
+        raise ValueError(_too_large(what))
+    return graph.order()
+
+
+def _too_large(what: str) -> str:
+    return (f"{what} follows the whole graph, and this one has more than {LARGEST_GRAPH:,} "
+            f"values: too many to step through. Step through a smaller part (one neuron, or "
+            f"one example's loss); draw_dot(root) draws the part nearest the output.")
+
+
+def _stepping_graphs(graph: Graph, order: list, steps: Sequence[BackwardStep],
+                     step_numbers: Iterable[int], *, flow: bool, collapse: Collapse | None,
+                     model: Any, rankdir: str, max_nodes: int | None,
+                     format: str) -> tuple[list[graphviz.Digraph], str]:
+    """``draw_dot(root, step=k)`` for each k of ``step_numbers``, ``steps`` being the steps of
+    ``graph`` (its values in topological order are ``order``); and the note about what was
+    collapsed or cut.
 
     Every box gets the width it has at the end of the pass, so the layout stays put from one
     step to the next (measured by Graphviz, once: font metrics differ between renderers).
     """
-    order = topological_order(root)
-    *states, final = _State.stepping(root, steps, [*step_numbers, len(steps)])
-    layout, note = _fitted_layout(order, collapse, model, rankdir, max_nodes)
+    *states, final = _State.stepping(graph.root, steps, [*step_numbers, len(steps)])
+    layout, note = _fitted_layout(graph, order, collapse, model, rankdir, max_nodes)
     widths = _measured_widths(_drawn(layout, final, flow, format))
     return [_drawn(layout, state, flow, format, widths) for state in states], note
 
@@ -174,7 +220,7 @@ def _drawn(layout: _Layout, state: _State, flow: bool, format: str,
     """The picture of ``state``, record boxes ``widths`` wide where given."""
     scene = _build_scene(layout, state, flow)
     if layout.cut is not None:
-        _keep_nearest(scene, layout.cut)
+        _keep_nearest(scene, layout.cut, whole=layout.whole)
     for key, width in (widths or {}).items():
         if key in scene.nodes and scene.nodes[key].get("shape") == "record":
             scene.nodes[key]["width"] = width
@@ -182,17 +228,17 @@ def _drawn(layout: _Layout, state: _State, flow: bool, format: str,
     return _digraph(scene, state, flow, layout.rankdir, format)
 
 
-def _fitted_layout(order: list[Value], collapse: Collapse | None, model: Any, rankdir: str,
-                   max_nodes: int | None) -> tuple[_Layout, str]:
+def _fitted_layout(graph: Graph, order: list, collapse: Collapse | None, model: Any,
+                   rankdir: str, max_nodes: int | None) -> tuple[_Layout, str]:
     """The layout, collapsed or cut to at most ``max_nodes`` nodes; and a note saying so."""
-    full = _size(order)
+    full = _size(graph, order)
     note = ""
     if collapse is not None or max_nodes is None or full <= max_nodes:
-        layout = _Layout.of(order, collapse, model, rankdir)
+        layout = _Layout.of(graph, order, collapse, model, rankdir)
     else:
         layout = None
         for level in ("neuron", "layer"):
-            candidate = _Layout.of(order, level, model, rankdir)
+            candidate = _Layout.of(graph, order, level, model, rankdir)
             if layout is None or candidate.size() < layout.size():
                 layout = candidate
             if layout.size() <= max_nodes:
@@ -234,13 +280,14 @@ def _measured_widths(graph: graphviz.Digraph) -> dict[str, str]:
     return widths
 
 
-def count_nodes(root: Value) -> int:
+def count_nodes(root: Any) -> int:
     """How many nodes ``draw_dot(root)`` would draw without collapsing (values plus ops)."""
-    return _size(topological_order(root))
+    graph = Graph(root, "count_nodes")
+    return _size(graph, graph.order())
 
 
-def _size(order: list[Value]) -> int:
-    return len(order) + sum(1 for node in order if node._prev)
+def _size(graph: Graph, order: list) -> int:
+    return len(order) + sum(1 for node in order if graph.operands(node))
 
 
 # --- what the picture shows: gradients after a step, or values after a forward step --------------
@@ -263,27 +310,29 @@ class _State:
         self.contribution_scale = max(map(abs, self.sent.values()), default=0.0) or 1.0
 
     @staticmethod
-    def after_backward(root: Value, order: list[Value]) -> _State:
-        """The gradients as they are on the graph (after the user's own backward())."""
+    def after_backward(graph: Graph, order: list, flow: bool) -> _State:
+        """The gradients as they are on the graph (after the user's own backward()); with
+        ``flow``, also what each node sends along each edge."""
         grads = {node: node.grad for node in order}
         # A node that got no gradient sends none (and may have no local derivative: sqrt at 0).
-        sent = {(node, position): node.grad * local_derivative
-                for node in order if node._prev and node.grad
-                for position, local_derivative in enumerate(node.local_derivatives())}
-        return _State(root, grads, _scale(grads, root), sent)
+        sent = {} if not flow else {
+            (node, position): sent
+            for node in order if node.grad and graph.operands(node)
+            for position, sent in enumerate(graph.sent(node))}
+        return _State(graph.root, grads, _scale(grads, graph.root), sent)
 
     @staticmethod
-    def forward(root: Value, order: list[Value], forward_step: int) -> _State:
+    def forward(graph: Graph, order: list, names: dict, forward_step: int) -> _State:
         """The values known after ``forward_step`` ops of the forward pass."""
-        steps = forward_steps(root)
+        steps = stepped_forward(graph, order, names)
         if not 0 <= forward_step <= len(steps):
             raise ValueError(
                 f"forward_step must be between 0 (only the inputs known) and {len(steps)} "
                 f"(every op done) for this graph, got {forward_step}.")
-        known = {node for node in order if not node._prev}
+        known = {node for node in order if not graph.operands(node)}
         known.update(s.node for s in steps[:forward_step])
         active = steps[forward_step - 1].node if forward_step else None
-        return _State(root, {}, 1.0, active=active, known=known)
+        return _State(graph.root, {}, 1.0, active=active, known=known)
 
     @staticmethod
     def stepping(root: Value, steps: Sequence[BackwardStep],
@@ -329,14 +378,18 @@ def _build_scene(layout: _Layout, state: _State, flow: bool) -> _Scene:
             continue
         i = index[node]
         scene.nodes[f"v{i}"] = _value_node(node, names[node], state, flow, horizontal)
-        if node._prev:
-            scene.nodes[f"v{i}op"] = _op_node(node, state, flow)
+        operands = layout.graph.operands(node)
+        if operands:
+            scene.nodes[f"v{i}op"] = _op_node(layout.graph, node, state, flow)
             scene.edges.append((f"v{i}op", f"v{i}", _out_edge(node, state)))
-            for position, operand in enumerate(node._prev):
-                tail = absorbed.get(operand, f"v{index[operand]}")
+            for position, operand in enumerate(operands):
+                # An operand beyond a graph read only near its output comes from 'more'.
+                tail = absorbed.get(operand) or (f"v{index[operand]}" if operand in index
+                                                 else _MORE)
                 scene.edges.append((tail, f"v{i}op", _edge(node, position, state, flow)))
     for key, members in layout.groups:
-        scene.nodes[key] = _group_node(members, layout.collapse, state, flow, horizontal)
+        scene.nodes[key] = _group_node(layout.graph, members, layout.collapse, state, flow,
+                                       horizontal)
         _group_edges(scene, key, members, absorbed, index, state, flow)
     if state.root in absorbed:
         scene.root_key = absorbed[state.root]
@@ -362,11 +415,12 @@ def _value_node(node: Value, name: str, state: _State, flow: bool,
     return attrs
 
 
-def _op_node(node: Value, state: _State, flow: bool) -> dict[str, str]:
-    attrs = {"label": _op_label(node._op), "shape": "ellipse", "fontsize": "14", "ordering": "in",
+def _op_node(graph: Graph, node: Any, state: _State, flow: bool) -> dict[str, str]:
+    op = _op_label(graph.op(node))
+    attrs = {"label": op, "shape": "ellipse", "fontsize": "14", "ordering": "in",
              "margin": "0.05,0.02"}
-    if flow and state.known is None and _is_dead_relu(node):
-        attrs.update(label=f"{_op_label(node._op)}\\n(dead)", style="dashed,filled",
+    if flow and state.known is None and _is_dead_relu(graph, node):
+        attrs.update(label=f"{op}\\n(dead)", style="dashed,filled",
                      fillcolor=_DEAD_FILL)
     if node is state.sending or (node is state.active and state.known is not None):
         attrs.update(penwidth="4", color=_HIGHLIGHT, style="filled", fillcolor="#ffe4c4")
@@ -406,24 +460,27 @@ def _is_activation(node: Value) -> bool:
     return node._op in _ACTIVATIONS or node._op.startswith("leaky_relu")
 
 
-def _is_dead_relu(node: Value) -> bool:
+def _is_dead_relu(graph: Graph, node: Any) -> bool:
     """A ReLU that passes no gradient back: its local derivative (the engine's rule) is 0."""
-    return node._op == "ReLU" and node.local_derivatives()[0] == 0.0
+    if graph.op(node) != "ReLU":
+        return False
+    local = graph.local_derivatives(node)
+    return local is not None and local[0] == 0.0
 
 
-def _consumers(order: list[Value]) -> dict[Value, list[Value]]:
-    users: dict[Value, list[Value]] = {}
+def _consumers(graph: Graph, order: list) -> dict[Any, list]:
+    users: dict[Any, list] = {}
     for node in order:
-        for operand in node._prev:
+        for operand in graph.operands(node):
             users.setdefault(operand, []).append(node)
     return users
 
 
-def _collapsed(order: list[Value], collapse: Collapse, model: Any, index: dict[Value, int]
-               ) -> tuple[list[tuple[str, list[_Neuron]]], dict[Value, str]]:
+def _collapsed(graph: Graph, order: list, collapse: Collapse, model: Any,
+               index: dict[Value, int]) -> tuple[list[tuple[str, list[_Neuron]]], dict[Value, str]]:
     """The neurons drawn as one node each, or grouped by layer: each group's key and members;
     and every value hidden inside a group (dot node, output, parameters) -> the group's key."""
-    users = _consumers(order)
+    users = _consumers(graph, order)
     neurons = _find_neurons(order, users, model)
     groups = _group(neurons, collapse, index)
     absorbed = {hidden: key for key, members in groups for neuron in members
@@ -438,7 +495,7 @@ def _find_neurons(order: list[Value], users: dict[Value, list[Value]], model: An
     owners = _parameter_owners(model)
     neurons: list[_Neuron] = []
     for node in order:
-        if node._op != "dot" or len(node._prev) % 2 == 0:
+        if not isinstance(node, Value) or node._op != "dot" or len(node._prev) % 2 == 0:
             continue  # a neuron's weighted sum has a bias: an odd number of operands
         n = len(node._prev) // 2
         weights, inputs, bias = node._prev[:n], node._prev[n:2 * n], node._prev[-1]
@@ -499,12 +556,12 @@ def _absorb_parameters(groups: list[tuple[str, list[_Neuron]]], users: dict[Valu
                     absorbed[parameter] = key
 
 
-def _group_node(members: list[_Neuron], collapse: Collapse | None, state: _State, flow: bool,
-                horizontal: bool) -> dict[str, str]:
+def _group_node(graph: Graph, members: list[_Neuron], collapse: Collapse | None, state: _State,
+                flow: bool, horizontal: bool) -> dict[str, str]:
     first = members[0]
     outputs = [n.output for n in members]
     grads = [state.grad(out) for out in outputs]
-    dead = sum(1 for n in members if _is_dead_relu(n.output))
+    dead = sum(1 for n in members if _is_dead_relu(graph, n.output))
     if collapse == "neuron":
         title = f"{first.name or 'neuron'} ({first.activation})"
         fields = [title, f"data {format_number(first.output.data)}",
@@ -549,9 +606,9 @@ def _group_edges(scene: _Scene, key: str, members: list[_Neuron], absorbed: dict
         scene.edges.append((tail, key, attrs))
 
 
-def _keep_nearest(scene: _Scene, limit: int) -> None:
+def _keep_nearest(scene: _Scene, limit: int, whole: bool) -> None:
     """Keep the ``limit`` nodes nearest the output (breadth first, against the edges); stand one
-    'more' node in for the rest."""
+    'more' node in for the rest, saying how many they are when the whole graph was read."""
     inputs: dict[str, list[str]] = {}
     for tail, head, _ in scene.edges:
         inputs.setdefault(head, []).append(tail)
@@ -559,23 +616,24 @@ def _keep_nearest(scene: _Scene, limit: int) -> None:
     queue = deque([scene.root_key])
     while queue and len(kept) < limit - 1:
         for tail in inputs.get(queue.popleft(), ()):
-            if tail not in kept and len(kept) < limit - 1:
+            if tail not in kept and tail != _MORE and len(kept) < limit - 1:
                 kept.add(tail)
                 queue.append(tail)
     hidden = len(scene.nodes) - len(kept)
     scene.nodes = {k: v for k, v in scene.nodes.items() if k in kept}
-    fed_by_hidden = []
+    fed_by_hidden: dict[str, None] = {}  # in the order met, each once
     edges = []
     for tail, head, attrs in scene.edges:
         if head not in kept:
             continue
         if tail in kept:
             edges.append((tail, head, attrs))
-        elif head not in fed_by_hidden:
-            fed_by_hidden.append(head)
-    scene.nodes["more"] = {"shape": "note", "style": "filled", "fillcolor": "#fff8dc",
-                           "label": f"{hidden:,} more nodes\\nnot drawn"}
-    edges.extend(("more", head, {"style": "dashed"}) for head in fed_by_hidden)
+        else:
+            fed_by_hidden[head] = None
+    shown = f"{hidden:,} more nodes" if whole else f"more than {LARGEST_GRAPH:,} nodes"
+    scene.nodes[_MORE] = {"shape": "note", "style": "filled", "fillcolor": "#fff8dc",
+                          "label": f"{shown}\\nnot drawn"}
+    edges.extend((_MORE, head, {"style": "dashed"}) for head in fed_by_hidden)
     scene.edges = edges
 
 

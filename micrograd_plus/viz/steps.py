@@ -1,17 +1,26 @@
 """The forward and backward passes, one step at a time, and each step as a sentence.
 
-Every derivative here comes from the engine's own rules: the number from
-``node.local_derivatives()`` and the formula from ``node._rule.formula_for(i)``. Nothing is
-worked out a second time, so an explanation can never disagree with ``backward()``.
+A backward step is what ``backward()`` does at one node: the node's own ``_backward()`` runs,
+in the same order, on the same graph, so the totals are the gradients ``backward()`` leaves and
+the steps fail where it fails. The gradients already on the graph are set aside first and put
+back afterwards (also after an error), so stepping never changes them. This works for any
+micrograd-style value (see ``nodes``): micrograd's, or a learner's own class.
+
+The sentences take their formulas from the engine's op table and, for micrograd_plus's Value,
+their numbers from ``node.local_derivatives()``: nothing is worked out a second time. For a
+value of another class the numbers are what its own ``_backward()`` did; where the op table has
+a rule for its op the sentence shows the rule, and says so when the code did something else.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from typing import Sequence, Union
+from typing import Any, Sequence, Union
 
-from ..engine import Value, topological_order
+from ..engine import Value
+from .nodes import Graph
 from .text import expression, format_number, value_names
 
 __all__ = [
@@ -26,17 +35,22 @@ class Term:
 
     contribution = upstream_grad * local_derivative, and the operand's gradient so far becomes
     running_total = total_before + contribution (gradients from several uses add up).
+    ``local_derivative`` is None where the step passes nothing on (its gradient is 0, so
+    backward() skips it). For a value of another class, ``contribution`` is what its own
+    ``_backward()`` added; ``local_derivative`` comes from the op table's rule (``rule_gives``
+    is then upstream_grad times it) or, without a rule, is contribution / upstream_grad.
     """
 
-    operand: Value
+    operand: Any
     operand_name: str
     position: int
     formula: str
-    local_derivative: float
+    local_derivative: float | None
     contribution: float
     total_before: float
     running_total: float
     arrival: int  # 1 for the first contribution this operand receives, 2 for the second, ...
+    rule_gives: float | None = None
 
 
 @dataclass(frozen=True)
@@ -44,15 +58,17 @@ class BackwardStep:
     """One node passing its gradient to its operands (or, at index 1, the start: dL/dL = 1).
 
     ``index`` counts from 1; ``draw_dot(root, step=index)`` draws the graph after this step.
+    ``no_rule`` says why the op table does not explain this node ('' when it does).
     """
 
     index: int
-    node: Value
+    node: Any
     name: str
     root_name: str
     expression: str
     upstream_grad: float
     terms: tuple[Term, ...]
+    no_rule: str = ""
 
     @property
     def is_seed(self) -> bool:
@@ -67,17 +83,23 @@ class BackwardStep:
         """
         return self.index == 2 and bool(self.terms)
 
+    @property
+    def passes_nothing(self) -> bool:
+        """True for a step whose gradient is 0: every term is 0 and backward() skips it."""
+        return bool(self.terms) and all(t.local_derivative is None for t in self.terms)
+
 
 @dataclass(frozen=True)
 class ForwardStep:
     """One node computing its value from its operands, in topological order (index from 1)."""
 
     index: int
-    node: Value
+    node: Any
     name: str
     expression: str
-    operands: tuple[Value, ...]
+    operands: tuple
     operand_names: tuple[str, ...]
+    op: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,42 +116,115 @@ class Explanation:
         return f"$$\\begin{{aligned}}{self.latex}\\end{{aligned}}$$"
 
 
-def backward_steps(root: Value) -> list[BackwardStep]:
+def backward_steps(root: Any) -> list[BackwardStep]:
     """The backward pass from ``root`` as a list of chain-rule steps, without changing any .grad.
 
     Step 1 sets dL/dL = 1. Each later step is one node, in the order backward() visits them,
     sending its gradient to every operand: operand.grad += upstream_grad * local_derivative.
     The running totals are exactly the .grad values that ``root.backward()`` leaves on a graph
-    whose gradients start at zero.
+    whose gradients start at zero, and a step raises the error backward() would raise there.
+    ``root`` may be any micrograd-style value (micrograd's, or your own class).
     """
-    order = topological_order(root)
-    names = value_names(order)
+    graph = Graph(root, "backward_steps")
+    order = graph.order()
+    return stepped(graph, order, value_names(order))
+
+
+def stepped(graph: Graph, order: list, names: dict) -> list[BackwardStep]:
+    """``backward_steps`` of ``graph``, whose values in topological order are ``order``."""
+    root = graph.root
     root_name = names[root]
-    totals: dict[Value, float] = {root: 1.0}
-    arrivals: dict[Value, int] = {}
-    steps = [BackwardStep(1, root, root_name, root_name, _made_of(root, names), 1.0, ())]
-    for node in reversed(order):
-        if not node._prev:
-            continue
-        upstream_grad = totals.get(node, 0.0)
-        terms = []
-        for position, (operand, local_derivative) in enumerate(
-                zip(node._prev, node.local_derivatives())):
-            contribution = upstream_grad * local_derivative
-            total_before = totals.get(operand, 0.0)
-            # Same operation, same order as Value._backward, so the totals match it exactly.
-            running_total = total_before + contribution
-            totals[operand] = running_total
-            arrivals[operand] = arrivals.get(operand, 0) + 1
-            formula = node._rule.formula_for(position, len(node._prev))
-            terms.append(Term(operand, names[operand], position, formula, local_derivative,
-                              contribution, total_before, running_total, arrivals[operand]))
-        steps.append(BackwardStep(len(steps) + 1, node, names[node], root_name,
-                                  expression(node, names), upstream_grad, tuple(terms)))
+    steps = [BackwardStep(1, root, root_name, root_name, _made_of(graph, root, names), 1.0, ())]
+    arrivals: dict[Any, int] = {}
+    kept = [node.grad for node in order]
+    try:
+        for node in order:
+            node.grad = 0.0
+        root.grad = 1.0
+        for node in reversed(order):
+            if graph.operands(node):
+                upstream_grad = node.grad
+                terms = _step(graph, node, names, arrivals)
+                steps.append(BackwardStep(len(steps) + 1, node, names[node], root_name,
+                                          _made_of(graph, node, names), upstream_grad, terms,
+                                          graph.no_rule(node)))
+        if graph.native:
+            _check_gradients(order)
+    finally:
+        for node, grad in zip(order, kept):
+            node.grad = grad
     return steps
 
 
-def gradients_after(steps: Sequence[BackwardStep], k: int) -> dict[Value, float]:
+def _step(graph: Graph, node: Any, names: dict, arrivals: dict[Any, int]) -> tuple[Term, ...]:
+    """Run ``node._backward()`` (backward()'s own step at this node) and say what each operand
+    received: one term per operand occurrence for micrograd_plus's rule, one per operand for a
+    node that runs code of its own."""
+    upstream_grad = node.grad
+    operands = graph.operands(node)
+    distinct = list(dict.fromkeys(operands))
+    before = {operand: operand.grad for operand in distinct}
+    node._backward()
+    after = {operand: operand.grad for operand in distinct}
+    rule = graph.rule(node)
+    sends = upstream_grad != 0.0 or any(after[x] != before[x] for x in distinct)
+    local = graph.local_derivatives(node) if sends and rule is not None else None
+    terms = []
+    if not graph.runs_own_backward(node):
+        # The engine's rule, operand by operand, as Value._backward applies it.
+        total = dict(before)
+        for position, operand in enumerate(operands):
+            if local is None:
+                local_derivative, contribution = None, 0.0
+            else:
+                local_derivative = local[position]
+                contribution = upstream_grad * local_derivative
+            total_before = total[operand]
+            total[operand] = total_before + contribution if local is not None else total_before
+            terms.append(_term(graph, node, names, arrivals, operand, position, local_derivative,
+                               contribution, total_before, total[operand]))
+        return tuple(terms)
+    rule_operands = graph.rule_operands(node)
+    for position, operand in enumerate(distinct):
+        contribution = after[operand] - before[operand]
+        rule_gives = local_derivative = None
+        if local is not None:
+            local_derivative = math.fsum(d for x, d in zip(rule_operands, local) if x is operand)
+            rule_gives = upstream_grad * local_derivative
+        elif sends and upstream_grad != 0.0:
+            local_derivative = contribution / upstream_grad
+        terms.append(_term(graph, node, names, arrivals, operand, position, local_derivative,
+                           contribution, before[operand], after[operand], rule_gives))
+    return tuple(terms)
+
+
+def _term(graph: Graph, node: Any, names: dict, arrivals: dict[Any, int], operand: Any,
+          position: int, local_derivative: float | None, contribution: float,
+          total_before: float, running_total: float, rule_gives: float | None = None) -> Term:
+    arrivals[operand] = arrivals.get(operand, 0) + 1
+    return Term(operand, names[operand], position, _formula(graph, node, operand, position),
+                local_derivative, contribution, total_before, running_total, arrivals[operand],
+                rule_gives)
+
+
+def _formula(graph: Graph, node: Any, operand: Any, position: int) -> str:
+    rule = graph.rule(node)
+    if rule is None:
+        return f"{graph.no_rule(node)}: this is what its _backward() passed on"
+    rule_operands = graph.rule_operands(node)
+    if not graph.runs_own_backward(node):
+        return rule.formula_for(position, len(rule_operands))
+    return " and ".join(rule.formula_for(i, len(rule_operands))
+                        for i, x in enumerate(rule_operands) if x is operand)
+
+
+def _check_gradients(order: list) -> None:
+    from ..engine import _check_gradients as check  # backward()'s own overflow check
+
+    check(order)
+
+
+def gradients_after(steps: Sequence[BackwardStep], k: int) -> dict[Any, float]:
     """Every gradient as it stands after the first ``k`` steps (k = 0: after the forward pass,
     all zero). Nodes not mentioned yet have gradient 0."""
     if not 0 <= k <= len(steps):
@@ -137,7 +232,7 @@ def gradients_after(steps: Sequence[BackwardStep], k: int) -> dict[Value, float]
             f"step must be between 0 (after the forward pass) and {len(steps)} (the last "
             f"backward step) for this graph, got {k}."
         )
-    grads: dict[Value, float] = {}
+    grads: dict[Any, float] = {}
     for step in steps[:k]:
         if step.is_seed:
             grads[step.node] = 1.0
@@ -146,15 +241,23 @@ def gradients_after(steps: Sequence[BackwardStep], k: int) -> dict[Value, float]
     return grads
 
 
-def forward_steps(root: Value) -> list[ForwardStep]:
-    """The forward pass as steps: each computed node in topological order (leaves are given)."""
-    order = topological_order(root)
-    names = value_names(order)
+def forward_steps(root: Any) -> list[ForwardStep]:
+    """The forward pass as steps: each computed node in topological order (leaves are given).
+    ``root`` may be any micrograd-style value."""
+    graph = Graph(root, "forward_steps")
+    order = graph.order()
+    return stepped_forward(graph, order, value_names(order))
+
+
+def stepped_forward(graph: Graph, order: list, names: dict) -> list[ForwardStep]:
+    """``forward_steps`` of ``graph``, whose values in topological order are ``order``."""
     steps: list[ForwardStep] = []
     for node in order:
-        if node._prev:
-            steps.append(ForwardStep(len(steps) + 1, node, names[node], expression(node, names),
-                                     tuple(node._prev), tuple(names[p] for p in node._prev)))
+        if graph.operands(node):
+            operands = graph.rule_operands(node)
+            steps.append(ForwardStep(len(steps) + 1, node, names[node],
+                                     _made_of(graph, node, names), tuple(operands),
+                                     tuple(names[p] for p in operands), graph.op(node)))
     return steps
 
 
@@ -186,6 +289,12 @@ def explain(step: Step) -> Explanation:
             rf"\frac{{\partial {tex_L}}}{{\partial {tex_L}}} &= 1 \quad\text{{(the start)}}",
         )
     c, tex_c = _symbol(step.name), _tex(step.name)
+    if step.passes_nothing:
+        return Explanation(
+            f"Step {step.index}: {step.name} = {step.expression} has d{L}/d{c} = 0, so it passes "
+            f"nothing on (every term is 0)",
+            rf"\frac{{\partial {tex_L}}}{{\partial {tex_c}}} = 0 \quad\text{{(nothing to pass on)}}",
+        )
     at_output = step.is_at_output
     if at_output:
         # The output's own gradient is 1, so "dL/dL * dL/da" would only say "1 times itself":
@@ -196,52 +305,67 @@ def explain(step: Step) -> Explanation:
     else:
         header = (f"Step {step.index}: {step.name} = {step.expression} passes on "
                   f"d{L}/d{c} = {format_number(step.upstream_grad)}")
+    if step.no_rule:
+        header += f" ({step.no_rule}: each number below is what its own _backward() did)"
     lines, tex_lines = [header], []
     for term in step.terms:
         a, tex_a = _symbol(term.operand_name), _tex(term.operand_name)
         tex_name = rf"\frac{{\partial {tex_L}}}{{\partial {tex_a}}}"
-        if at_output:
-            product = tex_product = format_number(term.contribution)
+        # What the rule gives, when it is known; a node's own code may have added something else.
+        result = term.contribution if term.rule_gives is None else term.rule_gives
+        if at_output or term.local_derivative is None:
+            product = tex_product = format_number(result)
         else:
             product = (f"d{L}/d{c} * d{c}/d{a} = {format_number(step.upstream_grad)} * "
-                       f"{_paren(term.local_derivative)} = {format_number(term.contribution)}")
+                       f"{_paren(term.local_derivative)} = {format_number(result)}")
             tex_product = (rf"\frac{{\partial {tex_L}}}{{\partial {tex_c}}}"
                            rf"\frac{{\partial {tex_c}}}{{\partial {tex_a}}} = "
                            rf"{format_number(step.upstream_grad)} \cdot "
                            rf"{_paren(term.local_derivative)} = "
-                           rf"{format_number(term.contribution)}")
+                           rf"{format_number(result)}")
         rule = (f"rule for operand {term.position + 1}: {term.formula}" if len(step.terms) > 1
                 else f"rule: {term.formula}")
+        if step.no_rule:
+            rule = "measured from its _backward()"
         if term.arrival == 1:
             lines.append(f"  d{L}/d{a} = {product}   ({rule})")
             tex_lines.append(rf"{tex_name} &= {tex_product}")
         else:
             lines.append(
                 f"  d{L}/d{a} += {product}, so d{L}/d{a} = {format_number(term.total_before)} + "
-                f"{_paren(term.contribution)} = {format_number(term.running_total)}   "
+                f"{_paren(result)} = {format_number(term.total_before + result)}   "
                 f"({a} is used in more than one place: its gradients add up; {rule})"
             )
             tex_lines.append(
                 rf"{tex_name} &\mathrel{{+}}= {tex_product}"
-                rf" \;\Rightarrow\; {tex_name} = {format_number(term.running_total)}"
+                rf" \;\Rightarrow\; {tex_name} = {format_number(term.total_before + result)}"
             )
+        if term.rule_gives is not None and not math.isclose(
+                term.rule_gives, term.contribution, rel_tol=1e-9, abs_tol=1e-12):
+            lines.append(f"    but its _backward() added {format_number(term.contribution)}, "
+                         f"so d{L}/d{a} = {format_number(term.running_total)}: check that "
+                         f"_backward against the rule")
+            tex_lines.append(rf"&\text{{but its \_backward() added }}"
+                             rf"{format_number(term.contribution)}")
     return Explanation("\n".join(lines), r" \\ ".join(tex_lines))
 
 
 def _explain_forward(step: ForwardStep) -> Explanation:
-    node = step.node
+    node, op = step.node, step.op
     # Negative numbers get brackets in sums and products, not inside a function call: tanh(-4.0).
-    called = len(step.operands) == 1 and node._op != "neg" and not node._op.startswith("**")
+    called = len(step.operands) == 1 and op != "neg" and not op.startswith("**")
     shown = format_number if called else _paren
-    numbers = expression(node, {p: shown(p.data) for p in step.operands})
+    numbers = expression(op, [shown(p.data) for p in step.operands])
     text = f"Step {step.index}: {step.name} = {step.expression} = {numbers} = {format_number(node.data)}"
     latex = (rf"{_tex(step.name)} &= \mathtt{{{_tex_escape(step.expression)}}} = "
              rf"\mathtt{{{_tex_escape(numbers)}}} = {format_number(node.data)}")
     return Explanation(text, latex)
 
 
-def _made_of(node: Value, names: dict[Value, str]) -> str:
-    return expression(node, names) if node._prev else names[node]
+def _made_of(graph: Graph, node: Any, names: dict) -> str:
+    if not graph.operands(node):
+        return names[node]
+    return expression(graph.op(node), [names[x] for x in graph.rule_operands(node)])
 
 
 def _symbol(name: str) -> str:

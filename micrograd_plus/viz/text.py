@@ -6,11 +6,9 @@ a picture is ``n3`` in the sentence that explains it.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
-from ..engine import Value
-
-__all__ = ["format_number", "value_names", "expression", "wrap_words"]
+__all__ = ["format_number", "value_names", "expression", "wrap_words", "visible"]
 
 _INFIX_OPS = ("+", "-", "*", "/", "**")
 
@@ -45,15 +43,46 @@ def wrap_words(text: str, fits: Callable[[str], bool], continuation: str = "") -
     return lines
 
 
-def value_names(order: Sequence[Value]) -> dict[Value, str]:
-    """Each node's name: its label, or ``n<i>`` from its place ``i`` in topological order."""
-    return {node: node.label or f"n{i}" for i, node in enumerate(order)}
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
-def expression(node: Value, names: dict[Value, str]) -> str:
-    """How ``node`` was made, in its operands' names: ``a * b``, ``tanh(n4)``, ``x**2``."""
-    op = node._op
-    operands = [names[p] for p in node._prev]
+def visible(text: str) -> str:
+    """``text`` with each character that would not show (a newline, a tab, NUL, other control
+    and format characters, a lone surrogate) written as its Python escape: ``a\\nb``."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _ESCAPES.get(c) or _escape(ord(c)) for c in text)
+
+
+def _escape(code: int) -> str:
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def label_text(label: Any) -> str:
+    """A value's label as shown: any object as its text, every character visible; '' for none."""
+    if label is None or (isinstance(label, str) and not label):
+        return ""
+    try:
+        text = label if isinstance(label, str) else str(label)
+    except Exception:  # a label whose __str__ fails is still a label: show its type
+        text = f"<{type(label).__name__}>"
+    return visible(text)
+
+
+def value_names(order: Sequence[Any]) -> dict[Any, str]:
+    """Each value's name: its label (any object, shown as text), or ``n<i>`` from its place
+    ``i`` in ``order``."""
+    names = {}
+    for i, node in enumerate(order):
+        names[node] = label_text(getattr(node, "label", None)) or f"n{i}"
+    return names
+
+
+def expression(op: str, operands: Sequence[str]) -> str:
+    """How a value was made by ``op`` from operands named ``operands``: ``a * b``, ``tanh(n4)``,
+    ``x**2``."""
     if op in _INFIX_OPS and len(operands) == 2:
         return f"{operands[0]} {op} {operands[1]}"
     if op.startswith("**"):  # a constant power, e.g. '**2'

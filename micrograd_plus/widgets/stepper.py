@@ -8,14 +8,21 @@ it only adds the controls.
 from __future__ import annotations
 
 import html
+import math
+from numbers import Real
+from typing import Any
 
 import ipywidgets as widgets
 
-from ..engine import Value
-from ..viz import backward_steps, draw_dot, explain, forward_steps
+from ..viz import draw_dot, explain
+from ..viz.graph import whole_order
+from ..viz.nodes import Graph
+from ..viz.steps import stepped, stepped_forward
+from ..viz.text import value_names
 from ._display import FallbackBox, button, graph_svg
 
 DIRECTIONS = ("backward", "forward")
+SPEEDS = (0.2, 3.0)  # the speed slider's range, in seconds per step
 
 
 class BackpropStepper(FallbackBox):
@@ -27,16 +34,25 @@ class BackpropStepper(FallbackBox):
     shows the graph after k steps with the acting node highlighted, and the chain-rule sentence
     for that step, e.g. ``dL/da = dL/dc * dc/da = -2.0 * 3.0 = -6.0``. The graph is never
     changed: gradients are computed by ``viz.backward_steps``, not by ``root.backward()``.
+    ``root`` may be any micrograd-style value (micrograd's, or your own class): each backward
+    step runs that node's own ``_backward()``. A graph of more than ``viz.graph.LARGEST_GRAPH``
+    values is refused at once (too many steps to follow), whatever its size.
     """
 
-    def __init__(self, root: Value, direction: str = "backward", seconds_per_step: float = 1.0):
-        if not isinstance(root, Value):
-            raise TypeError(f"BackpropStepper needs the Value at the end of a graph (such as a "
-                            f"loss), got {type(root).__name__}")
+    def __init__(self, root: Any, direction: str = "backward", seconds_per_step: float = 1.0):
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be 'backward' or 'forward', got {direction!r}")
+        low, high = SPEEDS
+        if (not isinstance(seconds_per_step, Real) or isinstance(seconds_per_step, bool)
+                or not low <= seconds_per_step <= high):  # nan fails the comparison too
+            raise ValueError(f"seconds_per_step must be a number of seconds from {low} to "
+                             f"{high} (the speed slider's range), got {seconds_per_step!r}")
+        graph = Graph(root, "BackpropStepper")
+        order = whole_order(graph, "BackpropStepper")
+        names = value_names(order)
         self.root = root
-        self._steps = {"backward": backward_steps(root), "forward": forward_steps(root)}
+        self._steps = {"backward": stepped(graph, order, names),
+                       "forward": stepped_forward(graph, order, names)}
         self._svg_cache: dict[tuple[str, int], str] = {}
 
         self.direction = widgets.ToggleButtons(options=DIRECTIONS, value=direction,
@@ -49,7 +65,7 @@ class BackpropStepper(FallbackBox):
                                       continuous_update=True)
         self.play = widgets.Play(value=0, min=0, max=self.step_count, step=1,
                                  interval=int(seconds_per_step * 1000), show_repeat=False)
-        self.speed = widgets.FloatSlider(value=seconds_per_step, min=0.2, max=3.0, step=0.1,
+        self.speed = widgets.FloatSlider(value=seconds_per_step, min=low, max=high, step=0.1,
                                          description="s / step", readout_format=".1f",
                                          style={"description_width": "initial"})
         widgets.link((self.play, "value"), (self.step, "value"))
@@ -81,7 +97,7 @@ class BackpropStepper(FallbackBox):
         return len(self._steps[self.direction.value])
 
     @property
-    def active_node(self) -> Value | None:
+    def active_node(self) -> Any:
         """The node that acts at the current step (None at step 0)."""
         k = self.step.value
         return self._steps[self.direction.value][k - 1].node if k else None
@@ -91,7 +107,13 @@ class BackpropStepper(FallbackBox):
         self.step.value = max(0, min(self.step_count, k))
 
     def _on_speed(self, change) -> None:
-        self.play.interval = int(change["new"] * 1000)
+        seconds = change["new"]
+        if not math.isfinite(seconds):  # the slider lets nan through; keep the last good speed
+            self.speed.value = change["old"]
+            self.status.value = (f"The speed must be a number of seconds per step, not "
+                                 f"{html.escape(repr(seconds))}; it stays at {change['old']:.1f}.")
+            return
+        self.play.interval = int(seconds * 1000)
 
     def _on_direction(self, change) -> None:
         with self.step.hold_trait_notifications():
