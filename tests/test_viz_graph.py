@@ -1,22 +1,29 @@
 """draw_dot: what the picture contains, that it is deterministic, and that it renders with and
 without a system Graphviz."""
 
+import html
 import os
 import re
 import shutil
 import stat
+import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import graphviz
 import pytest
 from graphviz.backend import dot_command
+from lecture_value import OwnValue, lecture_neuron
 
 from micrograd_plus.engine import Value, dot
 from micrograd_plus.nn import MLP
 from micrograd_plus.viz import count_nodes, draw_dot, gradients_after, backward_steps, save_graph
 from micrograd_plus.viz import rendering
 from micrograd_plus.viz.graph import FLOW_COLOURS
+from micrograd_plus.viz.steps import explain
+from micrograd_plus.viz.text import format_number
+from micrograd_plus.widgets import BackpropStepper
 
 # xdist: the tests that change PATH and the renderer run in one worker.
 pytestmark = pytest.mark.xdist_group("viz-rendering")
@@ -327,3 +334,192 @@ def test_too_many_nodes_collapse_or_are_cut_with_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         draw_dot(chain, max_nodes=None)  # asked for every node: no warning
+
+
+# --- any label, shown and escaped -------------------------------------------------------------------
+
+def svg_texts(graph) -> list[str]:
+    """Every text the rendered picture shows, unescaped."""
+    svg = graph.pipe(format="svg", encoding="utf-8")
+    return [html.unescape(text) for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+@pytest.mark.parametrize("label, shown", [
+    (7, "7"), (0, "0"), (2.5, "2.5"),
+    ("a\x00b", "a\\x00b"),                  # NUL crashed the renderer
+    ("x\ud800y", "x\\ud800y"),              # a lone surrogate cannot be encoded at all
+    ("first\nsecond\tthird", "first\\nsecond\\tthird"),  # were dropped without a trace
+    ("\u202eevil", "\\u202eevil"),          # a right-to-left override would reverse the text
+])
+def test_any_label_is_shown_with_every_character_visible(label, shown, capfd):
+    x = Value(1.0, label=label)
+    L = x * 2
+    L.backward()
+    graph = draw_dot(L)
+    capfd.readouterr()
+    assert any(text == shown for text in svg_texts(graph)), (shown, svg_texts(graph))
+    assert capfd.readouterr().err == ""
+    steps = backward_steps(L)
+    assert shown in explain(steps[-1]).text
+    draw_dot(L, step=len(steps), flow=True)  # stepping draws it too
+
+
+def test_a_label_cannot_change_the_picture_or_the_page():
+    hostile = '"] ; evil [label="x" ] ; { } | < > \\ <script>alert(1)</script> &amp;'
+    x = Value(1.0, label=hostile)
+    L = (x * 2).tanh()
+    L.label = "</text><script>alert(2)</script>"
+    L.backward()
+    for graph in (draw_dot(L), draw_dot(L, flow=True, step=2)):
+        svg = graph.pipe(format="svg", encoding="utf-8")
+        assert "<script" not in svg
+        texts = svg_texts(graph)
+        assert hostile in texts and "</text><script>alert(2)</script>" in texts
+        assert len(re.findall(r'<g id="node\d+" class="node">', svg)) == 6  # 4 values, 2 ops: nothing added
+
+
+# --- pictures of a learner's own Value, and of micrograd's -------------------------------------------
+
+def test_draw_dot_draws_a_lecture_style_value_with_flow_and_steps():
+    values = lecture_neuron(OwnValue)
+    out = values["out"]
+    out.backward()
+    expected = {name: v.grad for name, v in values.items()}
+    source = draw_dot(out).source
+    assert "data 2.0" in node_line(source, "x1") and f"grad {format_number(expected['x1'])}" \
+        in node_line(source, "x1")
+    assert re.search(r'label=sin', source) and re.search(r'label=tanh', source)
+    flow = draw_dot(out, flow=True).source
+    # each value's colour has the sign of the gradient the class's backward() gave it
+    assert expected["x1"] < 0 < expected["w1"]
+    assert redness(fill_of(node_line(flow, "x1"))) < 0 < redness(fill_of(node_line(flow, "w1")))
+    assert "gradient:" in flow
+    # what an edge carries is what the class's own _backward() sends along it
+    n_key, o_key = key_of(flow, "n"), key_of(flow, "o")
+    assert re.search(rf"\t{n_key} -> {o_key}op \[color=\"{FLOW_COLOURS['positive']}\"", flow)
+    grads_before = {name: v.grad for name, v in values.items()}
+    steps = backward_steps(out)
+    k = next(s.index for s in steps if s.name == "o")
+    stepped = draw_dot(out, step=k).source
+    assert "#ff8c00" in node_line(stepped, "o")  # the node that acts
+    assert f"grad {format_number(expected['n'])}" in node_line(stepped, "n")
+    assert "grad 0.0" in node_line(stepped, "w1")  # not reached yet
+    assert {name: v.grad for name, v in values.items()} == grads_before
+
+
+def test_draw_dot_draws_micrograds_value():
+    engine = pytest.importorskip("micrograd.engine", reason="micrograd 0.1.0 is in the test extra")
+    a, b = engine.Value(2.0), engine.Value(3.0)
+    L = (a * b + a ** 2).relu() * a  # (6 + 4) * 2 = 20, and dL/da = 2 * (b + 2a) + 10 = 24
+    L.backward()
+    source = draw_dot(L, flow=True).source
+    assert source.count("shape=record") == 7 and "label=ReLU" in source and 'label="**2"' in source
+    assert "data 20.0 | grad 1.0" in source and "data 2.0 | grad 24.0" in source
+    svg = draw_dot(L, step=3).pipe(format="svg", encoding="utf-8")
+    assert "<svg" in svg
+
+
+def test_draw_dot_names_the_missing_attribute():
+    class NoGrad:
+        data, _prev, _op = 1.0, (), ""
+
+    with pytest.raises(TypeError, match=r"draw_dot needs .* NoGrad it got has no attribute 'grad'"):
+        draw_dot(NoGrad())
+
+
+# --- big graphs ---------------------------------------------------------------------------------------
+
+def chain(length: int) -> Value:
+    node = Value(1.0, label="start")
+    for _ in range(length):
+        node = node * 1.0
+    return node
+
+
+def test_a_huge_graph_is_read_only_near_its_output():
+    """A million-node chain: draw_dot decides the cut after reading at most LARGEST_GRAPH values
+    (measured in benchmarks, not here: under a second and a few MB), and stepping refuses."""
+    from micrograd_plus.viz.graph import LARGEST_GRAPH
+    from micrograd_plus.viz.nodes import Graph
+
+    big = chain(3 * LARGEST_GRAPH)
+    read = []
+    original = Graph.operands
+
+    def counted(self, node):
+        read.append(node)
+        return original(self, node)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Graph, "operands", counted)
+        with pytest.warns(UserWarning, match=f"more than {LARGEST_GRAPH:,} values, so only the "
+                                             f"100 nodes nearest the output"):
+            graph = draw_dot(big, max_nodes=100)
+    assert len(set(read)) <= LARGEST_GRAPH + 100
+    drawn = [line for line in graph.source.splitlines() if "[" in line and "->" not in line]
+    assert len(drawn) <= 100 + 3 and f"more than {LARGEST_GRAPH:,} nodes" in graph.source
+    for ask in (lambda: draw_dot(big, step=1), lambda: draw_dot(big, forward_step=1),
+                lambda: BackpropStepper(big)):
+        with pytest.raises(ValueError, match=f"more than {LARGEST_GRAPH:,} values: too many to "
+                                             f"step through"):
+            ask()
+
+
+LECTURE_STYLE_DRAWING = '''
+import sys
+import {module}
+from graphviz import Digraph
+from micrograd_plus import Value
+
+def walk(root):
+    """Every value and every edge of the graph below root, as the lecture's trace does."""
+    values, edges, todo = set(), set(), [root]
+    while todo:
+        value = todo.pop()
+        if value not in values:
+            values.add(value)
+            for operand in value._prev:
+                edges.add((operand, value))
+                todo.append(operand)
+    return values, edges
+
+def picture(root):
+    drawing = Digraph(format="svg", graph_attr={{"rankdir": "LR"}})
+    values, edges = walk(root)
+    for value in values:
+        key = str(id(value))
+        drawing.node(name=key, shape="record",
+                     label="{{ %s | data %.4f | grad %.4f }}" % (value.label, value.data, value.grad))
+        if value._op:
+            drawing.node(name=key + value._op, label=value._op)
+            drawing.edge(key + value._op, key)
+    for operand, value in edges:
+        drawing.edge(str(id(operand)), str(id(value)) + value._op)
+    return drawing
+
+a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+L = a * b + a
+L.label = "L"
+L.backward()
+drawing = picture(L)
+print("<svg" in drawing.pipe(encoding="utf-8"), "grad 2.0000" in drawing._repr_mimebundle_()["image/svg+xml"])
+drawing.render(sys.argv[1])
+'''
+
+
+@pytest.mark.parametrize("module", ["micrograd_plus.viz"])
+def test_the_lectures_own_graphviz_drawing_works_after_the_import(module, tmp_path):
+    """No dot on PATH (graphviz-pure, installed with micrograd_plus, is found beside Python):
+    the lecture's draw_dot, which uses the graphviz package directly, renders, displays and
+    writes its file once micrograd_plus is imported."""
+    script = tmp_path / "lecture.py"
+    script.write_text(LECTURE_STYLE_DRAWING.format(module=module))
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    env = {**os.environ, "PATH": str(empty),
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1])] + sys.path[1:])}
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "graph")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
+    assert (tmp_path / "graph.svg").read_text().count("<svg") == 1

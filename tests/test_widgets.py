@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lecture_value import OwnValue, lecture_neuron
 
 from micrograd_plus import Value
 from micrograd_plus.nn import ACTIVATIONS
@@ -394,3 +395,37 @@ def test_widget_notebook_runs_headless_and_keeps_static_pictures(kernel_manager)
         assert "application/vnd.jupyter.widget-view+json" in data
         picture = data.get("image/png") or data.get("image/svg+xml")
         assert picture and len(picture) > 1000, f"no static picture next to {data['text/plain']!r}"
+
+
+def test_stepper_steps_through_a_learners_own_value():
+    values = lecture_neuron(OwnValue)
+    stepper = BackpropStepper(values["out"])
+    k = next(step.index for step in backward_steps(values["out"]) if step.name == "s")
+    stepper.go_to(k)
+    assert "s = sin(x1) passes on dout/ds" in html.unescape(stepper.sentence.value)
+    assert "the op table has no rule for 'sin'" in html.unescape(stepper.sentence.value)
+    assert "#ff8c00" in stepper.graph.value  # the acting node is highlighted
+    stepper.last.click()
+    assert all(v.grad == 0.0 for v in values.values())
+    stepper.direction.value = "forward"
+    stepper.next.click()
+    # its operands are a set, drawn and named in a fixed order: by label
+    assert "x1*w1 = w1 * x1 = (-3.0) * 2.0 = -6.0" in html.unescape(stepper.sentence.value)
+
+
+@pytest.mark.parametrize("seconds", [float("nan"), float("inf"), 0.0, -1.0, 10.0, "1", True])
+def test_stepper_refuses_a_speed_it_cannot_play(seconds):
+    with pytest.raises(ValueError, match=r"seconds_per_step must be a number of seconds from "
+                                         r"0.2 to 3.0 .*got " + re.escape(repr(seconds))):
+        BackpropStepper(small_graph(), seconds_per_step=seconds)
+
+
+def test_stepper_keeps_working_after_a_nan_speed():
+    stepper = BackpropStepper(small_graph(), seconds_per_step=0.5)
+    stepper.speed.value = float("nan")  # the slider lets it through
+    assert stepper.speed.value == 0.5 and stepper.play.interval == 500
+    assert "not nan" in stepper.status.value
+    stepper.next.click()
+    assert stepper.step.value == 1 and "step 1 of" in stepper.status.value
+    stepper.speed.value = 2.0
+    assert stepper.play.interval == 2000

@@ -170,7 +170,7 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", *,
         else:
             # Too large to read whole: only the values nearest the output are read and drawn.
             layout = _Layout(graph, graph.order_of(set(nearest[:max_nodes])), rankdir,
-                             cut=max_nodes)
+                             cut=max_nodes, whole=False)
             note = (f"the graph has more than {LARGEST_GRAPH:,} values, so only the {max_nodes} "
                     f"nodes nearest the output are drawn: draw a smaller part (one example's "
                     f"loss), or max_nodes=None to wait for all of them")
@@ -649,13 +649,14 @@ def _record(fields: list[str], horizontal: bool) -> str:
 
 
 def _escape_record(text: str) -> str:
-    text = _RECORD_SPECIAL.sub(r"\\\1", text)
+    text = _RECORD_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
     # A record label collapses runs of spaces unless they are escaped (padding needs them).
     return re.sub(r"  +", lambda run: "\\ " * len(run.group()), text)
 
 
 def _op_label(op: str) -> str:
-    return op.replace("\\", "\\\\")
+    # Graphviz reads '&amp;' in a label as '&' and '\\n' as a line break: both are escaped.
+    return op.replace("&", "&amp;").replace("\\", "\\\\")
 
 
 def _mix(colour: str, amount: float) -> str:

@@ -6,7 +6,8 @@ package at ``graphviz-pure``, a self-contained port of the dot program that pip 
 micrograd_plus. The package keeps the executable it runs in one module-level name,
 ``graphviz.backend.dot_command.DOT_BINARY``, which every way of rendering (``pipe``, ``render``,
 ``view``, Jupyter's display) reads at call time, so setting that one name is enough and works
-the same on every platform (no shim scripts, no change to PATH).
+the same on every platform (no shim scripts, no change to PATH). It is set when this module is
+imported, so a learner's own graphviz code works as soon as micrograd_plus.viz is imported.
 """
 
 from __future__ import annotations
@@ -140,3 +141,15 @@ def _pdf_bytes(graph: graphviz.Digraph) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PDF", resolution=RASTER_DPI)
     return out.getvalue()
+
+
+def _point_graphviz_at_a_renderer() -> None:
+    """Run on import, so that code which uses the graphviz package directly (the "build
+    micrograd" lecture's own draw_dot: a Digraph, then display or render) finds a program too."""
+    try:
+        use_renderer()
+    except RuntimeError:
+        pass  # nothing to draw with: the first drawing says how to fix that
+
+
+_point_graphviz_at_a_renderer()
