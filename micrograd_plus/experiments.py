@@ -38,6 +38,8 @@ class Runs:
     models: list = field(default_factory=list)
     histories: list[History] = field(default_factory=list)
     scores: dict[str, list[float]] = field(default_factory=dict)
+    stopped_at: list[int] = field(default_factory=list)
+    """With early stopping: the epoch each seed's model was retrained to (else empty)."""
 
     @property
     def parameter_count(self) -> int:
@@ -70,13 +72,20 @@ def train_over_seeds(sizes: Sequence[int], X: Sequence, y: Sequence,
                      tests: dict[str, tuple[Sequence, Sequence]] | None = None, *, name: str = "",
                      seeds: Iterable[int] = range(5), activation: str = "relu",
                      loss: str = "cross_entropy", optimizer: str = "adam", lr: float = 0.05,
-                     epochs: int = 100, batch_size: int | None = None, l2: float = 0.0) -> Runs:
+                     epochs: int = 100, batch_size: int | None = None, l2: float = 0.0,
+                     validation: tuple[Sequence, Sequence] | None = None,
+                     early_stopping: bool = False) -> Runs:
     """Train ``MLP(len(X[0]), sizes, activation=activation, seed=seed)`` on ``(X, y)`` once for
     every seed, with ``fit`` and a fresh ``optimizer`` ('adam' or 'sgd') at learning rate ``lr``,
     then measure each trained model's accuracy on every test set in ``tests`` (name -> (X, y)).
 
     The seed sets the starting weights and, with ``batch_size``, the order of the mini-batches.
     ``name`` labels the runs in printouts and pictures (default: the layer sizes).
+
+    ``validation=(X_val, y_val)`` is measured after every epoch (in each history). With
+    ``early_stopping=True`` each seed is then trained again from the same start for exactly the
+    epochs up to its lowest validation loss, and that model is kept and tested (``stopped_at``
+    says where each stopped; the histories are those of the full first runs).
     """
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
@@ -85,12 +94,24 @@ def train_over_seeds(sizes: Sequence[int], X: Sequence, y: Sequence,
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds is empty: pass at least one seed, e.g. range(5)")
+    if early_stopping and validation is None:
+        raise ValueError("early_stopping needs validation=(X_val, y_val): the epoch to stop at is "
+                         "the one with the lowest validation loss")
     runs = Runs(name or f"MLP({len(X[0])}, {list(sizes)})", seeds)
     runs.scores = {test: [] for test in (tests or {})}
-    for seed in seeds:
+    def trained(seed: int, epochs: int, validation) -> tuple[MLP, History]:
         model = MLP(len(X[0]), list(sizes), activation=activation, seed=seed)
         history = fit(model, X, y, loss=loss, optimizer=OPTIMIZERS[optimizer](model.parameters(), lr=lr),
-                      epochs=epochs, batch_size=batch_size, l2=l2, seed=seed, progress=False)
+                      epochs=epochs, batch_size=batch_size, l2=l2, seed=seed, validation=validation,
+                      progress=False)
+        return model, history
+
+    for seed in seeds:
+        model, history = trained(seed, epochs, validation)
+        if early_stopping:
+            best = history.epochs[history.val_loss.index(min(history.val_loss))]
+            model, _ = trained(seed, best, None)
+            runs.stopped_at.append(best)
         runs.models.append(model)
         runs.histories.append(history)
         for test, (X_test, y_test) in (tests or {}).items():

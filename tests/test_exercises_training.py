@@ -228,8 +228,14 @@ def test_check_best_epoch_reads_the_lowest_validation_loss(capsys):
     history = History(epochs=[1, 2, 3, 4, 5], train_loss=[5, 4, 3, 2, 1],
                       val_loss=[0.9, 0.5, 0.4, 0.6, 0.8])
     assert verdict(check_best_epoch(history, 3), capsys.readouterr().out)
-    assert not verdict(check_best_epoch(history, 5), capsys.readouterr().out)   # lowest training loss
-    assert not verdict(check_best_epoch(history, 2), capsys.readouterr().out)   # the index, not the epoch
+    assert not verdict(check_best_epoch(history, 5), printed := capsys.readouterr().out)   # lowest training loss
+    assert "*training* loss" in printed and "`best_epoch` = 5" in printed
+    assert not verdict(check_best_epoch(history, 2), printed := capsys.readouterr().out)   # the index, not the epoch
+    assert "counts from 0" in printed
+    with_accuracy = History(epochs=[1, 2, 3, 4, 5], train_loss=[5, 4, 3, 2, 1],
+                            val_loss=[0.9, 0.8, 0.7, 0.5, 0.6], val_accuracy=[0.5, 0.9, 0.8, 0.8, 0.8])
+    assert not verdict(check_best_epoch(with_accuracy, 2), printed := capsys.readouterr().out)
+    assert "*accuracy*" in printed
     assert not verdict(check_best_epoch(History(epochs=[1], train_loss=[1.0]), 1), capsys.readouterr().out)
 
 

@@ -5,7 +5,7 @@ import pytest
 from micrograd_plus.data import logic_gate, make_moons
 from micrograd_plus.experiments import Runs, train_over_seeds, wins
 from micrograd_plus.nn import MLP
-from micrograd_plus.optim import SGD
+from micrograd_plus.optim import SGD, Adam
 from micrograd_plus.train import accuracy, fit
 
 
@@ -52,3 +52,19 @@ def test_bad_arguments_say_what_to_pass():
         train_over_seeds([2, 1], X, y, seeds=[])
     with pytest.raises(ValueError, match="X is empty"):
         train_over_seeds([2, 1], [], [])
+
+
+def test_early_stopping_retrains_each_seed_to_its_lowest_validation_loss():
+    X, y = make_moons(20, noise=0.3, seed=1)
+    validation = make_moons(40, noise=0.3, seed=2)
+    runs = train_over_seeds([8, 1], X, y, loss="bce", epochs=30, seeds=[0, 1], validation=validation,
+                            early_stopping=True)
+    for seed, history, model, stopped in zip(runs.seeds, runs.histories, runs.models, runs.stopped_at):
+        assert len(history.val_loss) == 30
+        assert history.val_loss[stopped - 1] == min(history.val_loss)
+        again = MLP(2, [8, 1], seed=seed)
+        fit(again, X, y, loss="bce", optimizer=Adam(again.parameters(), lr=0.05), epochs=stopped, seed=seed,
+            progress=False)
+        assert [p.data for p in again.parameters()] == [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match="early_stopping needs validation"):
+        train_over_seeds([2, 1], X, y, early_stopping=True)

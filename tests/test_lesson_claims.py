@@ -35,3 +35,23 @@ def test_lesson_11_the_deep_network_wins_on_new_points_for_every_seed():
     deep = train_over_seeds([7, 7, 3], X, y, new_points, activation="tanh", epochs=200, seeds=SEEDS)
     assert (shallow.parameter_count, deep.parameter_count) == (99, 101)
     assert wins(deep, shallow, "new points") == 5, (shallow.scores, deep.scores)
+
+
+def test_lesson_13_each_remedy_beats_the_overfitting_network():
+    """Lesson 13: on 300 test moons, more data, a smaller model and L2 beat the overfitting
+    2-16-16-1 for every seed, early stopping (retrained to the best validation epoch) on 4 of 5."""
+    X, y = make_moons(n=30, noise=0.35, seed=1)
+    validation = make_moons(n=100, noise=0.35, seed=2)
+    test_points = {"test points": make_moons(n=300, noise=0.35, seed=3)}
+    options = dict(loss="bce", lr=0.03, epochs=80, seeds=SEEDS)
+    overfit = train_over_seeds([16, 16, 1], X, y, test_points, **options)
+    early = train_over_seeds([16, 16, 1], X, y, test_points, validation=validation, early_stopping=True,
+                             **options)
+    more_data = train_over_seeds([16, 16, 1], *make_moons(n=300, noise=0.35, seed=4), test_points, **options)
+    smaller = train_over_seeds([4, 1], X, y, test_points, **options)
+    penalised = train_over_seeds([16, 16, 1], X, y, test_points, l2=0.03, **options)
+    assert [h.train_accuracy[-1] for h in overfit.histories] == [1.0] * 5  # it memorised its 30 points
+    for remedy in (more_data, smaller, penalised):
+        assert wins(remedy, overfit, "test points") == 5, (remedy.scores, overfit.scores)
+    assert wins(early, overfit, "test points") >= 4, (early.scores, overfit.scores)
+    assert more_data.lowest("test points") > max(smaller.highest("test points"), penalised.highest("test points"))

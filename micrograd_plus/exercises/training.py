@@ -405,8 +405,12 @@ def check_cross_entropy(loss: Any) -> Feedback:
 
 # --- lesson 13: what training cannot do --------------------------------------------------------
 
-def check_best_epoch(history: Any, epoch: Any) -> Feedback:
-    """Lesson 13: the epoch at which the validation loss in ``history`` was lowest: where to stop."""
+def check_best_epoch(history: Any, best_epoch: Any) -> Feedback:
+    """Lesson 13: the epoch at which the validation loss in ``history`` was lowest: where to stop.
+
+    Recognises the usual slips: the list position instead of the epoch number (one less), the
+    epoch of the lowest *training* loss, and the epoch of the best validation accuracy.
+    """
     val_loss = getattr(history, "val_loss", None)
     if not val_loss:
         return report(False, "This history has no validation loss.",
@@ -414,12 +418,26 @@ def check_best_epoch(history: Any, epoch: Any) -> Feedback:
     best = min(range(len(val_loss)), key=val_loss.__getitem__)
     epochs = list(getattr(history, "epochs", None) or range(1, len(val_loss) + 1))
     expected = epochs[best]
+    hint = ("Find the lowest point of the validation curve, e.g. with min(...) over "
+            "history.val_loss, and read its epoch from history.epochs.")
+    if not is_missing(best_epoch) and not _number_problem("best_epoch", best_epoch) and best_epoch != expected:
+        train_loss = list(getattr(history, "train_loss", []) or [])
+        val_accuracy = list(getattr(history, "val_accuracy", []) or [])
+        if best_epoch == best:
+            hint = (f"{best_epoch} is the position of the lowest validation loss in the list, which "
+                    "counts from 0; epochs count from 1. Read the epoch from history.epochs at that "
+                    "position.")
+        elif train_loss and best_epoch == epochs[min(range(len(train_loss)), key=train_loss.__getitem__)]:
+            hint = ("That is where the *training* loss was lowest; it keeps falling while the model "
+                    "memorises. Use history.val_loss, measured on points it never trained on.")
+        elif val_accuracy and best_epoch == epochs[max(range(len(val_accuracy)), key=val_accuracy.__getitem__)]:
+            hint = ("That is where the validation *accuracy* first peaked; the question asks for the "
+                    "lowest validation *loss*, which also sees how confident each answer is.")
     return check_numbers(
-        [Answer("epoch", epoch, expected, tolerance=0.0)],
+        [Answer("best_epoch", best_epoch, expected, tolerance=0.0)],
         f"Validation loss was lowest at epoch {expected} ({val_loss[best]:.3f}); every epoch after "
         "it fitted the training points better and new points worse.",
-        "Find the lowest point of the validation curve, e.g. with min(...) over history.val_loss, "
-        "and read its epoch from history.epochs.",
+        hint,
     )
 
 
