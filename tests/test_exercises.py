@@ -385,3 +385,11 @@ def test_neuron_checks_name_value_versus_slope_and_missing_tanh(capsys):
     feedback = check_activation_slopes(0.0, 0.5, 1.0)
     assert not passes(feedback, capsys.readouterr().out)
     assert feedback.message.count("solid curve") == 2 and "positive inputs" in feedback.message
+
+
+def test_check_perceptron_update_names_a_subtraction_and_a_missed_update(capsys):
+    feedback = check_perceptron_update([0.2 - 1, -0.6 - 1], 0.1 - 1)
+    assert not passes(feedback, capsys.readouterr().out) and "you subtracted" in feedback.message
+    feedback = check_perceptron_update([1.2, 0.4], 0.1)
+    assert not passes(feedback, capsys.readouterr().out) and "bias changes too" in feedback.message
+    assert "Right already: `w[0]`, `w[1]`" in feedback.message

@@ -8,8 +8,8 @@ import math
 import pytest
 
 from micrograd_plus import Value
-from micrograd_plus.data import make_moons
-from micrograd_plus.nn import MLP, Neuron
+from micrograd_plus.data import logic_gate, make_moons
+from micrograd_plus.nn import MLP, Neuron, Perceptron
 from micrograd_plus.optim import SGD, Adam
 from micrograd_plus.train import accuracy, fit
 
@@ -129,3 +129,35 @@ def test_05_the_neuron_fits_its_examples_but_not_the_rule_everywhere(seed):
     assert 0.90 <= share <= 0.96
     if seed == 0:
         assert round(share, 2) == 0.92
+
+
+# --- lesson 06: the perceptron ------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", [9, *SEEDS])
+def test_06_and_or_converge_xor_never_and_or_stops_with_a_point_on_its_line(seed):
+    """Lesson 06 (shown with seed 9): AND and OR reach no mistakes, XOR never does in 100 passes
+    and is half right after 25; OR's line runs through (0, 0), whose weighted sum is exactly 0."""
+    for gate in ("and", "or"):
+        X, y = logic_gate(gate)
+        assert Perceptron(2, seed=seed).fit(X, y, max_epochs=25).converged
+    X, y = logic_gate("xor")
+    assert not Perceptron(2, seed=seed).fit(X, y, max_epochs=100).converged
+    after_25 = Perceptron(2, seed=seed)
+    after_25.fit(X, y, max_epochs=25)
+    assert sum(after_25.predict(x) == t for x, t in zip(X, y)) == 2
+    X, y = logic_gate("or")
+    perceptron = Perceptron(2, seed=seed)
+    perceptron.fit(X, y)
+    assert perceptron.weighted_sum([0.0, 0.0]) == 0.0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_06_a_linear_hidden_layer_never_solves_xor_and_tanh_always_does(seed):
+    X, y = logic_gate("xor")
+    scores = {}
+    for activation in ("linear", "tanh"):
+        network = MLP(2, [4, 1], activation=activation, seed=seed)
+        fit(network, X, y, loss="bce", optimizer=Adam(network.parameters(), lr=0.05), epochs=300,
+            progress=False)
+        scores[activation] = accuracy(network, X, y)
+    assert scores["linear"] <= 0.75 and scores["tanh"] == 1.0

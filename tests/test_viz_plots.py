@@ -17,7 +17,8 @@ from micrograd_plus.nn import MLP, Layer, Perceptron
 from micrograd_plus.train import History, accuracy, fit
 from micrograd_plus.viz import (draw_network, plot_activation, plot_decision_boundary,
                                 plot_history, plot_loss_landscape_1d, plot_loss_landscape_2d,
-                                plot_against_rule, plot_learning, plot_line, plot_weight_images)
+                                plot_against_rule, plot_learning, plot_line, plot_mistakes_per_pass,
+                                plot_weight_images)
 from micrograd_plus.viz.graph import FLOW_COLOURS
 from micrograd_plus.viz.plots import TITLE_SIZE, _scores
 
@@ -340,3 +341,20 @@ def test_plot_against_rule_measures_where_model_and_rule_agree():
     assert "100.0%" in same.axes[0].get_title()
     labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
     assert "they disagree" in labels and "the rule's border" in labels
+
+
+def test_plot_mistakes_per_pass_draws_each_run():
+    X, y = data.logic_gate("and")
+    converged = Perceptron(2, seed=9).fit(X, y)
+    X, y = data.logic_gate("xor")
+    cycling = Perceptron(2, seed=9).fit(X, y, max_epochs=40)
+    figure = plot_mistakes_per_pass({"AND": converged, "XOR": cycling}, passes=30)
+    ax = figure.axes[0]
+    lines = [line for line in ax.get_lines() if len(line.get_xdata())]
+    assert [len(line.get_xdata()) for line in lines] == [converged.epochs, 40]
+    assert list(lines[0].get_ydata()) == [e.mistakes for e in converged.history]
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == [f"AND: no mistakes after pass {converged.epochs}", "XOR: never settles"]
+    assert ax.get_xlim() == (0.5, 30.5)
+    with pytest.raises(ValueError, match="at least one result"):
+        plot_mistakes_per_pass({})

@@ -443,9 +443,13 @@ def check_perceptron_update(w: Any, b: Any) -> Feedback:
         return report(False, "`w` is still `...`: replace it with a list of two numbers.")
     if not isinstance(w, (list, tuple)) or len(w) != 2:
         return report(False, f"`w` should be a list of two numbers, got {w!r}.", "e.g. `w = [1.0, 2.0]`.")
+    subtracted = "you subtracted the input: it said 0 where the label is 1, so error = +1 and the input is added."
+    unchanged = "that is the old value: -0.3 is not above 0, so it said 0, a mistake, and the rule changes it."
     return check_numbers(
-        [Answer("w[0]", w[0], new_weights[0]), Answer("w[1]", w[1], new_weights[1]),
-         Answer("b", b, bias + lr * error)],
+        [Answer("w[0]", w[0], new_weights[0], mistakes=((weights[0] - x[0], subtracted), (weights[0], unchanged))),
+         Answer("w[1]", w[1], new_weights[1], mistakes=((weights[1] - x[1], subtracted), (weights[1], unchanged))),
+         Answer("b", b, bias + lr * error, mistakes=((bias - lr, subtracted), (bias, "the bias changes "
+                                                     "too: b + error, with error = +1.")))],
         "The perceptron said 0 where the answer was 1, so it added the input to its weights "
         "(and 1 to its bias): now it says 1 for this input.",
         "First predict: is 0.2*1 + (-0.6)*1 + 0.1 above 0? Then error = y - prediction, "

@@ -23,6 +23,7 @@ import math
 from typing import Any, Callable, Sequence
 
 import matplotlib
+import matplotlib.ticker
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
@@ -41,7 +42,7 @@ __all__ = [
     "plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
     "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
     "CLASS_COLOURS",
-    "plot_learning", "plot_line", "plot_against_rule",
+    "plot_learning", "plot_line", "plot_against_rule", "plot_mistakes_per_pass",
 ]
 
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 18, 16, 14, 14
@@ -290,6 +291,36 @@ def plot_line(slope: float = 0.5, intercept: float = 1.0) -> Figure:
     ax.set_xlim(-3, 3)
     ax.set_ylim(-6, 6)
     _style(ax, f"y = {slope:g} * x + {intercept:g}", "x", "y")
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def plot_mistakes_per_pass(results: dict[str, Any], ax: Axes | None = None,
+                           passes: int | None = None) -> Figure:
+    """How many mistakes a Perceptron made in each pass over its examples, one line per
+    training run: ``results`` maps a name (e.g. a logic gate) to what ``Perceptron.fit``
+    returned. ``passes`` limits the x axis (default: the longest run).
+
+    Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
+    docstring); with ``ax`` it draws into your figure and returns that.
+    """
+    if not results:
+        raise ValueError("plot_mistakes_per_pass needs at least one result, e.g. "
+                         "{'AND': Perceptron(2).fit(X, y)}.")
+    figure, ax = _new_axes(ax, (9.0, 4.5))
+    longest = 0
+    for k, (name, result) in enumerate(results.items()):
+        epochs = [e.epoch for e in result.history]
+        mistakes = [e.mistakes for e in result.history]
+        longest = max(longest, len(epochs))
+        ax.plot(epochs, mistakes, "-o" if len(epochs) <= 30 else "-", lw=2.5, ms=6,
+                color=CLASS_COLOURS[k % len(CLASS_COLOURS)],
+                label=f"{name}: {'no mistakes after pass ' + str(result.epochs) if result.converged else 'never settles'}")
+    ax.set_xlim(0.5, (passes or longest) + 0.5)
+    ax.set_ylim(-0.2, max(max(e.mistakes for e in r.history) for r in results.values()) + 0.5)
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    _style(ax, "", "pass over the examples", "mistakes in the pass")
+    ax.legend(fontsize=LEGEND_SIZE, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.grid(alpha=0.3)
     return figure
 
