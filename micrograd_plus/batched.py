@@ -380,20 +380,22 @@ def can_batch(model) -> bool:
 def forward(model, X) -> BatchValue:
     """The model's outputs for every example in ``X`` as one batched graph: ``out.data[i]``
     is ``model(X[i])``'s number (a row of numbers for a model with several outputs)."""
-    layers = _layers(model)
-    if layers is None:
+    return _run_or_explain(model, X)[1]
+
+
+def _run_or_explain(model, X) -> tuple[_Network, BatchValue]:
+    if _layers(model) is None:
         raise TypeError(f"the batched path runs nn's Neuron, Layer and MLP; {model!r} is not one "
                         f"of them (or changes how they run), so call it on one example at a time.")
-    inputs = _examples(X)
-    if inputs is None:
+    if _examples(X) is None:
         raise ValueError(f"the batched path needs X as rows of finite numbers, one row per "
                          f"example; got {X!r:.80}")
-    ran = _run(model, inputs)
+    ran = _run(model, X)
     if ran is None:
         raise ValueError(f"{model!r} cannot run on these rows on the batched path: its layers' sizes "
                          f"do not fit them, or a number leaves the float range. Call the model on "
                          f"one example to get the engine's error, which says where.")
-    return ran[1]
+    return ran
 
 
 def _squeezed(out: BatchValue) -> BatchValue:
