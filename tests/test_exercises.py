@@ -359,24 +359,63 @@ def test_check_gate_weights_names_the_wrong_inputs(capsys):
 
 def test_check_spam_losses_agrees_with_binary_cross_entropy(capsys):
     from micrograd_plus.losses import binary_cross_entropy
-    losses = [binary_cross_entropy([Value(p)], [1]).data for p in (0.30, 0.92)]
-    assert passes(check_spam_losses(*losses), capsys.readouterr().out)
-    assert not passes(check_spam_losses(*reversed(losses)), capsys.readouterr().out)
-    assert not passes(check_spam_losses(-math.log10(0.30), -math.log10(0.92)), capsys.readouterr().out)
+    spam = binary_cross_entropy([Value(0.60)], [1]).data
+    genuine = binary_cross_entropy([Value(0.20)], [0]).data
+    assert passes(check_spam_losses(spam, genuine), capsys.readouterr().out)
+    for given, says in [((-math.log10(0.6), -math.log10(0.8)), "base-10"),
+                        ((-math.log(0.4), -math.log(0.2)), "loss for label 0"),
+                        ((spam, -math.log(0.2)), "loss for label 1"),
+                        ((math.log(0.6), genuine), "wrong sign")]:
+        feedback = check_spam_losses(*given)
+        assert not passes(feedback, capsys.readouterr().out) and says in feedback.message, given
 
 
-def test_check_mse_agrees_with_mse(capsys):
+def right_mse(predictions, targets):
+    return sum((p - t) ** 2 for p, t in zip(predictions, targets)) / len(targets)
+
+
+def mse_not_written(predictions, targets):
+    ...
+
+
+def mse_without_return(predictions, targets):
+    sum((p - t) ** 2 for p, t in zip(predictions, targets)) / len(targets)
+
+
+@pytest.mark.parametrize("function, says", [
+    (lambda ps, ts: sum((p - t) ** 2 for p, t in zip(ps, ts)), "forgot the mean"),
+    (lambda ps, ts: sum(abs(p - t) for p, t in zip(ps, ts)) / len(ts), "sizes of the misses"),
+    (lambda ps, ts: sum(p - t for p, t in zip(ps, ts)) / len(ts), "cancel out"),
+    (lambda ps, ts: math.sqrt(right_mse(ps, ts)), "square root"),
+    (lambda ps, ts: sum((p - t) ** 2 for p, t in zip(ps, ts)) / (len(ts) - 1), "one less"),
+    (lambda ps, ts: ps[0], "but the mean squared error is"),
+    (lambda ps: 0.0, "raised TypeError"),
+    (mse_not_written, "still `...`"),
+    (mse_without_return, "forget `return`"),
+    (0.1667, "should be a function"),
+])
+def test_check_mse_names_the_usual_mistakes(capsys, function, says):
+    feedback = check_mse(function)
+    assert not passes(feedback, capsys.readouterr().out) and says in feedback.message
+
+
+def test_check_mse_agrees_with_the_library_mse(capsys):
     from micrograd_plus.losses import mse
-    loss = mse([Value(2.5), Value(0.0), Value(2.0)], [3.0, -0.5, 2.0]).data
-    assert passes(check_mse(loss), capsys.readouterr().out)
-    assert not passes(check_mse(0.5), capsys.readouterr().out)  # the sum, not the mean
+
+    def library_mse(predictions, targets):
+        return mse([Value(p) for p in predictions], targets)  # a Value: its .data is read
+    assert passes(check_mse(library_mse), capsys.readouterr().out)
+    assert passes(check_mse(right_mse), capsys.readouterr().out)
 
 
 def test_check_hinge_agrees_with_hinge(capsys):
     from micrograd_plus.losses import hinge
     loss = hinge([Value(2.0), Value(0.3), Value(-0.5)], [1, 1, 1]).data
     assert passes(check_hinge(loss), capsys.readouterr().out)
-    assert not passes(check_hinge((-1.0 + 0.7 + 1.5) / 3), capsys.readouterr().out)  # no max(0, .)
+    for wrong, says in [((-1.0 + 0.7 + 1.5) / 3, "Keep the max"), (2.2, "take the mean"),
+                        ((0 + 0 + 0.5) / 3, "the margin is 1")]:
+        feedback = check_hinge(wrong)
+        assert not passes(feedback, capsys.readouterr().out) and says in feedback.message
 
 
 def test_neuron_checks_name_value_versus_slope_and_missing_tanh(capsys):

@@ -17,7 +17,8 @@ from micrograd_plus.nn import MLP, Layer, Perceptron
 from micrograd_plus.train import History, accuracy, fit
 from micrograd_plus.viz import (draw_network, plot_activation, plot_decision_boundary,
                                 plot_history, plot_loss_landscape_1d, plot_loss_landscape_2d,
-                                plot_against_rule, plot_learning, plot_line, plot_mistakes_per_pass,
+                                plot_against_rule, plot_learning, plot_line, plot_log_loss,
+                                plot_margin_losses, plot_mistakes_per_pass,
                                 plot_weight_images)
 from micrograd_plus.viz.graph import FLOW_COLOURS
 from micrograd_plus.viz.plots import TITLE_SIZE, _scores
@@ -358,3 +359,23 @@ def test_plot_mistakes_per_pass_draws_each_run():
     assert ax.get_xlim() == (0.5, 30.5)
     with pytest.raises(ValueError, match="at least one result"):
         plot_mistakes_per_pass({})
+
+
+def test_plot_log_loss_marks_each_probability_with_its_loss():
+    figure = plot_log_loss([0.3, 0.92])
+    texts = [text.get_text() for text in figure.axes[0].texts]
+    assert texts == ["p = 0.3: loss 1.20", "p = 0.92: loss 0.08"]
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        plot_log_loss([1.0])
+
+
+def test_plot_margin_losses_uses_the_library_losses():
+    ax = plot_margin_losses().axes[0]
+    curves = {line.get_label(): line for line in ax.get_lines() if len(line.get_xdata()) > 2}
+    hinge_curve = curves["hinge: max(0, 1 \u2212 margin)"]
+    margins, values = hinge_curve.get_xdata(), hinge_curve.get_ydata()
+    assert values[list(margins).index(-3.0)] == pytest.approx(4.0)
+    assert values[-1] == 0.0
+    logistic = curves["logistic (cross-entropy)"].get_ydata()
+    assert logistic[-1] == pytest.approx(math.log(1 + math.exp(-3.0)))
+    assert len(curves) == 4

@@ -497,26 +497,80 @@ def check_gate_weights(gate: str, w: Sequence[float], b: float) -> Feedback:
 
 # --- lesson 07: loss functions ----------------------------------------------------------------
 
-def check_spam_losses(loss_30: Any, loss_92: Any) -> Feedback:
-    """Lesson 07: binary cross-entropy -log(p) for a spam message the filter gave p = 0.30 and 0.92."""
+def check_spam_losses(loss_spam: Any, loss_genuine: Any) -> Feedback:
+    """Lesson 07: binary cross-entropy of filter C: p = 0.60 for a spam message (label 1:
+    -log(0.60) = 0.511) and p = 0.20 for a genuine one (label 0: -log(1 - 0.20) = 0.223)."""
+    p_spam, p_genuine = 0.60, 0.20
+    log10 = "that uses the base-10 logarithm; the loss uses the natural one, `math.log` (ln)."
     return check_numbers(
-        [Answer("loss_30", loss_30, -math.log(0.30)), Answer("loss_92", loss_92, -math.log(0.92))],
-        f"-log(0.30) = {-math.log(0.30):.3f} and -log(0.92) = {-math.log(0.92):.3f}: the unsure "
-        "filter is penalised about 14 times as much.",
-        "For a message that was spam the loss is -log(p), with p the probability the filter "
-        "gave to 'spam'. Natural log: Value(p).log() or math.log(p).",
+        [Answer("loss_spam", loss_spam, -math.log(p_spam), mistakes=(
+            (-math.log10(p_spam), log10),
+            (-math.log(1 - p_spam), "that is -log(1 - p), the loss for label 0; this message was "
+                                    "spam (label 1), so its loss is -log(p)."),
+            (1 - p_spam, "that is how far p is from 1; the loss is -log(p)."))),
+         Answer("loss_genuine", loss_genuine, -math.log(1 - p_genuine), mistakes=(
+             (-math.log10(1 - p_genuine), log10),
+             (-math.log(p_genuine), "that is -log(p), the loss for label 1; a genuine message has "
+                                    "label 0, so its loss is -log(1 - p)."),
+             (p_genuine, "that is the probability itself; the loss is -log(1 - p)."))),
+         ],
+        f"-log(0.60) = {-math.log(p_spam):.3f} and -log(1 - 0.20) = {-math.log(1 - p_genuine):.3f}: "
+        "both answers leaned the right way, and the more confident one (80% genuine) costs less.",
+        "Label 1: -log(p). Label 0: -log(1 - p). Natural log: `math.log`.",
     )
 
 
-def check_mse(loss: Any) -> Feedback:
-    """Lesson 07: mean squared error of predictions [2.5, 0.0, 2.0] against targets [3.0, -0.5, 2.0]."""
-    predictions, targets = [2.5, 0.0, 2.0], [3.0, -0.5, 2.0]
-    expected = sum((p - t) ** 2 for p, t in zip(predictions, targets)) / len(targets)
-    return check_numbers(
-        [Answer("loss", loss, expected)],
-        f"MSE = (0.25 + 0.25 + 0) / 3 = {expected:.4f}: two misses of 0.5 each, squared, averaged.",
-        "Square each difference prediction - target, add them up, divide by the number of examples.",
-    )
+def check_mse(mean_squared_error: Any) -> Feedback:
+    """Lesson 07: a function ``mean_squared_error(predictions, targets)`` for lists of numbers,
+    tried on [2.5, 0.0, 2.0] against [3.0, -0.5, 2.0] (0.1667) and on a few other lists."""
+    if is_missing(mean_squared_error):
+        return report(False, "`mean_squared_error` is still `...`: write the function with `def`.")
+    if not callable(mean_squared_error):
+        return report(False, f"`mean_squared_error` should be a function, got "
+                             f"{type(mean_squared_error).__name__}: {mean_squared_error!r}.",
+                      "Define it with `def mean_squared_error(predictions, targets):`.")
+    cases = [([2.5, 0.0, 2.0], [3.0, -0.5, 2.0]), ([1.0, 4.0], [2.0, 1.0]),
+             ([0.0, 0.0, 0.0, 3.0], [1.0, -1.0, 2.0, 3.0])]
+    name = "mean_squared_error"
+    for predictions, targets in cases:
+        call = f"`{name}({predictions}, {targets})`"
+        misses = [p - t for p, t in zip(predictions, targets)]
+        expected = sum(m ** 2 for m in misses) / len(misses)
+        try:
+            got = mean_squared_error(list(predictions), list(targets))
+        except Exception as error:  # the reader's code: say what went wrong, do not crash
+            return report(False, f"{call} raised {type(error).__name__}: {error}",
+                          "Read the message; it takes two lists of numbers.")
+        if got is None and _body_is_only_dots(mean_squared_error):
+            return report(False, f"`{name}`'s body is still `...`: write it, ending with a "
+                                 "`return` line.")
+        if got is None:
+            return report(False, f"{call} gave back None.", "Did you forget `return`?")
+        if hasattr(got, "data"):
+            got = got.data
+        if not isinstance(got, (int, float)):
+            return report(False, f"{call} gave {got!r}, not a number.",
+                          "Return one number: the mean of the squared misses.")
+        if abs(got - expected) <= 1e-9:
+            continue
+        known = {
+            sum(m ** 2 for m in misses): "that is the sum of the squares; the mean divides it by "
+                                         "the number of examples (forgot the mean).",
+            sum(abs(m) for m in misses) / len(misses): "that averages the sizes of the misses; "
+                                                       "square each miss instead.",
+            sum(misses) / len(misses): "that averages the misses themselves, so misses above and "
+                                       "below cancel out; square each one first.",
+            math.sqrt(expected): "that is the square root of the answer (RMSE); leave out the root.",
+            sum(m ** 2 for m in misses) / (len(misses) - 1) if len(misses) > 1 else math.nan:
+                "that divides by one less than the number of examples; divide by all of them.",
+        }
+        what = next((text for value, text in known.items() if abs(got - value) <= 1e-9), "")
+        return report(False, f"{call} gave {shown(got)}, but the mean squared error is "
+                             f"{shown(expected)}" + (f": {what}" if what else "."),
+                      "Square each difference prediction - target, add them up, divide by how "
+                      "many there are.")
+    return report(True, "mean_squared_error is right on every list I tried: for the lesson's "
+                        "lists (0.25 + 0.25 + 0) / 3 = 0.1667. Two misses of 0.5, squared, averaged.")
 
 
 def check_hinge(loss: Any) -> Feedback:
@@ -524,7 +578,13 @@ def check_hinge(loss: Any) -> Feedback:
     scores = [2.0, 0.3, -0.5]
     expected = sum(max(0.0, 1.0 - s) for s in scores) / len(scores)
     return check_numbers(
-        [Answer("loss", loss, expected)],
+        [Answer("loss", loss, expected, mistakes=(
+            (sum(1.0 - s for s in scores) / len(scores), "the score 2.0 is past the margin: "
+             "max(0, 1 - 2.0) is 0, not -1. Keep the max."),
+            (sum(max(0.0, 1.0 - s) for s in scores), "that is the sum; take the mean (divide by 3)."),
+            (sum(max(0.0, -s) for s in scores) / len(scores), "the margin is 1: max(0, 1 - s), "
+             "not max(0, -s)."),
+        ))],
         f"Hinge = (0 + 0.7 + 1.5) / 3 = {expected:.4f}. The score 2.0 is past the margin of 1, so "
         "it costs nothing: hinge stops rewarding confidence once an answer is safely right.",
         "For each score s with label +1 the cost is max(0, 1 - s); then take the mean.",

@@ -43,6 +43,7 @@ __all__ = [
     "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
     "CLASS_COLOURS",
     "plot_learning", "plot_line", "plot_against_rule", "plot_mistakes_per_pass",
+    "plot_log_loss", "plot_margin_losses",
 ]
 
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 18, 16, 14, 14
@@ -530,6 +531,67 @@ def plot_activation(name: str, ax: Axes | None = None, xlim: tuple[float, float]
     _style(ax, name, "z", "")
     ax.set_xlim(*xlim)
     ax.legend(fontsize=LEGEND_SIZE, loc="upper left", framealpha=0.85)
+    ax.grid(alpha=0.3)
+    return figure
+
+
+# --- loss functions ----------------------------------------------------------------------------------
+
+def plot_log_loss(probabilities: Sequence[float] = (), ax: Axes | None = None) -> Figure:
+    """Binary cross-entropy as a function of p, the probability given to class 1: -log(p) for an
+    example whose label is 1 and -log(1 - p) for label 0. Each of ``probabilities`` is marked on
+    the label-1 curve with its loss.
+
+    Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
+    docstring); with ``ax`` it draws into your figure and returns that.
+    """
+    bad = [p for p in probabilities if not 0.0 < p < 1.0]
+    if bad:
+        raise ValueError(f"probabilities must be between 0 and 1 (not 0 or 1 themselves), got {bad[0]!r}")
+    figure, ax = _new_axes(ax, (8.0, 5.0))
+    ps = np.linspace(0.005, 0.995, 300)
+    ax.plot(ps, -np.log(ps), lw=3, color=CLASS_COLOURS[1], label="label 1: loss = −log(p)")
+    ax.plot(ps, -np.log(1 - ps), lw=3, ls="--", color=CLASS_COLOURS[0],
+            label="label 0: loss = −log(1 − p)")
+    for p in probabilities:
+        loss = -math.log(p)
+        ax.plot([p], [loss], "o", ms=12, color="black", zorder=3)
+        right_half = p > 0.5  # label to the left of points on the right, so it stays inside
+        ax.annotate(f"p = {p:g}: loss {loss:.2f}", (p, loss), xytext=(-12, 30) if right_half else (12, 14),
+                    textcoords="offset points", fontsize=LEGEND_SIZE,
+                    ha="right" if right_half else "left")
+    ax.set_ylim(0, 5)
+    _style(ax, "", "p, the probability given to class 1", "loss")
+    ax.legend(fontsize=LEGEND_SIZE, loc="upper center")
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def plot_margin_losses(ax: Axes | None = None) -> Figure:
+    """Four losses of a two-class score against the margin (label x score, labels -1/+1):
+    zero-one (counts mistakes), hinge, logistic (cross-entropy on the score) and squared error,
+    each computed by the library's own loss function.
+
+    Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
+    docstring); with ``ax`` it draws into your figure and returns that.
+    """
+    from ..losses import binary_cross_entropy_with_logits, hinge, mse
+
+    figure, ax = _new_axes(ax, (11.0, 5.0))
+    margins = np.linspace(-3.0, 3.0, 121)
+    curves = [
+        ("zero-one (counts mistakes)", [1.0 if m <= 0 else 0.0 for m in margins], "-"),
+        ("hinge: max(0, 1 − margin)", [_loss_at(lambda v: hinge([v], [1]), m) for m in margins], "-"),
+        ("logistic (cross-entropy)",
+         [_loss_at(lambda v: binary_cross_entropy_with_logits([v], [1]), m) for m in margins], "--"),
+        ("squared: (1 − margin)²", [_loss_at(lambda v: mse([v], [1]), m) for m in margins], ":"),
+    ]
+    for k, (name, values, style) in enumerate(curves):
+        ax.plot(margins, values, style, lw=3, color=CLASS_COLOURS[k], label=name)
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_ylim(0, 4)
+    _style(ax, "", "margin = label × score  (right and confident →)", "loss")
+    ax.legend(fontsize=LEGEND_SIZE, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.grid(alpha=0.3)
     return figure
 
