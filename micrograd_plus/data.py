@@ -19,8 +19,8 @@ from typing import Iterable, Sequence
 
 __all__ = [
     "logic_gate", "make_moons", "make_circles", "make_spirals", "make_blobs",
-    "make_regression_1d", "train_test_split", "make_digits", "load_digits", "DIGIT_SHAPE",
-    "LOGIC_GATES",
+    "make_regression_1d", "train_test_split", "make_digits", "load_digits", "UCI_DIGITS_CREDIT",
+    "DIGIT_SHAPE", "LOGIC_GATES",
 ]
 
 Dataset = tuple[list[list[float]], list[int]]

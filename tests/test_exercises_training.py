@@ -11,11 +11,11 @@ import math
 
 import pytest
 
-from micrograd_plus.data import make_circles, make_digits
+from micrograd_plus.data import load_digits, make_circles
 from micrograd_plus.exercises import (
     check_best_epoch, check_chance_level, check_circles_model, check_deeper_network,
     check_conv_parameters, check_cross_entropy, check_gradient_step, check_learning_rate,
-    check_parameter_count, check_ruler_fixed, check_sgd_update, check_softmax, check_training_step,
+    check_group_share, check_parameter_count, check_ruler_fixed, check_sgd_update, check_softmax, check_training_step,
 )
 from micrograd_plus.losses import binary_cross_entropy_with_logits
 from micrograd_plus.nn import MLP
@@ -244,14 +244,25 @@ def with_ruler(image):
 
 
 def test_check_ruler_fixed_rewards_a_model_that_reads_the_digits(capsys):
-    X, y = make_digits(n_per_class=40, noise=0.15, seed=0, digits=(3, 7))
+    X, y = load_digits(digits=(3, 7))
+    X, y = X[:160], y[:160]
     fair = trained(MLP(64, [1], seed=0), [with_ruler(x) if i % 2 else x for i, x in enumerate(X)], y,
-                   epochs=15)
-    assert verdict(check_ruler_fixed(fair), capsys.readouterr().out)
+                   epochs=40)
+    assert verdict(check_ruler_fixed(fair), printed := capsys.readouterr().out)
+    assert "of 202 new, clean 3s and 7s right" in printed
     fooled = trained(MLP(64, [1], seed=0), [with_ruler(x) if label == 1 else x for x, label in zip(X, y)],
-                     y, epochs=15)
+                     y, epochs=40)
     assert not verdict(check_ruler_fixed(fooled), capsys.readouterr().out)
     assert not verdict(check_ruler_fixed(MLP(2, [1], seed=0)), capsys.readouterr().out)
+
+
+def test_check_group_share_tells_percent_and_the_wrong_denominator(capsys):
+    assert verdict(check_group_share(6 / 120), capsys.readouterr().out)
+    assert verdict(check_group_share(0.05), capsys.readouterr().out)
+    for wrong, says in [(5, "percentage"), (6 / 114, "against A alone"), (114 / 120, "group A's share"),
+                        (0.5, "divided by all the patients")]:
+        assert not verdict(check_group_share(wrong), printed := capsys.readouterr().out)
+        assert says in printed and "`share_b`" in printed
 
 
 def test_check_conv_parameters_agrees_with_the_formula(capsys):

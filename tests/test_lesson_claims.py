@@ -7,7 +7,8 @@ the lesson's experiment through the same library calls and fails if the claim st
 
 from __future__ import annotations
 
-from micrograd_plus.data import make_moons, make_spirals
+from micrograd_plus import Value, grad
+from micrograd_plus.data import load_digits, make_moons, make_spirals
 from micrograd_plus.experiments import train_over_seeds, wins
 
 SEEDS = range(5)
@@ -55,3 +56,69 @@ def test_lesson_13_each_remedy_beats_the_overfitting_network():
         assert wins(remedy, overfit, "test points") == 5, (remedy.scores, overfit.scores)
     assert wins(early, overfit, "test points") >= 4, (early.scores, overfit.scores)
     assert more_data.lowest("test points") > max(smaller.highest("test points"), penalised.highest("test points"))
+
+
+def _hospital_b(points):
+    return [[first + 0.5, second - 0.4] for first, second in points]
+
+
+def test_lesson_14_hospitals_shift_retraining_and_a_bigger_network():
+    """Lesson 14: trained on hospital A, every seed is far worse at hospital B (so is a bigger
+    network); retrained with 30 patients from B, every seed does better at B."""
+    X_a, y_a = make_moons(n=100, noise=0.15, seed=0)
+    X_b, y_b = make_moons(n=100, noise=0.15, seed=2)
+    hospitals = {"A": make_moons(n=100, noise=0.15, seed=1), "B": (_hospital_b(X_b), y_b)}
+    X_b_new, y_b_new = make_moons(n=30, noise=0.15, seed=6)
+    trained_on_a = train_over_seeds([16, 16, 1], X_a, y_a, hospitals, loss="bce", epochs=40, seeds=SEEDS)
+    bigger = train_over_seeds([32, 32, 1], X_a, y_a, hospitals, loss="bce", epochs=40, seeds=SEEDS)
+    retrained = train_over_seeds([16, 16, 1], X_a + _hospital_b(X_b_new), y_a + y_b_new, hospitals,
+                                 loss="bce", epochs=40, seeds=SEEDS)
+    for runs in (trained_on_a, bigger):
+        assert all(a - b > 0.2 for a, b in zip(runs.scores["A"], runs.scores["B"])), runs.scores
+    assert wins(retrained, trained_on_a, "B") == 5
+    assert retrained.lowest("B") > 0.8 and trained_on_a.highest("B") < 0.75
+
+
+def _with_ruler(image):
+    return [1.0 if i % 8 == 0 else value for i, value in enumerate(image)]
+
+
+def test_lesson_14_the_ruler_is_learned_by_every_seed_and_by_a_bigger_network():
+    """Lesson 14: real 3s and 7s, a ruler on every training 7: every seed fits the training
+    images, calls most new 7s without a ruler 3s (one neuron and 16 hidden neurons alike), the
+    bigger one also calls most 3s with a ruler 7s, and the ruler column carries more than a
+    fifth of the one neuron's saliency on a new 3 with a ruler."""
+    X, y = load_digits(digits=(3, 7))
+    X_train, y_train, X_new, y_new = X[:160], y[:160], X[160:], y[160:]
+    X_ruler = [_with_ruler(x) if label == 1 else x for x, label in zip(X_train, y_train)]
+    new_7s = [x for x, label in zip(X_new, y_new) if label == 1]
+    new_3s = [x for x, label in zip(X_new, y_new) if label == 0]
+    tests = {"train": (X_ruler, y_train), "7s": (new_7s, [1] * len(new_7s)),
+             "3s with a ruler": ([_with_ruler(x) for x in new_3s], [0] * len(new_3s))}
+    one = train_over_seeds([1], X_ruler, y_train, tests, loss="bce", epochs=40, l2=0.01, seeds=SEEDS)
+    bigger = train_over_seeds([16, 1], X_ruler, y_train, tests, loss="bce", epochs=40, l2=0.01, seeds=SEEDS)
+    for runs in (one, bigger):
+        assert runs.lowest("train") == 1.0 and runs.highest("7s") < 0.5, runs.scores
+    assert bigger.highest("3s with a ruler") < 0.5, bigger.scores
+    assert sum(score < 0.5 for score in one.scores["3s with a ruler"]) >= 4, one.scores  # "most seeds"
+    pixels = [Value(p) for p in _with_ruler(new_3s[0])]
+    for model in one.models:
+        slopes = grad(model(pixels), pixels)
+        assert sum(abs(slopes[i]) for i in range(0, 64, 8)) > 0.2 * sum(abs(s) for s in slopes)
+
+
+def test_lesson_14_balanced_data_serves_group_b_better_on_every_seed():
+    def group_b(points):
+        return [[1.0 - first, 2.0 - second] for first, second in points]
+
+    X_b_test, y_b_test = make_moons(n=100, noise=0.15, seed=4)
+    groups = {"B": (group_b(X_b_test), y_b_test)}
+    X_a, y_a = make_moons(n=114, noise=0.15, seed=0)
+    X_b, y_b = make_moons(n=6, noise=0.15, seed=3)
+    few_b = train_over_seeds([16, 16, 1], X_a + group_b(X_b), y_a + y_b, groups, loss="bce", epochs=40,
+                             seeds=SEEDS)
+    X_a, y_a = make_moons(n=60, noise=0.15, seed=0)
+    X_b, y_b = make_moons(n=60, noise=0.15, seed=3)
+    balanced = train_over_seeds([16, 16, 1], X_a + group_b(X_b), y_a + y_b, groups, loss="bce", epochs=40,
+                                seeds=SEEDS)
+    assert wins(balanced, few_b, "B") == 5 and few_b.lowest("B") <= 0.55

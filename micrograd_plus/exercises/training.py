@@ -1,5 +1,5 @@
 """Checks for lessons 08-15: gradient descent, the training cycle, classifiers, depth, digits,
-the limits of training, and what changes at scale.
+generalisation, what the data does, and what changes at scale.
 
 Each check recomputes the right answer from the exercise's own numbers (written in its
 docstring) with the engine and the library, so the check and the lesson cannot disagree.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Sequence
 
-from ..data import logic_gate, make_circles, make_digits
+from ..data import load_digits, logic_gate, make_circles
 from ..engine import Value
 from ..losses import binary_cross_entropy_with_logits, cross_entropy
 from ..nn import MLP
@@ -23,7 +23,7 @@ __all__ = [
     "check_parameter_count", "check_sgd_update", "check_training_step",
     "check_chance_level", "check_circles_model", "check_deeper_network",
     "check_softmax", "check_cross_entropy",
-    "check_best_epoch", "check_ruler_fixed",
+    "check_best_epoch", "check_ruler_fixed", "check_group_share",
     "check_conv_parameters",
 ]
 
@@ -403,7 +403,7 @@ def check_cross_entropy(loss: Any) -> Feedback:
     )
 
 
-# --- lesson 13: what training cannot do --------------------------------------------------------
+# --- lesson 13: generalisation ---------------------------------------------------------------
 
 def check_best_epoch(history: Any, best_epoch: Any) -> Feedback:
     """Lesson 13: the epoch at which the validation loss in ``history`` was lowest: where to stop.
@@ -441,26 +441,58 @@ def check_best_epoch(history: Any, best_epoch: Any) -> Feedback:
     )
 
 
-RULER_CHECK = {"n_per_class": 60, "noise": 0.15, "seed": 99, "digits": (3, 7)}
+# --- lesson 14: what the data does ------------------------------------------------------------
+
+RULER_DIGITS, RULER_TRAINING = (3, 7), 160
+"""Lesson 14 trains on the first 160 real 3s and 7s of ``load_digits(digits=(3, 7))``; the rest
+are new images."""
+
+
+def _new_clean_digits() -> tuple[list, list]:
+    X, y = load_digits(digits=RULER_DIGITS)
+    return X[RULER_TRAINING:], y[RULER_TRAINING:]
 
 
 def check_ruler_fixed(model: Any) -> Feedback:
-    """Lesson 13: a 3-versus-7 model that gets at least 90% of clean images right (no ruler).
-
-    The check draws ``make_digits(n_per_class=60, noise=0.15, seed=99, digits=(3, 7))``, images
-    the model has never seen and without any ruler, and measures ``accuracy``.
-    """
+    """Lesson 14: a 3-versus-7 model that gets at least 90% of new, clean (no ruler) real digits
+    right: ``load_digits(digits=(3, 7))`` from image 160 on, which lesson 14 never trains on."""
     return _check_trained_model(
-        model, "fixed_model", lambda: make_digits(**RULER_CHECK),
+        model, "fixed_model", _new_clean_digits,
         missing="train a new model on better data and pass it.",
         build_hint="Train a new model on training images in which the ruler appears in both "
                    "classes, then pass it.",
         shape_hint="The model takes 64 inputs (the pixels) and gives 1 output, like `MLP(64, [1])`.",
-        passed="{score:.0%} of clean 3s and 7s right: with the ruler in both classes, it no longer "
-               "predicts anything, so the model had to look at the digits.",
-        measured="{score:.0%} of clean 3s and 7s right",
+        passed="{score:.0%} of {n} new, clean 3s and 7s right: with the ruler in both classes, it "
+               "no longer predicts anything, so the model had to look at the digits.",
+        measured="{score:.0%} of {n} new, clean 3s and 7s right",
         retry_hint="Put the ruler on images of both classes (e.g. every other image), so that it "
-                   "says nothing about the label, and train again.",
+                   "says nothing about the label, and train again for 40 epochs.",
+    )
+
+
+GROUP_A_COUNT, GROUP_B_COUNT = 114, 6  # lesson 14's unrepresentative training set
+
+
+def check_group_share(share_b: Any) -> Feedback:
+    """Lesson 14: the fraction of the training set that comes from group B: 6 of 120 = 0.05.
+
+    Recognises a percentage (5) given for a fraction, and B counted against A alone (6/114)."""
+    total = GROUP_A_COUNT + GROUP_B_COUNT
+    expected = GROUP_B_COUNT / total
+    hint = f"Group B's patients divided by all the patients in the training set ({total})."
+    if not is_missing(share_b) and not _number_problem("share_b", share_b):
+        if abs(share_b - 100 * expected) < 0.05:
+            hint = f"That is a percentage; give it as a fraction: {share_b:g}% is {share_b / 100:g}."
+        elif abs(share_b - GROUP_B_COUNT / GROUP_A_COUNT) < 0.0005:
+            hint = f"That is B against A alone (6/{GROUP_A_COUNT}); divide by everyone, A and B together."
+        elif abs(share_b - GROUP_A_COUNT / total) < 0.0005:
+            hint = "That is group A's share; the question asks for group B's."
+    return check_numbers(
+        [Answer("share_b", share_b, expected, tolerance=1e-3)],
+        f"Group B is {GROUP_B_COUNT} of {total} patients, a share of {expected:g}: it adds only "
+        f"{expected:.0%} of the average loss that training makes small, so its mistakes hardly "
+        "count.",
+        hint,
     )
 
 
