@@ -221,8 +221,11 @@ def test_check_slope_against_a_numerical_slope(capsys):
     def f(x):
         return 0.5 * x ** 3 - 2 * x
     h = 1e-3
-    assert passes(check_slope((f(2 + h) - f(2)) / h), capsys.readouterr().out)
-    assert not passes(check_slope(f(2.0)), capsys.readouterr().out)
+    assert passes(check_slope((f(1 + h) - f(1)) / h), capsys.readouterr().out)
+    for wrong, says in [(f(1.0), "height"), (4.0, "slope at x = 2"), (f(2.0) - f(1.0), "h = 1"),
+                        ((f(1.1) - f(1.0)) / 0.1, "h = 0.1"), (0.5, "wrong sign")]:
+        feedback = check_slope(wrong)
+        assert not passes(feedback, capsys.readouterr().out) and says in feedback.message, wrong
 
 
 def test_check_partial_derivatives_against_the_engine(capsys):

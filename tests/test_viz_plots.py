@@ -18,7 +18,8 @@ from micrograd_plus.train import History, accuracy, fit
 from micrograd_plus.viz import (draw_network, plot_activation, plot_decision_boundary,
                                 plot_history, plot_loss_landscape_1d, plot_loss_landscape_2d,
                                 plot_against_rule, plot_learning, plot_line, plot_log_loss,
-                                plot_margin_losses, plot_mistakes_per_pass,
+                                plot_margin_losses, plot_mistakes_per_pass, plot_nudge_each_input,
+                                plot_tangents, plot_with_slope,
                                 plot_weight_images)
 from micrograd_plus.viz.graph import FLOW_COLOURS
 from micrograd_plus.viz.plots import TITLE_SIZE, _scores
@@ -379,3 +380,15 @@ def test_plot_margin_losses_uses_the_library_losses():
     logistic = curves["logistic (cross-entropy)"].get_ydata()
     assert logistic[-1] == pytest.approx(math.log(1 + math.exp(-3.0)))
     assert len(curves) == 4
+
+
+def test_slope_pictures_measure_the_slopes():
+    def f(x):
+        return 0.5 * x ** 3 - 2 * x
+    labels = [line.get_label() for line in plot_tangents(f, at=[-1.5, 0.0, 2.0]).axes[0].get_lines()]
+    assert [label for label in labels if label.startswith("tangent")] == [
+        "tangent at x = -1.5: slope 1.375", "tangent at x = 0: slope -2", "tangent at x = 2: slope 4"]
+    top_title = plot_with_slope(f).axes[0].get_title()
+    assert top_title == "dashed: slope 0 (flat) at x = -1.15, 1.15"  # where 1.5 x^2 = 2
+    left, right = plot_nudge_each_input(lambda a, b: a * b + b, (3.0, 2.0)).axes
+    assert left.get_title() == "b held at 2: slope 2" and right.get_title() == "a held at 3: slope 4"

@@ -225,15 +225,27 @@ def check_accuracy_message(message: Any) -> Feedback:
 
 # --- lesson 02: derivatives as slopes ----------------------------------------------------------
 
+def _f(x: float) -> float:
+    return 0.5 * x ** 3 - 2 * x
+
+
 def check_slope(slope: Any) -> Feedback:
-    """Lesson 02: the slope of f(x) = 0.5 x^3 - 2 x at x = 2 (exactly f'(2) = 1.5 * 4 - 2 = 4).
+    """Lesson 02: the slope of f(x) = 0.5 x^3 - 2 x at x = 1 (exactly f'(1) = 1.5 - 2 = -0.5).
 
     A numerical estimate with a small step, e.g. h = 0.001, counts as right.
     """
+    x = 1.0
     return check_numbers(
-        [Answer("slope", slope, 1.5 * 2.0 ** 2 - 2.0, tolerance=1e-2)],
-        "The slope of f at x = 2 is 4: nudge x up by a little h and f grows about 4 times as much.",
-        "Compute (f(2 + h) - f(2)) / h with a small h such as 0.001.",
+        [Answer("slope", slope, 1.5 * x ** 2 - 2.0, tolerance=1e-2, mistakes=(
+            (_f(x), "that is f(1), the height of the curve; the slope is how fast it changes: "
+                    "(f(1 + h) - f(1)) / h."),
+            (1.5 * 2.0 ** 2 - 2.0, "that is the slope at x = 2, from the lesson; measure it at x = 1."),
+            ((_f(x + 1.0) - _f(x)) / 1.0, "that uses a step h = 1, far too big for a curve; "
+                                           "try h = 0.001."),
+            ((_f(x + 0.1) - _f(x)) / 0.1, "close, but h = 0.1 is still too big; try h = 0.001."),
+        ))],
+        "The slope of f at x = 1 is -0.5: nudge x up a little and f goes down by half as much.",
+        "Compute (f(1 + h) - f(1)) / h with a small h such as 0.001.",
     )
 
 
@@ -244,9 +256,13 @@ def check_partial_derivatives(dg_da: Any, dg_db: Any, dg_dc: Any) -> Feedback:
     """
     a, b, c = 2.0, -1.0, 3.0
     return check_numbers(
-        [Answer("dg_da", dg_da, b, tolerance=1e-2, hint="Hold b and c fixed: a * b changes by b per unit of a."),
-         Answer("dg_db", dg_db, a, tolerance=1e-2, hint="Hold a and c fixed: a * b changes by a per unit of b."),
-         Answer("dg_dc", dg_dc, 2.0 * c, tolerance=1e-2, hint="Only c ** 2 depends on c; its slope is 2c.")],
+        [Answer("dg_da", dg_da, b, tolerance=1e-2, hint="Hold b and c fixed: a * b changes by b per unit of a.",
+                mistakes=((a, "that is dg/db: when a moves, a * b changes by b per unit, not by a."),)),
+         Answer("dg_db", dg_db, a, tolerance=1e-2, hint="Hold a and c fixed: a * b changes by a per unit of b.",
+                mistakes=((b, "that is dg/da: when b moves, a * b changes by a per unit, not by b."),)),
+         Answer("dg_dc", dg_dc, 2.0 * c, tolerance=1e-2, hint="Only c ** 2 depends on c; its slope is 2c.",
+                mistakes=((c ** 2, "that is c ** 2 itself; its slope is 2c."),
+                          (c, "the slope of c ** 2 is 2c, not c.")))],
         "All three partial derivatives are right: each says how g moves when only that input moves.",
     )
 

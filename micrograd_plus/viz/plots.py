@@ -43,7 +43,8 @@ __all__ = [
     "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
     "CLASS_COLOURS",
     "plot_learning", "plot_line", "plot_against_rule", "plot_mistakes_per_pass",
-    "plot_log_loss", "plot_margin_losses",
+    "plot_log_loss", "plot_margin_losses", "plot_tangents", "plot_with_slope",
+    "plot_nudge_each_input",
 ]
 
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 18, 16, 14, 14
@@ -532,6 +533,86 @@ def plot_activation(name: str, ax: Axes | None = None, xlim: tuple[float, float]
     ax.set_xlim(*xlim)
     ax.legend(fontsize=LEGEND_SIZE, loc="upper left", framealpha=0.85)
     ax.grid(alpha=0.3)
+    return figure
+
+
+# --- slopes ----------------------------------------------------------------------------------------------
+
+def _slope(function: Callable[[float], float], x: float, h: float = 1e-5) -> float:
+    """The slope of ``function`` at ``x``, measured on both sides: (f(x + h) - f(x - h)) / 2h."""
+    return (function(x + h) - function(x - h)) / (2 * h)
+
+
+def plot_tangents(function: Callable[[float], float], at: Sequence[float],
+                  xlim: tuple[float, float] = (-3.0, 3.0), ax: Axes | None = None,
+                  name: str = "f(x)") -> Figure:
+    """``function`` over ``xlim`` with its tangent line at each x in ``at``; each tangent's slope
+    is measured by nudging x (both sides, h = 0.00001) and given in the legend.
+
+    Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
+    docstring); with ``ax`` it draws into your figure and returns that.
+    """
+    figure, ax = _new_axes(ax, (8.0, 5.0))
+    xs = np.linspace(*xlim, 301)
+    ax.plot(xs, [function(x) for x in xs], lw=3, color=CLASS_COLOURS[0], label=name)
+    reach = 0.12 * (xlim[1] - xlim[0])
+    for k, x0 in enumerate(at):
+        slope, height = _slope(function, x0), function(x0)
+        colour = CLASS_COLOURS[(k + 2) % len(CLASS_COLOURS)]
+        near = np.array([x0 - reach, x0 + reach])
+        ax.plot(near, height + slope * (near - x0), lw=2.5, color=colour,
+                label=f"tangent at x = {x0:g}: slope {slope:.4g}")
+        ax.plot([x0], [height], "o", ms=9, color=colour)
+    ax.axhline(0, color="grey", lw=0.8)
+    _style(ax, "", "x", name)
+    ax.legend(fontsize=LEGEND_SIZE - 2, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def plot_with_slope(function: Callable[[float], float], xlim: tuple[float, float] = (-3.0, 3.0),
+                    name: str = "f(x)") -> Figure:
+    """Two panels sharing x: ``function`` on top and its slope, measured by nudging at every x,
+    below; dashed lines mark where the slope crosses 0 (the function is flat there)."""
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure(figsize=(8.0, 6.5), layout="constrained", FigureClass=_LessonFigure)
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    xs = np.linspace(*xlim, 601)
+    slopes = np.array([_slope(function, x) for x in xs])
+    top.plot(xs, [function(x) for x in xs], lw=3, color=CLASS_COLOURS[0])
+    bottom.plot(xs, slopes, lw=3, color=CLASS_COLOURS[5])
+    flat = [xs[i] - slopes[i] * (xs[i + 1] - xs[i]) / (slopes[i + 1] - slopes[i])
+            for i in range(len(xs) - 1) if slopes[i] * slopes[i + 1] < 0]
+    for ax in (top, bottom):
+        ax.axhline(0, color="grey", lw=0.8)
+        for x in flat:
+            ax.axvline(x, color=CLASS_COLOURS[5], ls="--", lw=1.5)
+        ax.grid(alpha=0.3)
+    where = ", ".join(f"{x:.2f}" for x in flat)
+    _style(top, f"dashed: slope 0 (flat) at x = {where}" if flat else "", "", name)
+    _style(bottom, "", "x", "slope")
+    return figure
+
+
+def plot_nudge_each_input(function: Callable[[float, float], float], point: tuple[float, float],
+                          names: tuple[str, str] = ("a", "b"), reach: float = 2.0) -> Figure:
+    """Two panels: ``function`` of two inputs as the first input moves (the second held at its
+    value in ``point``) and as the second moves (the first held); each title gives that
+    partial derivative at ``point``, measured by nudging."""
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure(figsize=(12.0, 4.8), layout="constrained", FigureClass=_LessonFigure)
+    axes = figure.subplots(1, 2, sharey=True)
+    first, second = point
+    moves = np.linspace(-reach, reach, 81)
+    curves = [(lambda d: function(first + d, second), first, names[0], f"{names[1]} held at {second:g}"),
+              (lambda d: function(first, second + d), second, names[1], f"{names[0]} held at {first:g}")]
+    for k, (ax, (along, centre, moving, held)) in enumerate(zip(axes, curves)):
+        ax.plot(centre + moves, [along(d) for d in moves], lw=3, color=CLASS_COLOURS[k])
+        ax.plot([centre], [along(0.0)], "o", ms=10, color="black", zorder=3)
+        _style(ax, f"{held}: slope {_slope(along, 0.0):.4g}", moving, "output" if k == 0 else "")
+        ax.grid(alpha=0.3)
     return figure
 
 
