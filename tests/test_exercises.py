@@ -256,7 +256,9 @@ def test_check_graph(capsys):
 
 def test_check_node_count(capsys):
     assert passes(check_node_count(6), capsys.readouterr().out)
-    assert not passes(check_node_count(5), capsys.readouterr().out)
+    for wrong, says in [(5, "constant 2"), (7, "single node"), (3, "only the operations")]:
+        feedback = check_node_count(wrong)
+        assert not passes(feedback, capsys.readouterr().out) and says in feedback.message
 
 
 # --- lesson 04: answers from the engine's own backward() --------------------------------------

@@ -308,7 +308,13 @@ def check_node_count(count: Any) -> Feedback:
     x, y = Value(1.0), Value(1.0)
     expected = len(topological_order(x * y + 2 * x))
     return check_numbers(
-        [Answer("count", count, expected, tolerance=0.0)],
+        [Answer("count", count, expected, tolerance=0.0, mistakes=(
+            (expected - 1, "one short: did you count the constant 2? Numbers mixed in become "
+                           "leaf nodes too."),
+            (expected + 1, "one too many: x is used twice but is a single node, with two arrows "
+                           "leaving it."),
+            (3, "that counts only the operations (*, * and +); the leaves x, y and 2 are nodes too."),
+        ))],
         f"{expected} nodes: x, y, x * y, the constant 2, 2 * x and the sum. The number 2 became a "
         "leaf Value, and x is one node even though it is used twice.",
         "Every number becomes a node, every operation makes a new node, and a Value used twice "
