@@ -213,15 +213,42 @@ def test_check_circles_model_measures_on_new_points(capsys):
 
 
 def test_check_softmax_and_cross_entropy_agree_with_math(capsys):
-    exps = [math.exp(z) for z in (2.0, 1.0, 0.1)]
+    exps = [math.exp(z) for z in (0.5, 2.5, -1.0)]
     probabilities = [e / sum(exps) for e in exps]
     assert verdict(check_softmax(probabilities), capsys.readouterr().out)
     assert verdict(check_softmax([round(p, 3) for p in probabilities]), capsys.readouterr().out)
     assert not verdict(check_softmax(probabilities[::-1]), capsys.readouterr().out)
     assert not verdict(check_softmax(probabilities[:2]), capsys.readouterr().out)
     assert not verdict(check_softmax(...), capsys.readouterr().out)
-    assert verdict(check_cross_entropy(-math.log(probabilities[0])), capsys.readouterr().out)
-    assert not verdict(check_cross_entropy(-math.log(probabilities[1])), capsys.readouterr().out)
+    assert verdict(check_cross_entropy(-math.log(probabilities[1])), capsys.readouterr().out)
+    assert not verdict(check_cross_entropy(-math.log(probabilities[0])), printed := capsys.readouterr().out)
+    assert "another class" in printed
+
+
+@pytest.mark.parametrize("wrong, says", [
+    ("exps", "divide each by their sum"),
+    ("percent", "percentages"),
+    ("scores", "exponentiate them first"),
+])
+def test_check_softmax_names_the_usual_slips(capsys, wrong, says):
+    scores = (0.5, 2.5, -1.0)
+    exps = [math.exp(z) for z in scores]
+    answers = {"exps": exps, "percent": [100 * e / sum(exps) for e in exps],
+               "scores": [z / sum(scores) for z in scores]}
+    assert not verdict(check_softmax(answers[wrong]), printed := capsys.readouterr().out)
+    assert says in printed and "`probabilities[0]`" in printed
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (lambda p: -math.log10(p), "natural log"),
+    (lambda p: math.log(p), "minus that"),
+    (lambda p: p, "probability of the right class"),
+])
+def test_check_cross_entropy_names_the_usual_slips(capsys, wrong, says):
+    exps = [math.exp(z) for z in (0.5, 2.5, -1.0)]
+    right = exps[1] / sum(exps)
+    assert not verdict(check_cross_entropy(wrong(right)), printed := capsys.readouterr().out)
+    assert says in printed and "`loss`" in printed
 
 
 def test_check_best_epoch_reads_the_lowest_validation_loss(capsys):

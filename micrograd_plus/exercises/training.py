@@ -359,7 +359,8 @@ def check_deeper_network(sizes: Any) -> Feedback:
 
 # --- lesson 12: reading digits -----------------------------------------------------------------
 
-SOFTMAX_LOGITS = (2.0, 1.0, 0.1)
+SOFTMAX_LOGITS = (0.5, 2.5, -1.0)  # the exercise's scores (the lesson's worked example uses others)
+RIGHT_CLASS = 1                    # the class with score 2.5
 
 
 def _softmax(logits: Sequence[float]) -> list[float]:
@@ -369,37 +370,71 @@ def _softmax(logits: Sequence[float]) -> list[float]:
     return [e.data / total for e in exps]
 
 
+def _close_lists(a: Sequence[float], b: Sequence[float], tolerance: float = 1e-3) -> bool:
+    return len(a) == len(b) and all(abs(x - y) <= tolerance * max(1.0, abs(y)) for x, y in zip(a, b))
+
+
 def check_softmax(probabilities: Any) -> Feedback:
-    """Lesson 12: softmax of the scores (2.0, 1.0, 0.1): p_i = exp(z_i) / sum_j exp(z_j)."""
+    """Lesson 12: softmax of the scores (0.5, 2.5, -1.0): p_i = exp(z_i) / sum_j exp(z_j).
+
+    Recognises the exponentials not divided by their sum, percentages for fractions, and the
+    scores divided by their own sum without exponentiating."""
     expected = _softmax(SOFTMAX_LOGITS)
+    name = "probabilities"
     if is_missing(probabilities):
-        return report(False, "`probabilities` is still `...`: replace it with your list of three "
-                             "numbers.")
+        return report(False, f"`{name}` is still `...`: replace it with your list of three numbers.")
     if not isinstance(probabilities, (list, tuple)):
-        return report(False, f"`probabilities` should be a list of three numbers, got {probabilities!r}.",
+        return report(False, f"`{name}` should be a list of three numbers, got {probabilities!r}.",
                       "Exponentiate each score, then divide each by the sum of all three.")
     if len(probabilities) != len(expected):
-        return report(False, f"`probabilities` has {len(probabilities)} numbers; there are 3 scores.")
+        return report(False, f"`{name}` has {len(probabilities)} numbers; there are 3 scores.")
     given = [p.data if isinstance(p, Value) else p for p in probabilities]
+    hint = "exp(2.5) is about 12.18; divide each exp by exp(0.5) + exp(2.5) + exp(-1.0)."
+    if all(not _number_problem(name, p) for p in given):
+        exps = [math.exp(z) for z in SOFTMAX_LOGITS]
+        if _close_lists(given, exps):
+            hint = "Those are the exponentials; now divide each by their sum, so that they add up to 1."
+        elif _close_lists(given, [100 * p for p in expected]):
+            hint = "Those are percentages; give fractions that add up to 1 (divide by 100)."
+        elif _close_lists(given, [z / sum(SOFTMAX_LOGITS) for z in SOFTMAX_LOGITS]):
+            hint = ("You divided the scores by their sum; exponentiate them first (a score can be "
+                    "negative, a probability cannot).")
     return check_numbers(
-        [Answer(f"probabilities[{i}]", p, q, tolerance=1e-3) for i, (p, q) in enumerate(zip(given, expected))],
-        "Softmax turns the scores 2.0, 1.0, 0.1 into " + ", ".join(f"{q:.3f}" for q in expected)
+        [Answer(f"{name}[{i}]", p, q, tolerance=1e-3) for i, (p, q) in enumerate(zip(given, expected))],
+        "Softmax turns the scores 0.5, 2.5, -1.0 into " + ", ".join(f"{q:.3f}" for q in expected)
         + ": all positive, summing to 1, and the biggest score gets the biggest share.",
-        "exp(2.0) is about 7.39; divide each exp by exp(2.0) + exp(1.0) + exp(0.1).",
+        hint,
     )
 
 
 def check_cross_entropy(loss: Any) -> Feedback:
-    """Lesson 12: cross-entropy of the scores (2.0, 1.0, 0.1) when the right class is 0:
-    -log(softmax(scores)[0]). The check computes it with the library's ``cross_entropy``."""
-    expected = cross_entropy([[Value(z) for z in SOFTMAX_LOGITS]], [0]).data
+    """Lesson 12: cross-entropy of the scores (0.5, 2.5, -1.0) when the right class is 1:
+    -ln(softmax(scores)[1]). The check computes it with the library's ``cross_entropy``.
+
+    Recognises log10 for ln, a missing minus sign, the probability itself, and another class's."""
+    expected = cross_entropy([[Value(z) for z in SOFTMAX_LOGITS]], [RIGHT_CLASS]).data
     given = loss.data if isinstance(loss, Value) else loss
+    probabilities = _softmax(SOFTMAX_LOGITS)
+    right = probabilities[RIGHT_CLASS]
+    hint = ("Take the probability of class 1 from the softmax, then -log of it (math.log is the "
+            "natural log, ln).")
+    if not is_missing(given) and not _number_problem("loss", given):
+        others = [-math.log(p) for i, p in enumerate(probabilities) if i != RIGHT_CLASS]
+        if abs(given + math.log10(right)) < 1e-3:
+            hint = ("That is -log10; cross-entropy uses the natural log, ln: math.log(p), not "
+                    "math.log10(p).")
+        elif abs(given - math.log(right)) < 1e-3:
+            hint = "The log of a probability is negative; the loss is minus that: -math.log(p)."
+        elif abs(given - right) < 1e-3:
+            hint = "That is the probability of the right class; the loss is -log of it."
+        elif any(abs(given - other) < 1e-3 for other in others):
+            hint = ("That is -log of another class's probability; the right class is class 1, the "
+                    "one with score 2.5.")
     return check_numbers(
         [Answer("loss", given, expected, tolerance=1e-3)],
-        f"The loss is -log({math.exp(-expected):.3f}) = {expected:.3f}: small, because the right "
-        "class already gets the largest probability. It would be 0 only at probability 1.",
-        "Take the probability of class 0 from the softmax, then -log of it (math.log is the "
-        "natural log).",
+        f"The loss is -ln({right:.3f}) = {expected:.3f}: small, because the right class already gets "
+        "the largest probability. It would be 0 only at probability 1.",
+        hint,
     )
 
 
