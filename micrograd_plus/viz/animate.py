@@ -16,11 +16,11 @@ from typing import Any
 import graphviz
 
 from .._files import write_atomically
-from .graph import Collapse, _stepping_graphs, whole_order
+from .graph import Collapse, StepPictures, whole_order
 from .nodes import Graph
 from .rendering import render_png, render_svg
-from .steps import explain, stepped
-from .text import value_names, wrap_words
+from .steps import explain
+from .text import wrap_words
 
 __all__ = ["save_backward_animation", "save_backward_html", "MAX_STEPS"]
 
@@ -32,20 +32,17 @@ def _film(root: Any, who: str, flow: bool, collapse: Collapse | None,
     """Each frame's caption and graph: ``draw_dot(root, step=k)`` under ``explain`` of step k,
     for k = 0 (after the forward pass) to the last step."""
     graph = Graph(root, who)
-    order = whole_order(graph, who)
-    count = 1 + sum(1 for node in order if graph.operands(node))  # the seed, then one per op
+    count = 1 + sum(1 for node in whole_order(graph, who) if graph.operands(node))  # seed + ops
     if count > MAX_STEPS:
         raise ValueError(
             f"This backward pass has {count} steps; a film of more than {MAX_STEPS} is too "
             f"long to follow. Animate a smaller graph (one neuron, or one example's loss)."
         )
-    steps = stepped(graph, order, value_names(order))
+    pictures = StepPictures(root, who, flow=flow, collapse=collapse, model=model,
+                            max_nodes=None)
     captions = ["Step 0: the forward pass is done; every gradient is still 0."] + [
-        explain(step).text for step in steps]
-    graphs, _ = _stepping_graphs(graph, order, steps, range(len(captions)), flow=flow,
-                                 collapse=collapse, model=model, rankdir="LR", max_nodes=None,
-                                 format="svg")
-    return list(zip(captions, graphs))
+        explain(step).text for step in pictures.backward_steps]
+    return [(caption, pictures.backward(k)) for k, caption in enumerate(captions)]
 
 
 def save_backward_animation(root: Any, path: str | os.PathLike, *, flow: bool = True,

@@ -28,15 +28,18 @@ import graphviz
 from ..engine import Value
 from .nodes import Graph
 from .rendering import use_renderer
-from .steps import BackwardStep, gradients_after, stepped, stepped_forward
+from .steps import BackwardStep, ForwardStep, gradients_after, stepped, stepped_forward
 from .text import format_number, value_names
 
-__all__ = ["draw_dot", "count_nodes", "layers_of", "whole_order", "FLOW_COLOURS", "LARGEST_GRAPH"]
+__all__ = ["draw_dot", "count_nodes", "layers_of", "StepPictures", "whole_order", "FLOW_COLOURS",
+           "LARGEST_GRAPH"]
 
 # A graph with more values than this is read only near its output: draw_dot draws the max_nodes
-# nodes nearest the output, deciding so after reading at most this many values (a chain of a
-# million values draws in a fraction of a second), and stepping through it is refused.
-LARGEST_GRAPH = 20_000
+# nodes nearest the output (unless asked for collapse= or max_nodes=None), deciding so after
+# reading at most this many values, so a chain of a million values draws in a fraction of a
+# second; stepping through it is refused just as fast. A stepper on the largest graph allowed
+# starts in about half a second of CPU time.
+LARGEST_GRAPH = 5_000
 
 # Diverging colours (ColorBrewer RdBu ends): red for a positive gradient, blue for a negative one,
 # white for none; a distinction that survives red-green colour blindness and a washed-out projector.
@@ -76,7 +79,8 @@ class _Layout:
     groups: list[tuple[str, list[_Neuron]]] = field(default_factory=list)
     absorbed: dict[Value, str] = field(default_factory=dict)  # hidden value -> its group's key
     cut: int | None = None  # draw only this many nodes, those nearest the output
-    whole: bool = True  # False when only the values nearest the output were read (a huge graph)
+    total: int | None = None  # with a cut: how many nodes the whole picture has, if known
+    shown: set | None = None  # with a cut: the values that can be drawn (None: all)
     names: dict[Value, str] = field(init=False)
     index: dict[Value, int] = field(init=False)
 
@@ -97,6 +101,11 @@ class _Layout:
     def horizontal(self) -> bool:
         return self.rankdir in ("LR", "RL")
 
+    def drawn_values(self) -> list:
+        """The values that have a box of their own, in topological order."""
+        return [node for node in self.order if node not in self.absorbed
+                and (self.shown is None or node in self.shown)]
+
     def size(self) -> int:
         """How many nodes the scene has (before any cut): values, their ops, and groups."""
         shown = [node for node in self.order if node not in self.absorbed]
@@ -116,11 +125,14 @@ class _Neuron:
     name: str = ""
 
 
-def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", *,
+def draw_dot(root: Any, format: str = "svg", rankdir: str = "LR", *,
              step: int | None = None, forward_step: int | None = None, flow: bool = False,
              collapse: Collapse | None = None, model: Any = None,
              max_nodes: int | None = 500) -> graphviz.Digraph:
     """The graph that computed ``root``, as a ``graphviz.Digraph`` (it displays itself in Jupyter).
+
+    ``root`` may be any micrograd-style value: micrograd_plus's, micrograd's, or your own class
+    with ``data``, ``grad``, ``_prev``, ``_op`` (and ``label``, ``_backward``), as in the lecture.
 
     Args:
         format: the file format ``.render()`` writes ('svg', 'png', ...).
@@ -137,6 +149,8 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", *,
             after its layers and neurons.
         max_nodes: past this many nodes the graph collapses by itself (neurons, then layers); if
             still too big, only the max_nodes nodes nearest the output are drawn. None = no limit.
+            A graph of more than LARGEST_GRAPH values is not read whole (nor collapsed by
+            itself): only its max_nodes nodes nearest the output are read and drawn.
     """
     if step is not None and forward_step is not None:
         raise ValueError("draw_dot shows either a backward step or a forward step; "
@@ -148,40 +162,69 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", *,
     if max_nodes is not None and max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive number or None, got {max_nodes!r}.")
 
-    graph = Graph(root, "draw_dot")
-    if step is not None:
-        what = "draw_dot(root, step=k)"
-        order = graph.order() if max_nodes is None else whole_order(graph, what)
-        steps = stepped(graph, order, value_names(order))
-        graphs, note = _stepping_graphs(graph, order, steps, [step], flow=flow,
-                                        collapse=collapse, model=model, rankdir=rankdir,
-                                        max_nodes=max_nodes, format=format)
-        picture = graphs[0]
+    if step is not None or forward_step is not None:
+        pictures = StepPictures(root, "draw_dot(root, step=k)" if step is not None else
+                                "draw_dot(root, forward_step=k)", flow=flow, collapse=collapse,
+                                model=model, rankdir=rankdir, max_nodes=max_nodes, format=format)
+        picture = pictures.backward(step) if step is not None else pictures.forward(forward_step)
+        note = pictures.note
     else:
-        if max_nodes is None:
+        graph = Graph(root, "draw_dot")
+        if max_nodes is None or collapse is not None:  # asked for a picture of the whole graph
             nearest, whole = [], True
         else:
             nearest, whole = graph.nearest(LARGEST_GRAPH)
         if whole:
-            order = graph.order()
-            layout, note = _fitted_layout(graph, order, collapse, model, rankdir, max_nodes)
-        elif forward_step is not None:
-            raise ValueError(_too_large("draw_dot(root, forward_step=k)"))
+            layout, note = _fitted_layout(graph, graph.order(), collapse, model, rankdir,
+                                          max_nodes)
         else:
             # Too large to read whole: only the values nearest the output are read and drawn.
             layout = _Layout(graph, graph.order_of(set(nearest[:max_nodes])), rankdir,
-                             cut=max_nodes, whole=False)
+                             cut=max_nodes)
             note = (f"the graph has more than {LARGEST_GRAPH:,} values, so only the {max_nodes} "
                     f"nodes nearest the output are drawn: draw a smaller part (one example's "
                     f"loss), or max_nodes=None to wait for all of them")
-        if forward_step is None:
-            state = _State.after_backward(graph, layout.order, flow)
-        else:
-            state = _State.forward(graph, layout.order, layout.names, forward_step)
+        state = _State.after_backward(graph, layout.drawn_values(), flow)
         picture = _drawn(layout, state, flow, format)
     if note:
         warnings.warn(f"draw_dot: {note}.", stacklevel=2)
     return picture
+
+
+class StepPictures:
+    """``draw_dot(root, step=k)`` and ``draw_dot(root, forward_step=k)`` for any k, the graph
+    read, its steps worked out and its layout decided once for all of them (the stepper widget
+    and the films draw many). ``who`` names the caller in errors. Unless ``max_nodes`` is None,
+    a graph of more than LARGEST_GRAPH values is refused after reading only that many.
+
+    Every backward picture gives each box the width it has at the end of the pass, so the
+    layout stays put from one step to the next (measured by Graphviz, once: font metrics differ
+    between renderers).
+    """
+
+    def __init__(self, root: Any, who: str, *, flow: bool = False,
+                 collapse: Collapse | None = None, model: Any = None, rankdir: str = "LR",
+                 max_nodes: int | None = 500, format: str = "svg") -> None:
+        graph = Graph(root, who)
+        order = graph.order() if max_nodes is None else whole_order(graph, who)
+        self.layout, self.note = _fitted_layout(graph, order, collapse, model, rankdir, max_nodes)
+        self.backward_steps = stepped(graph, order, self.layout.names)
+        self.forward_steps = stepped_forward(graph, order, self.layout.names)
+        self.flow, self.format = flow, format
+        self._widths: dict[str, str] | None = None
+
+    def backward(self, k: int) -> graphviz.Digraph:
+        """The graph after ``k`` backward steps (0: after the forward pass)."""
+        steps = self.backward_steps
+        state, final = _State.stepping(self.layout.graph.root, steps, [k, len(steps)])
+        if self._widths is None:
+            self._widths = _measured_widths(_drawn(self.layout, final, self.flow, self.format))
+        return _drawn(self.layout, state, self.flow, self.format, self._widths)
+
+    def forward(self, k: int) -> graphviz.Digraph:
+        """The graph after ``k`` ops of the forward pass (0: only the inputs known)."""
+        state = _State.forward(self.layout, self.forward_steps, k)
+        return _drawn(self.layout, state, self.flow, self.format)
 
 
 def whole_order(graph: Graph, what: str) -> list:
@@ -198,29 +241,12 @@ def _too_large(what: str) -> str:
             f"one example's loss); draw_dot(root) draws the part nearest the output.")
 
 
-def _stepping_graphs(graph: Graph, order: list, steps: Sequence[BackwardStep],
-                     step_numbers: Iterable[int], *, flow: bool, collapse: Collapse | None,
-                     model: Any, rankdir: str, max_nodes: int | None,
-                     format: str) -> tuple[list[graphviz.Digraph], str]:
-    """``draw_dot(root, step=k)`` for each k of ``step_numbers``, ``steps`` being the steps of
-    ``graph`` (its values in topological order are ``order``); and the note about what was
-    collapsed or cut.
-
-    Every box gets the width it has at the end of the pass, so the layout stays put from one
-    step to the next (measured by Graphviz, once: font metrics differ between renderers).
-    """
-    *states, final = _State.stepping(graph.root, steps, [*step_numbers, len(steps)])
-    layout, note = _fitted_layout(graph, order, collapse, model, rankdir, max_nodes)
-    widths = _measured_widths(_drawn(layout, final, flow, format))
-    return [_drawn(layout, state, flow, format, widths) for state in states], note
-
-
 def _drawn(layout: _Layout, state: _State, flow: bool, format: str,
            widths: dict[str, str] | None = None) -> graphviz.Digraph:
     """The picture of ``state``, record boxes ``widths`` wide where given."""
     scene = _build_scene(layout, state, flow)
     if layout.cut is not None:
-        _keep_nearest(scene, layout.cut, whole=layout.whole)
+        _keep_nearest(scene, layout.cut, layout.total)
     for key, width in (widths or {}).items():
         if key in scene.nodes and scene.nodes[key].get("shape") == "record":
             scene.nodes[key]["width"] = width
@@ -247,7 +273,9 @@ def _fitted_layout(graph: Graph, order: list, collapse: Collapse | None, model: 
             note = (f"{full:,} nodes is more than max_nodes={max_nodes}, so each "
                     f"{layout.collapse} is drawn as one node (collapse={layout.collapse!r})")
     if max_nodes is not None and layout.size() > max_nodes:
-        layout.cut = max_nodes
+        layout.cut, layout.total = max_nodes, layout.size()
+        if not layout.groups:  # only values within max_nodes of the output can be drawn
+            layout.shown = set(graph.nearest(max_nodes)[0])
         note = (f"{note}; " if note else "") + (
             f"only the {max_nodes} nodes nearest the output are drawn "
             f"({layout.size() - max_nodes:,} more are not): draw a smaller part (one example's "
@@ -322,14 +350,14 @@ class _State:
         return _State(graph.root, grads, _scale(grads, graph.root), sent)
 
     @staticmethod
-    def forward(graph: Graph, order: list, names: dict, forward_step: int) -> _State:
-        """The values known after ``forward_step`` ops of the forward pass."""
-        steps = stepped_forward(graph, order, names)
+    def forward(layout: _Layout, steps: Sequence[ForwardStep], forward_step: int) -> _State:
+        """The values known after ``forward_step`` of the forward ``steps`` of the graph."""
         if not 0 <= forward_step <= len(steps):
             raise ValueError(
                 f"forward_step must be between 0 (only the inputs known) and {len(steps)} "
                 f"(every op done) for this graph, got {forward_step}.")
-        known = {node for node in order if not graph.operands(node)}
+        graph = layout.graph
+        known = {node for node in layout.order if not graph.operands(node)}
         known.update(s.node for s in steps[:forward_step])
         active = steps[forward_step - 1].node if forward_step else None
         return _State(graph.root, {}, 1.0, active=active, known=known)
@@ -373,9 +401,7 @@ def _build_scene(layout: _Layout, state: _State, flow: bool) -> _Scene:
     names, index, absorbed, horizontal = (layout.names, layout.index, layout.absorbed,
                                           layout.horizontal)
     scene = _Scene(root_key=f"v{index[state.root]}")
-    for node in layout.order:
-        if node in absorbed:
-            continue
+    for node in layout.drawn_values():
         i = index[node]
         scene.nodes[f"v{i}"] = _value_node(node, names[node], state, flow, horizontal)
         operands = layout.graph.operands(node)
@@ -606,9 +632,9 @@ def _group_edges(scene: _Scene, key: str, members: list[_Neuron], absorbed: dict
         scene.edges.append((tail, key, attrs))
 
 
-def _keep_nearest(scene: _Scene, limit: int, whole: bool) -> None:
+def _keep_nearest(scene: _Scene, limit: int, total: int | None) -> None:
     """Keep the ``limit`` nodes nearest the output (breadth first, against the edges); stand one
-    'more' node in for the rest, saying how many they are when the whole graph was read."""
+    'more' node in for the rest of the ``total`` nodes (None: more than a graph read whole)."""
     inputs: dict[str, list[str]] = {}
     for tail, head, _ in scene.edges:
         inputs.setdefault(head, []).append(tail)
@@ -619,7 +645,6 @@ def _keep_nearest(scene: _Scene, limit: int, whole: bool) -> None:
             if tail not in kept and tail != _MORE and len(kept) < limit - 1:
                 kept.add(tail)
                 queue.append(tail)
-    hidden = len(scene.nodes) - len(kept)
     scene.nodes = {k: v for k, v in scene.nodes.items() if k in kept}
     fed_by_hidden: dict[str, None] = {}  # in the order met, each once
     edges = []
@@ -630,7 +655,8 @@ def _keep_nearest(scene: _Scene, limit: int, whole: bool) -> None:
             edges.append((tail, head, attrs))
         else:
             fed_by_hidden[head] = None
-    shown = f"{hidden:,} more nodes" if whole else f"more than {LARGEST_GRAPH:,} nodes"
+    shown = (f"{total - len(kept):,} more nodes" if total is not None
+             else f"more than {LARGEST_GRAPH:,} nodes")
     scene.nodes[_MORE] = {"shape": "note", "style": "filled", "fillcolor": "#fff8dc",
                           "label": f"{shown}\\nnot drawn"}
     edges.extend((_MORE, head, {"style": "dashed"}) for head in fed_by_hidden)

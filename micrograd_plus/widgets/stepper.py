@@ -1,8 +1,9 @@
 """BackpropStepper: walk through the forward or backward pass of a graph one step at a time.
 
-Every picture is ``viz.draw_dot(root, step=k)`` (or ``forward_step=k``) and every sentence is
-``viz.explain`` of the same step, so the widget shows exactly what the viz module computes;
-it only adds the controls.
+Every picture is what ``viz.draw_dot(root, step=k)`` (or ``forward_step=k``) draws, through
+``viz.graph.StepPictures``, which reads the graph and works out its steps once for all of them;
+every sentence is ``viz.explain`` of the same step. So the widget shows exactly what the viz
+module computes; it only adds the controls.
 """
 
 from __future__ import annotations
@@ -14,11 +15,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..viz import draw_dot, explain
-from ..viz.graph import whole_order
-from ..viz.nodes import Graph
-from ..viz.steps import stepped, stepped_forward
-from ..viz.text import value_names
+from ..viz import explain
+from ..viz.graph import StepPictures
 from ._display import FallbackBox, button, graph_svg
 
 DIRECTIONS = ("backward", "forward")
@@ -47,12 +45,10 @@ class BackpropStepper(FallbackBox):
                 or not low <= seconds_per_step <= high):  # nan fails the comparison too
             raise ValueError(f"seconds_per_step must be a number of seconds from {low} to "
                              f"{high} (the speed slider's range), got {seconds_per_step!r}")
-        graph = Graph(root, "BackpropStepper")
-        order = whole_order(graph, "BackpropStepper")
-        names = value_names(order)
         self.root = root
-        self._steps = {"backward": stepped(graph, order, names),
-                       "forward": stepped_forward(graph, order, names)}
+        self._pictures = StepPictures(root, "BackpropStepper")
+        self._steps = {"backward": self._pictures.backward_steps,
+                       "forward": self._pictures.forward_steps}
         self._svg_cache: dict[tuple[str, int], str] = {}
 
         self.direction = widgets.ToggleButtons(options=DIRECTIONS, value=direction,
@@ -124,8 +120,8 @@ class BackpropStepper(FallbackBox):
     def _svg(self, direction: str, k: int) -> str:
         key = (direction, k)
         if key not in self._svg_cache:
-            option = {"step": k} if direction == "backward" else {"forward_step": k}
-            self._svg_cache[key] = graph_svg(draw_dot(self.root, **option))
+            draw = self._pictures.backward if direction == "backward" else self._pictures.forward
+            self._svg_cache[key] = graph_svg(draw(k))
         return self._svg_cache[key]
 
     def redraw(self) -> None:
