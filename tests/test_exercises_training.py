@@ -192,7 +192,10 @@ def test_check_deeper_network_says_what_is_off(capsys, sizes, says):
 def test_check_chance_level(capsys):
     for classes in (2, 3, 10):
         assert verdict(check_chance_level(classes, 1 / classes), capsys.readouterr().out)
-    assert not verdict(check_chance_level(3, 0.5), capsys.readouterr().out)
+    assert not verdict(check_chance_level(3, 0.5), printed := capsys.readouterr().out)
+    assert "coin flip between two classes" in printed and "`guess_accuracy` = 0.5" in printed
+    assert not verdict(check_chance_level(3, 100 / 3), printed := capsys.readouterr().out)
+    assert "percentage" in printed and "0.333" in printed
 
 
 def trained(model, X, y, epochs: int):

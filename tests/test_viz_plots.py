@@ -392,3 +392,18 @@ def test_slope_pictures_measure_the_slopes():
     assert top_title == "dashed: slope 0 (flat) at x = -1.15, 1.15"  # where 1.5 x^2 = 2
     left, right = plot_nudge_each_input(lambda a, b: a * b + b, (3.0, 2.0)).axes
     assert left.get_title() == "b held at 2: slope 2" and right.get_title() == "a held at 3: slope 4"
+
+
+def test_plot_points_draws_each_class_in_its_colour():
+    from micrograd_plus.viz import plot_points
+    from micrograd_plus.viz.plots import CLASS_COLOURS
+
+    X, y = data.make_spirals(n=30, classes=3, seed=0)
+    figure = plot_points(X, y, title="spirals")
+    ax = figure.axes[0]
+    assert ax.get_title() == "spirals" and len(ax.collections) == 3
+    for k, dots in enumerate(ax.collections):
+        assert to_hex(dots.get_facecolor()[0]) == CLASS_COLOURS[k].lower()
+        assert len(dots.get_offsets()) == y.count(k)
+    with pytest.raises(ValueError, match="2 numbers each"):
+        plot_points([[0.0, 1.0, 2.0]], [0])

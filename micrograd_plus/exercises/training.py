@@ -253,13 +253,20 @@ def check_training_step(step: Any) -> Feedback:
 def check_chance_level(classes: int, accuracy: Any) -> Feedback:
     """Lesson 10: the accuracy of guessing at random among ``classes`` equally common classes.
 
-    A random guess is right 1 time in ``classes``: accuracy 1 / classes.
-    """
+    A random guess is right 1 time in ``classes``: accuracy 1 / classes. Recognises a percentage
+    given for a fraction, and the two-class answer 0.5."""
+    expected = 1.0 / classes
+    hint = "If each class is equally likely, how often does a blind guess pick the right one?"
+    if not is_missing(accuracy) and not _number_problem("guess_accuracy", accuracy):
+        if abs(accuracy - 100 * expected) < 0.5:
+            hint = f"That is a percentage; give a fraction between 0 and 1: {accuracy:g}% is {accuracy / 100:.3g}."
+        elif classes != 2 and abs(accuracy - 0.5) < 1e-9:
+            hint = f"0.5 is a coin flip between two classes; here there are {classes}."
     return check_numbers(
-        [Answer("accuracy", accuracy, 1.0 / classes, tolerance=1e-2)],
+        [Answer("guess_accuracy", accuracy, expected, tolerance=1e-2)],
         f"Guessing among {classes} equally common classes is right 1 time in {classes}: "
-        f"{1.0 / classes:.0%}. A model has learned something only once it beats that.",
-        "If each class is equally likely, how often does a blind guess pick the right one?",
+        f"{expected:.0%}. A model has learned something only once it beats that.",
+        hint,
     )
 
 

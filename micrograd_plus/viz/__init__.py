@@ -18,7 +18,7 @@ from .graph import count_nodes, draw_dot
 from .images import plot_images
 from .maps import plot_neuron_maps
 from .plots import (draw_network, plot_activation, plot_decision_boundary, plot_history,
-                    plot_loss_landscape_1d, plot_loss_landscape_2d, plot_weight_images)
+                    plot_loss_landscape_1d, plot_loss_landscape_2d, plot_points, plot_weight_images)
 from .plots import (plot_against_rule, plot_learning, plot_line, plot_log_loss, plot_margin_losses,
                     plot_mistakes_per_pass, plot_nudge_each_input, plot_tangents, plot_with_slope)
 from .rendering import save_graph
@@ -35,5 +35,5 @@ __all__ = [
     "plot_learning", "plot_line", "plot_against_rule", "plot_mistakes_per_pass",
     "plot_log_loss", "plot_margin_losses", "plot_tangents", "plot_with_slope",
     "plot_nudge_each_input",
-    "plot_seed_spread", "plot_loss_curves", "plot_images", "plot_neuron_maps",
+    "plot_seed_spread", "plot_loss_curves", "plot_images", "plot_neuron_maps", "plot_points",
 ]

@@ -39,7 +39,7 @@ from .graph import FLOW_COLOURS, layers_of
 from .text import wrap_words
 
 __all__ = [
-    "plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
+    "plot_decision_boundary", "plot_points", "plot_history", "draw_network", "plot_activation",
     "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
     "CLASS_COLOURS",
     "plot_learning", "plot_line", "plot_against_rule", "plot_mistakes_per_pass",
@@ -195,16 +195,40 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
         regions = _classes(scores).reshape(grid_x.shape)
         ax.contourf(grid_x, grid_y, regions, levels=np.arange(n_classes + 1) - 0.5,
                     cmap=ListedColormap(colours), alpha=0.35)
-    for k in range(n_classes):
-        chosen = y == k
-        if chosen.any():
-            ax.scatter(X[chosen, 0], X[chosen, 1], s=60, color=colours[k], edgecolors="black",
-                       linewidths=0.8, label=f"class {k}", zorder=3)
+    _scatter_classes(ax, X, y, n_classes)
     accuracy = float((_classes(_scores(model, X)) == y).mean())
     _style(ax, f"{title} (accuracy {accuracy:.0%})" if title else "", "x0", "x1")
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])
     _legend_clear_of_data(ax)
+    return figure
+
+
+def _scatter_classes(ax: Axes, X: np.ndarray, y: np.ndarray, n_classes: int) -> None:
+    """The points of each class as dots in its colour, labelled "class k" for the legend."""
+    for k in range(n_classes):
+        chosen = y == k
+        if chosen.any():
+            ax.scatter(X[chosen, 0], X[chosen, 1], s=60, color=CLASS_COLOURS[k], edgecolors="black",
+                       linewidths=0.8, label=f"class {k}", zorder=3)
+
+
+def plot_points(X: Sequence[Sequence[float]], y: Sequence[int], ax: Axes | None = None,
+                title: str = "") -> Figure:
+    """A data set with two inputs: each point at its position, in its class's colour.
+
+    Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
+    docstring); with ``ax`` it draws into your figure and returns that.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=int)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(y):
+        raise ValueError(f"plot_points draws points with 2 numbers each and one label per point; "
+                         f"X has shape {X.shape} and there are {len(y)} labels.")
+    figure, ax = _new_axes(ax, (6.0, 5.6))
+    _scatter_classes(ax, X, np.where(y == -1, 0, y), int(y.max()) + 1)
+    _style(ax, title or f"{len(X)} points", "x0", "x1")
+    ax.set_aspect("equal")
     return figure
 
 
