@@ -125,6 +125,16 @@ def check_sum_of_squares(total: Any) -> Feedback:
     )
 
 
+def _not_a_function(name: str, given: Any, inputs: str) -> Feedback | None:
+    """Feedback when the reader was asked for a function and gave something else; None if fine."""
+    if is_missing(given):
+        return report(False, f"`{name}` is still `...`: write the function with `def`.")
+    if not callable(given):
+        return report(False, f"`{name}` should be a function, got {type(given).__name__}: {given!r}.",
+                      f"Define it with `def {name}({inputs}):` and a `return` line.")
+    return None
+
+
 def _body_is_only_dots(function: Any) -> bool:
     """True for a function whose body does nothing yet, like the ``...`` the lessons hand out."""
     code = getattr(function, "__code__", None)
@@ -134,12 +144,8 @@ def _body_is_only_dots(function: Any) -> bool:
 def check_square_error(square_error: Any) -> Feedback:
     """Lesson 01: a function ``square_error(prediction, target)`` returning
     ``(prediction - target) ** 2``; called on a few pairs."""
-    if is_missing(square_error):
-        return report(False, "`square_error` is still `...`: write the function with `def`.")
-    if not callable(square_error):
-        return report(False, f"`square_error` should be a function, got "
-                             f"{type(square_error).__name__}: {square_error!r}.",
-                      "Define it with `def square_error(prediction, target):` and a `return` line.")
+    if (problem := _not_a_function("square_error", square_error, "prediction, target")) is not None:
+        return problem
     pairs = [(1.0, 3.0), (3.0, 1.0), (0.5, 0.5), (-2.0, 1.5)]  # a miss below first: its sign shows
     for prediction, target in pairs:
         try:
@@ -545,12 +551,9 @@ def check_spam_losses(loss_spam: Any, loss_genuine: Any) -> Feedback:
 def check_mse(mean_squared_error: Any) -> Feedback:
     """Lesson 07: a function ``mean_squared_error(predictions, targets)`` for lists of numbers,
     tried on [2.5, 0.0, 2.0] against [3.0, -0.5, 2.0] (0.1667) and on a few other lists."""
-    if is_missing(mean_squared_error):
-        return report(False, "`mean_squared_error` is still `...`: write the function with `def`.")
-    if not callable(mean_squared_error):
-        return report(False, f"`mean_squared_error` should be a function, got "
-                             f"{type(mean_squared_error).__name__}: {mean_squared_error!r}.",
-                      "Define it with `def mean_squared_error(predictions, targets):`.")
+    if (problem := _not_a_function("mean_squared_error", mean_squared_error,
+                                   "predictions, targets")) is not None:
+        return problem
     cases = [([2.5, 0.0, 2.0], [3.0, -0.5, 2.0]), ([1.0, 4.0], [2.0, 1.0]),
              ([0.0, 0.0, 0.0, 3.0], [1.0, -1.0, 2.0, 3.0])]
     name = "mean_squared_error"
