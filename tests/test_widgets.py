@@ -270,6 +270,23 @@ def test_neuron_playground_relu_output_is_zero_below_the_kink():
     assert playground.output.data == pytest.approx(1.5)
 
 
+def test_neuron_playground_refuses_numbers_it_cannot_show_and_keeps_working():
+    # linear with bias 1e308 used to fail drawing its curve ("cannot convert float infinity")
+    with pytest.raises(ValueError, match=r"b = 1e\+308 is refused: the playground shows numbers from -1e\+06"):
+        NeuronPlayground(activation="linear", bias=1e308)
+    with pytest.raises(ValueError, match="x0 = nan is refused"):
+        NeuronPlayground(inputs=(float("nan"), 0.0))
+    wide = NeuronPlayground(weights=(10.0, 1.0))  # a slider reaches its starting number
+    assert wide.weights[0].value == 10.0 and wide.weights[0].max == 10.0
+    playground = NeuronPlayground(activation="linear")
+    before = playground.output.data
+    playground.bias.value = float("nan")  # a slider clamps numbers to its range, but not nan
+    assert playground.bias.value == 6.88 and playground.output.data == before
+    assert "b = nan is refused" in playground.readout.value
+    playground.bias.value = 1.0
+    assert playground.output.data == pytest.approx(before - 5.88) and "refused" not in playground.readout.value
+
+
 # --- TrainingDashboard -------------------------------------------------------------------------
 
 def test_dashboard_steps_lower_the_loss():
@@ -334,6 +351,19 @@ def test_dashboard_that_diverges_stops_with_a_message_and_keeps_its_history_whol
     assert bytes(dashboard.image.value).startswith(PNG_MAGIC)
     summary = dashboard._repr_mimebundle_()["text/plain"]
     assert "lower it and press reset" in summary and "<" not in summary
+
+
+def test_dashboard_refuses_a_nan_learning_rate_in_the_widget_and_keeps_working():
+    dashboard = TrainingDashboard(dataset="xor", hidden=(2,), n=20, learning_rate=0.05)
+    dashboard.learning_rate.value = float("nan")  # a log slider clamps numbers, not nan
+    assert dashboard.learning_rate.value == pytest.approx(0.05)
+    assert dashboard.optimizer_.lr == pytest.approx(0.05)
+    assert "Learning rate nan refused" in dashboard.status.value
+    dashboard.reset()  # used to fail: the nan stuck in the slider reached the new optimizer
+    dashboard.step(2)
+    assert dashboard.epoch == 2 and "refused" not in dashboard.status.value
+    with pytest.raises(ValueError, match="learning_rate must be a positive number, got nan"):
+        TrainingDashboard(learning_rate=float("nan"))
 
 
 def test_dashboard_says_what_is_wrong_with_hidden_sizes():

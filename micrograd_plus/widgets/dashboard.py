@@ -2,10 +2,12 @@
 
 Training runs as an asyncio task on the kernel's own event loop, one epoch at a time, and
 hands the loop back after every epoch, so the notebook stays usable: clicks (pause, the
-learning-rate slider, other widgets) are answered between epochs. A task rather than a thread
-because the engine's ``no_grad`` switch is one flag for the whole process: a thread in
-``no_grad`` (say, measuring the validation loss) would silently stop every other cell's
-graphs from recording. The pictures are redrawn at most every REDRAW_SECONDS, not after every
+learning-rate slider, other widgets) are answered between epochs. A task rather than a thread,
+so that training, the controls' callbacks and the notebook's own cells never run at the same
+moment: none of them can see the model or its optimizer halfway through a step, and the
+widgets are only ever updated from the kernel's own thread. (The engine's ``no_grad`` is per
+thread, so a thread would not stop other cells' graphs from recording; it would race them for
+the model.) The pictures are redrawn at most every REDRAW_SECONDS, not after every
 epoch, into one ``ipywidgets.Image`` whose value is replaced, so the output never grows.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import math
 import re
 import time
 import weakref
@@ -63,6 +66,11 @@ def make_dataset(name: str, n: int, noise: float, seed: int = 0) -> tuple[list, 
     raise ValueError(f"unknown data set {name!r}; choose one of {list(DATASETS)}")
 
 
+def _is_learning_rate(value: object) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and value > 0)
+
+
 def parse_hidden(text: str | Sequence[int]) -> tuple[int, ...]:
     """Hidden layer sizes from ``'8, 8'`` (or a list); ``''`` means no hidden layer."""
     if not isinstance(text, str):
@@ -106,6 +114,8 @@ class TrainingDashboard(FallbackBox):
             raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {list(OPTIMIZERS)}")
         if not 0 < train_fraction < 1:
             raise ValueError(f"train_fraction must lie strictly between 0 and 1, got {train_fraction!r}")
+        if not _is_learning_rate(learning_rate):
+            raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
         hidden_text = ", ".join(map(str, parse_hidden(hidden)))
         self.n, self.seed = n, seed
         style = {"description_width": "initial"}
@@ -262,7 +272,14 @@ class TrainingDashboard(FallbackBox):
             self.play()
 
     def _on_learning_rate(self, change) -> None:
-        self.optimizer_.lr = change["new"]  # takes effect at the next step, even while playing
+        new = change["new"]
+        if not _is_learning_rate(new):  # the slider clamps numbers, not nan, to its range
+            self.learning_rate.value = change["old"]
+            self.status.value = (f"<span style='color:#cf222e'>Learning rate {html.escape(repr(new))} "
+                                 f"refused: it must be a positive number. It stays "
+                                 f"{change['old']:g}.</span>")
+            return
+        self.optimizer_.lr = new  # takes effect at the next step, even while playing
 
     async def _train_in_background(self) -> None:
         last_draw = time.monotonic()

@@ -8,6 +8,8 @@ the tangent whose slope is the local derivative the chain rule uses at that poin
 from __future__ import annotations
 
 import html
+import math
+from numbers import Real
 
 import ipywidgets as widgets
 
@@ -17,6 +19,17 @@ from ..viz import draw_dot, plot_activation
 from ._display import FallbackBox, graph_svg, image_widget, new_figure, png_bytes
 
 SLIDER_RANGE = 3.0
+LARGEST = 1e6  # past this a slider's steps of 0.01 and the curve's axis stop meaning anything
+
+
+def _drawable(number: object) -> bool:
+    return (isinstance(number, Real) and not isinstance(number, bool) and math.isfinite(number)
+            and abs(number) <= LARGEST)
+
+
+def _out_of_range(name: str, number: object) -> str:
+    return (f"{name} = {number!r} is refused: the playground shows numbers from {-LARGEST:g} to "
+            f"{LARGEST:g}.")
 
 
 class NeuronPlayground(FallbackBox):
@@ -32,10 +45,15 @@ class NeuronPlayground(FallbackBox):
                  weights: tuple[float, float] = (-3.0, 1.0), bias: float = 6.88,
                  activation: str = "tanh"):
         self.neuron = Neuron(2, activation=activation)  # first: it rejects an unknown activation
+        named = [*((f"x{i}", v) for i, v in enumerate(inputs)),
+                 *((f"w{i}", v) for i, v in enumerate(weights)), ("b", bias)]
+        for name, number in named:
+            if not _drawable(number):
+                raise ValueError(f"NeuronPlayground: {_out_of_range(name, number)}")
+        # A slider reaches past ±3 when its starting number does (Karpathy's bias 6.88 does).
         self.inputs = [self._slider(f"x{i}", v) for i, v in enumerate(inputs)]
         self.weights = [self._slider(f"w{i}", v) for i, v in enumerate(weights)]
-        bias_limit = max(SLIDER_RANGE, abs(bias))  # the default bias (Karpathy's 6.88) sits past 3
-        self.bias = self._slider("b", bias, limit=bias_limit)
+        self.bias = self._slider("b", bias)
         self.activation = widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
                                            description="activation")
         self.graph = widgets.HTML(layout=widgets.Layout(overflow="auto"))
@@ -54,11 +72,22 @@ class NeuronPlayground(FallbackBox):
         super().__init__([self.graph, lower])
         self.add_class("mgp-neuron")
         for control in (*self.inputs, *self.weights, self.bias, self.activation):
-            control.observe(lambda change: self.redraw(), names="value")
+            control.observe(self._on_change, names="value")
+        self.redraw()
+
+    def _on_change(self, change) -> None:
+        slider, new = change["owner"], change["new"]
+        if slider is not self.activation and not _drawable(new):  # a slider clamps numbers, not nan
+            slider.value = change["old"]
+            self.readout.value = (f"<div style='font-size:15px;color:#cf222e'>"
+                                  f"{html.escape(_out_of_range(slider.description, new))}</div>"
+                                  + self.readout.value)
+            return
         self.redraw()
 
     @staticmethod
-    def _slider(name: str, value: float, limit: float = SLIDER_RANGE) -> widgets.FloatSlider:
+    def _slider(name: str, value: float) -> widgets.FloatSlider:
+        limit = max(SLIDER_RANGE, abs(value))
         slider = widgets.FloatSlider(value=value, min=-limit, max=limit, step=0.01,
                                      description=name, readout_format=".2f",
                                      continuous_update=False)
