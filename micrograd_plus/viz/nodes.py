@@ -159,8 +159,7 @@ class Graph:
         another class, or a micrograd_plus Value given a _backward of its own."""
         if not isinstance(node, Value):
             return True
-        return type(node)._backward is not Value._backward or "_backward" in getattr(
-            node, "__dict__", ())
+        return getattr(node._backward, "__func__", None) is not Value._backward
 
     # --- the whole graph -----------------------------------------------------------------------
 
