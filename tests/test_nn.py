@@ -271,6 +271,26 @@ def test_saving_a_model_holding_nan_or_inf_is_refused_and_keeps_the_good_file(tm
     assert path.read_bytes() == good and [p.name for p in tmp_path.iterdir()] == ["model.json"]
 
 
+def test_save_follows_a_symlink_keeps_the_mode_and_refuses_what_is_not_a_file(tmp_path):
+    import os
+    import stat
+
+    real = tmp_path / "real.json"
+    MLP(2, [1], seed=0).save(real)
+    real.chmod(0o640)
+    link = tmp_path / "latest.json"
+    link.symlink_to(real)
+    MLP(2, [1], seed=1).save(link)
+    assert link.is_symlink() and stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert MLP(2, [1], seed=2).load(link).state_dict() == MLP(2, [1], seed=1).state_dict()
+    if hasattr(os, "mkfifo"):  # a pipe, as /dev/null is a device: a save as root replaced it
+        os.mkfifo(tmp_path / "pipe")
+        with pytest.raises(ValueError, match="pipe: it is not a regular file"):
+            MLP(2, [1], seed=0).save(tmp_path / "pipe")
+        assert stat.S_ISFIFO(os.stat(tmp_path / "pipe").st_mode)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
 def test_save_errors_name_the_path_given_not_a_temporary_file(tmp_path):
     model = MLP(2, [1], seed=0)
     for path, expected in [(tmp_path / "missing" / "model.json", "the folder .*missing does not exist"),
