@@ -58,3 +58,18 @@ def test_loss_curves_one_line_per_history():
     assert ax.lines[0].get_ydata().tolist() == [1.0, 0.5, 0.25]
     with pytest.raises(ValueError, match="histories is empty"):
         plot_loss_curves({})
+
+
+def test_bars_write_their_numbers_and_can_span_powers_of_ten():
+    from micrograd_plus.viz import plot_bars
+
+    figure = plot_bars({"tiny": 17, "digits": 650, "huge": 1.5e9}, log=True, title="parameters")
+    ax = figure.axes[0]
+    assert ax.get_yscale() == "log" and [t.get_text() for t in ax.get_xticklabels()] == ["tiny", "digits", "huge"]
+    assert [t.get_text() for t in ax.texts] == ["17", "650", "1,500,000,000"]
+    small = plot_bars({"a": 0.25, "b": 0.5}).axes[0]
+    assert [t.get_text() for t in small.texts] == ["0.25", "0.5"] and small.get_yscale() == "linear"
+    with pytest.raises(ValueError, match="above 0 on a log scale"):
+        plot_bars({"zero": 0}, log=True)
+    with pytest.raises(ValueError, match="values is empty"):
+        plot_bars({})

@@ -544,7 +544,8 @@ IMAGE_SIDE, FEATURE_MAPS, KERNEL_SIDE = 28, 16, 3
 
 
 def check_conv_parameters(dense: Any, conv: Any) -> Feedback:
-    """Lesson 15: parameters to turn a 28x28 grey image into 16 features.
+    """Lesson 15: parameters of a dense layer of 16 neurons and of a convolution with 16 filters
+    (16 feature maps of 26x26) on a 28x28 grey image.
 
     dense: 16 neurons each see all 784 pixels: 16 * (784 + 1) = 12,560.
     conv: 16 filters of 3x3 slide over the image, sharing their weights: 16 * (9 + 1) = 160.

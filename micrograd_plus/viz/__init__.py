@@ -13,7 +13,7 @@ Drawing graphs works without a system Graphviz: the graphviz-pure wheel stands i
 """
 
 from .animate import save_backward_animation, save_backward_html
-from .compare import plot_loss_curves, plot_seed_spread
+from .compare import plot_bars, plot_loss_curves, plot_seed_spread
 from .graph import count_nodes, draw_dot
 from .images import plot_images
 from .maps import plot_neuron_maps
@@ -36,4 +36,5 @@ __all__ = [
     "plot_log_loss", "plot_margin_losses", "plot_tangents", "plot_with_slope",
     "plot_nudge_each_input",
     "plot_seed_spread", "plot_loss_curves", "plot_images", "plot_neuron_maps", "plot_points",
+    "plot_bars",
 ]

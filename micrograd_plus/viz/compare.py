@@ -1,5 +1,6 @@
-"""Pictures that compare training runs: the spread of results over seeds, and loss curves side
-by side. Like every plot here, each takes an optional ``ax`` and returns the Figure."""
+"""Pictures that compare: the spread of training results over seeds, loss curves side by side,
+and plain numbers as bars (on a log scale when they span many powers of ten). Like every plot
+here, each takes an optional ``ax`` and returns the Figure."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from matplotlib.figure import Figure
 
 from .plots import CLASS_COLOURS, LEGEND_SIZE, TICK_SIZE, _new_axes, _style
 
-__all__ = ["plot_seed_spread", "plot_loss_curves"]
+__all__ = ["plot_seed_spread", "plot_loss_curves", "plot_bars"]
 
 
 def plot_seed_spread(runs: Sequence[Any], test: str, ax: Axes | None = None,
@@ -59,4 +60,30 @@ def plot_loss_curves(histories: dict[str, Any], ax: Axes | None = None, title: s
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=LEGEND_SIZE - 2, frameon=False)
     ax.grid(alpha=0.3)
+    return figure
+
+
+def plot_bars(values: dict[str, float], ax: Axes | None = None, title: str = "", ylabel: str = "",
+              log: bool = False) -> Figure:
+    """One bar per entry of ``values`` (label -> number), left to right, each with its number
+    written on top. ``log=True`` uses a logarithmic axis, where each step up is ten times more:
+    the way to show numbers from tens to billions side by side."""
+    if not values:
+        raise ValueError("values is empty: pass a dict of label -> number")
+    bad = {label: v for label, v in values.items() if not isinstance(v, (int, float)) or (log and v <= 0)}
+    if bad:
+        raise ValueError(f"every value must be a number{' above 0 on a log scale' if log else ''}; "
+                         f"got {bad}")
+    labels, numbers = list(values), list(values.values())
+    figure, ax = _new_axes(ax, (max(6.0, 1.6 * len(labels) + 2.0), 5.0))
+    colours = [CLASS_COLOURS[k % len(CLASS_COLOURS)] for k in range(len(labels))]
+    bars = ax.bar(range(len(labels)), numbers, color=colours, edgecolor="black")
+    if log:
+        ax.set_yscale("log")
+    written = [f"{v:,.0f}" if log or abs(v) >= 100 else f"{v:.2g}" for v in numbers]
+    ax.bar_label(bars, written, fontsize=TICK_SIZE - 2, padding=3)
+    ax.set_xticks(range(len(labels)), labels)
+    ax.margins(y=0.25 if log else 0.15)
+    _style(ax, title, "", ylabel)
+    ax.grid(axis="y", alpha=0.3)
     return figure
