@@ -9,7 +9,9 @@ reader to fill in, followed by a markdown cell holding
 ``<details><summary>Solution</summary>`` and a fenced ``python`` block with the solved cell.
 Right after running the exercise cell as shipped, the test runs that solution in the same
 kernel and requires its check to print a tick and no cross, so a solution can never drift out
-of step with its check.
+of step with its check; once the whole lesson has run, it runs every solution again, as a
+reader trying one after Restart & Run All would, so a later cell that rebinds a name the
+solution uses cannot break it.
 """
 
 from __future__ import annotations
@@ -95,21 +97,29 @@ def imports(notebook) -> list[tuple[str, list[str]]]:
     return found
 
 
-def test_the_lessons_are_there():
-    assert len(NOTEBOOKS) >= 7, f"expected the lesson notebooks in {NOTEBOOK_DIR}, found {NOTEBOOKS}"
-    numbers = [path.name[:2] for path in NOTEBOOKS]
-    assert len(set(numbers)) == len(numbers), f"two notebooks share a number: {numbers}"
+def run_solution(client, path: Path, index: int, code: str, when: str) -> None:
+    """Run a solution in the notebook's kernel and require its check to pass."""
+    solved = nbformat.v4.new_code_cell(code)
+    try:
+        client.execute_cell(solved, index)
+    except nbclient.exceptions.CellExecutionError as error:
+        raise AssertionError(f"{path.name}: the solution after code cell {index} fails {when}:\n"
+                             f"{error}") from None
+    verdict = printed_text(solved)
+    assert RIGHT in verdict and WRONG not in verdict, (
+        f"{path.name}: the solution after code cell {index} does not pass its check {when}:\n"
+        f"{code}\n--- it printed ---\n{verdict}"
+    )
 
 
-@pytest.mark.notebook
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
-def test_notebook_runs_and_draws(path: Path, kernel_manager):
-    notebook = nbformat.read(path, as_version=4)
+def run_lesson(notebook, path: Path, kernel_manager) -> int:
+    """Run ``notebook`` top to bottom as a reader would, every solution right after its exercise
+    and again once the whole lesson has run; the number of solutions."""
     client = nbclient.NotebookClient(
         notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3", km=kernel_manager,
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
     )
-    solutions_run = 0
+    solutions = []
     with client.setup_kernel():
         cells = notebook.cells
         for index, cell in enumerate(cells):
@@ -120,14 +130,40 @@ def test_notebook_runs_and_draws(path: Path, kernel_manager):
             code = solution_code(following) if following is not None else None
             if code is None:
                 continue
-            solved = nbformat.v4.new_code_cell(code)
-            client.execute_cell(solved, index)
-            verdict = printed_text(solved)
-            assert RIGHT in verdict and WRONG not in verdict, (
-                f"{path.name}: the solution after code cell {index} does not pass its check:\n"
-                f"{code}\n--- it printed ---\n{verdict}"
-            )
-            solutions_run += 1
+            run_solution(client, path, index, code, "right after its exercise")
+            solutions.append((index, code))
+        # A reader who runs the whole lesson (Restart & Run All) and then tries a solution runs it
+        # in the lesson's final state, where later cells may have rebound its names.
+        for index, code in solutions:
+            run_solution(client, path, index, code, "after the whole lesson has run")
+    return len(solutions)
+
+
+@pytest.mark.notebook
+def test_a_solution_broken_by_a_later_cell_is_caught(tmp_path: Path, kernel_manager):
+    """The lesson 13 bug of issue 11: a later cell rebinds a name the solution uses."""
+    solved = "from micrograd_plus.exercises import check_used_twice\nx_grad = 2 * x + 1\ncheck_used_twice(x_grad)\n"
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 3"),
+        nbformat.v4.new_code_cell("x_grad = ..."),
+        nbformat.v4.new_markdown_cell(f"<details><summary>Solution</summary>\n\n```python\n{solved}```\n\n</details>"),
+        nbformat.v4.new_code_cell("x = 'a later example'"),
+    ])
+    with pytest.raises(AssertionError, match="after the whole lesson has run"):
+        run_lesson(notebook, tmp_path / "made_up.ipynb", kernel_manager)
+
+
+def test_the_lessons_are_there():
+    assert len(NOTEBOOKS) >= 7, f"expected the lesson notebooks in {NOTEBOOK_DIR}, found {NOTEBOOKS}"
+    numbers = [path.name[:2] for path in NOTEBOOKS]
+    assert len(set(numbers)) == len(numbers), f"two notebooks share a number: {numbers}"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_notebook_runs_and_draws(path: Path, kernel_manager):
+    notebook = nbformat.read(path, as_version=4)
+    solutions_run = run_lesson(notebook, path, kernel_manager)
 
     drawn = [picture for cell in notebook.cells if cell.cell_type == "code" for picture in pictures(cell)]
     assert drawn, f"{path.name} displayed no picture (no SVG or PNG output)"
