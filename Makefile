@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8888
 
-.PHONY: lab test bench book e2e clean
+.PHONY: lab test bench book site e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,15 @@ bench: $(VENV)/.installed-bench
 book: $(VENV)/.installed-notebook
 	$(BIN)/python -m micrograd_plus.book book notebooks
 
+# The lessons in the browser with nothing installed: a static JupyterLite site in site/ (Pyodide,
+# the package, ipywidgets and a WebAssembly Graphviz served from the site itself). Needs npm.
+site: $(VENV)/.installed-site
+	$(BIN)/python -m micrograd_plus.site site notebooks
+
 # The widgets in a real browser: JupyterLab driven through Debian's Chromium
 # (`apt-get install chromium`); screenshots land in e2e-screenshots/.
-e2e: $(VENV)/.installed-test $(VENV)/.installed-e2e
+e2e: $(VENV)/.installed-test $(VENV)/.installed-e2e $(VENV)/.installed-site
 	MICROGRAD_PLUS_E2E=1 $(BIN)/python -m pytest -m e2e tests/e2e
 
 clean:
-	rm -rf $(VENV) book .pytest_cache .hypothesis
+	rm -rf $(VENV) book site build .pytest_cache .hypothesis

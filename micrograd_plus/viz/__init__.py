@@ -9,32 +9,44 @@
 
 Plots (matplotlib) take an optional ``ax`` and return the Figure. A notebook shows one as the
 cell's last value, or wherever ``plt.show()`` or ``display(fig)`` is called (once each).
+matplotlib is imported when the first plot is asked for, not with this package.
 Drawing graphs works without a system Graphviz: the graphviz-pure wheel stands in for ``dot``.
 """
 
+import importlib
+
+from . import browser
 from .animate import save_backward_animation, save_backward_html
-from .compare import plot_bars, plot_loss_curves, plot_seed_spread
 from .graph import count_nodes, draw_dot
-from .images import plot_images
-from .maps import plot_neuron_maps
-from .plots import (draw_network, plot_activation, plot_decision_boundary, plot_history,
-                    plot_loss_landscape_1d, plot_loss_landscape_2d, plot_points, plot_weight_images)
-from .plots import (plot_against_rule, plot_learning, plot_line, plot_log_loss, plot_margin_losses,
-                    plot_mistakes_per_pass, plot_nudge_each_input, plot_tangents, plot_with_slope)
 from .rendering import save_graph
 from .steps import (BackwardStep, Explanation, ForwardStep, Term, backward_steps, explain,
                     forward_steps, gradients_after)
+
+# The plots need matplotlib and numpy, so each is imported from its module when first asked for:
+# graphs and steps then work where those are missing or slow to load (the browser site offline).
+# A new plot goes here, not into an import above (tests/test_viz_browser.py checks).
+_PLOTS = {
+    **dict.fromkeys(["plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
+                     "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
+                     "plot_learning", "plot_line", "plot_against_rule", "plot_mistakes_per_pass",
+                     "plot_log_loss", "plot_margin_losses", "plot_tangents", "plot_with_slope",
+                     "plot_nudge_each_input", "plot_points"], "plots"),
+    "plot_seed_spread": "compare", "plot_loss_curves": "compare", "plot_bars": "compare",
+    "plot_images": "images", "plot_neuron_maps": "maps",
+}
+
+
+def __getattr__(name: str):
+    if name in _PLOTS:
+        browser.load_packages("matplotlib", "numpy")
+        return getattr(importlib.import_module(f".{_PLOTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "draw_dot", "count_nodes", "save_graph",
     "backward_steps", "forward_steps", "gradients_after", "explain",
     "BackwardStep", "ForwardStep", "Term", "Explanation",
     "save_backward_animation", "save_backward_html",
-    "plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
-    "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
-    "plot_learning", "plot_line", "plot_against_rule", "plot_mistakes_per_pass",
-    "plot_log_loss", "plot_margin_losses", "plot_tangents", "plot_with_slope",
-    "plot_nudge_each_input",
-    "plot_seed_spread", "plot_loss_curves", "plot_images", "plot_neuron_maps", "plot_points",
-    "plot_bars",
+    *_PLOTS,
 ]

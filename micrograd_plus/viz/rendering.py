@@ -23,6 +23,7 @@ import graphviz
 from graphviz.backend import dot_command
 
 from .._files import write_atomically
+from . import browser
 
 __all__ = ["find_renderer", "use_renderer", "save_graph", "render_png", "render_svg",
            "MAX_RASTER_PIXELS"]
@@ -48,7 +49,8 @@ def _script_directories() -> list[str]:
 
 
 def find_renderer() -> str:
-    """The program that lays graphs out: ``dot`` if it is on PATH, else the path of graphviz-pure.
+    """The program that lays graphs out: ``dot`` if it is on PATH, else the path of graphviz-pure,
+    else, in the browser site, ``browser.WASM_RENDERER`` (Graphviz compiled to WebAssembly).
 
     Raises RuntimeError, saying how to fix it, when neither can be found.
     """
@@ -58,6 +60,8 @@ def find_renderer() -> str:
         _PURE_NAME, path=os.pathsep.join(_script_directories()))
     if pure:
         return pure
+    if browser.in_browser():  # Pyodide: no programs at all, Graphviz in WebAssembly instead
+        return browser.install()
     raise RuntimeError(
         "No program to draw graphs with: Graphviz's 'dot' is not on PATH and the "
         "'graphviz-pure' wheel is not installed. Run `pip install graphviz-pure` "

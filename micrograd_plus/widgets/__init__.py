@@ -10,9 +10,21 @@ a static picture of the widget's current state.
 - ``GradientDescentExplorer()``: a loss landscape and a learning-rate slider.
 """
 
-from .descent import GradientDescentExplorer
-from .dashboard import TrainingDashboard
-from .neuron import NeuronPlayground
-from .stepper import BackpropStepper
+import importlib
 
-__all__ = ["BackpropStepper", "NeuronPlayground", "TrainingDashboard", "GradientDescentExplorer"]
+from ..viz import browser
+
+# Each widget is imported when first asked for, so the stepper (graphs only) never waits for
+# matplotlib and numpy, which the other three draw with.
+_MODULES = {"BackpropStepper": "stepper", "NeuronPlayground": "neuron",
+            "TrainingDashboard": "dashboard", "GradientDescentExplorer": "descent"}
+
+__all__ = list(_MODULES)
+
+
+def __getattr__(name: str):
+    if name in _MODULES:
+        if name != "BackpropStepper":
+            browser.load_packages("matplotlib", "numpy")
+        return getattr(importlib.import_module(f".{_MODULES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

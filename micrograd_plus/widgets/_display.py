@@ -8,17 +8,21 @@ frozen copy of each picture below the widget and grow the output on every redraw
 from __future__ import annotations
 
 import io
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import ipywidgets as widgets
-from matplotlib.figure import Figure
 
 from ..viz.rendering import render_svg
+
+if TYPE_CHECKING:  # matplotlib is imported by the widgets that draw with it, not the stepper
+    from matplotlib.figure import Figure
 
 
 def new_figure(width: float, height: float, ncols: int = 1,
                width_ratios: list[float] | None = None) -> tuple[Figure, list]:
     """A figure of ``width`` x ``height`` inches with ``ncols`` axes side by side."""
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width, height), layout="constrained")
     axes = figure.subplots(1, ncols, squeeze=False, width_ratios=width_ratios)[0]
     return figure, list(axes)

@@ -1,0 +1,175 @@
+"""The browser site (``make site``) in Chromium with no network beyond 127.0.0.1.
+
+The site is built from this checkout, served on 127.0.0.1, and opened in a Chromium whose every
+request for another host goes to a recording proxy that answers none: lesson 04 runs top to
+bottom in the Pyodide kernel (graphs drawn by the WebAssembly Graphviz), its stepper is
+clicked, and a cell trains with ``fit`` and prints numbers that must equal this Python's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import io
+import json
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from .browser import KERNEL_IDLE, RUN_ALL_TIMEOUT_MS, UPDATE_TIMEOUT_MS, run_all_cells
+from .lab import CHROMIUM, CHROMIUM_FLAGS, check_chromium
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).parents[2]
+LESSON = "04_backpropagation.ipynb"
+CHROMIUM_SERVICES = re.compile(r"\s(https?://)?[\w.-]+\.(google\.com|googleapis\.com|gvt1\.com)[:/]")
+KERNEL_START_TIMEOUT_MS = 240_000  # Pyodide and the wheels, from a cold cache, on a busy machine
+
+# Trained in the page and here; the printed numbers must agree.
+TRAINING = """\
+from micrograd_plus.data import make_moons
+from micrograd_plus.nn import MLP
+from micrograd_plus.train import accuracy, fit
+
+X, y = make_moons(40, noise=0.1, seed=0)
+model = MLP(2, [8, 1], seed=1)
+history = fit(model, X, y, loss="hinge", epochs=15, progress=False)
+print("RESULT", repr(history.train_loss[0]), repr(history.train_loss[-1]), accuracy(model, X, y))
+"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+class RefusingProxy:
+    """A proxy on 127.0.0.1 that records the first line of every request and answers none:
+    Chromium sends it everything not addressed to 127.0.0.1."""
+
+    def __init__(self):
+        self.requests: list[str] = []
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(5)
+                with contextlib.suppress(OSError):
+                    self.requests.append(connection.recv(4096).split(b"\r\n", 1)[0].decode())
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The site built from this checkout, served on 127.0.0.1; yields its base URL."""
+    from micrograd_plus.site import build_site
+
+    folder = tmp_path_factory.mktemp("site") / "site"
+    build_site(folder, ROOT / "notebooks")
+    config_path = folder / "jupyter-lite.json"
+    config = json.loads(config_path.read_text())
+    config["jupyter-config-data"]["exposeAppInBrowser"] = True  # window.jupyterapp, for the test
+    config_path.write_text(json.dumps(config))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def offline_page(site, tmp_path_factory):
+    """A Chromium page that can reach 127.0.0.1 only; yields (page, proxy, requests seen)."""
+    playwright_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is missing: pip install -e '.[e2e]'")
+    check_chromium()
+    proxy = RefusingProxy()
+    seen: list[str] = []
+    with playwright_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-site")), executable_path=str(CHROMIUM),
+            headless=True, viewport={"width": 1400, "height": 1000},
+            args=[*CHROMIUM_FLAGS, f"--proxy-server=http://127.0.0.1:{proxy.port}"])
+        context.on("request", lambda request: seen.append(request.url))
+        try:
+            yield context.new_page(), proxy, seen
+        finally:
+            context.close()
+            proxy.close()
+
+
+def _run_new_cell(page, code: str) -> None:
+    """Add a cell at the end of the open notebook with ``code`` and run it."""
+    page.evaluate("""(code) => {
+        const notebook = window.jupyterapp.shell.currentWidget.content;
+        notebook.activeCellIndex = notebook.widgets.length - 1;
+        return window.jupyterapp.commands.execute('notebook:insert-cell-below').then(() => {
+            notebook.activeCell.model.sharedModel.setSource(code);
+            return window.jupyterapp.commands.execute('notebook:run-cell');
+        });
+    }""", code)
+
+
+def test_site_runs_a_lesson_offline(offline_page, site, screenshots):
+    page, proxy, seen = offline_page
+    started = time.monotonic()
+    page.goto(f"{site}/lab/index.html?path={LESSON}", timeout=120_000)
+    page.wait_for_selector(".jp-Notebook", timeout=120_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=KERNEL_START_TIMEOUT_MS)
+    kernel_ready = time.monotonic() - started
+    errors = run_all_cells(page)
+    page.screenshot(path=str(screenshots / "site-lesson-run.png"))
+    assert not errors, "the lesson raised errors in the browser site:\n" + "\n---\n".join(errors)
+    print(f"site: kernel ready {kernel_ready:.1f} s after opening {LESSON}; "
+          f"all cells ran {time.monotonic() - started:.1f} s after")
+
+    # draw_dot's picture: an SVG laid out by the WebAssembly Graphviz, with the graph's labels.
+    graphs = page.locator(".jp-RenderedSVG")
+    assert graphs.count() >= 1, "no draw_dot picture (image/svg+xml) in the lesson's outputs"
+
+    stepper = page.locator(".mgp-stepper").first
+    stepper.scroll_into_view_if_needed()
+    stepper.locator("button.mgp-next").click()
+    page.wait_for_function("(element) => element.innerText.includes('step 1 of')",
+                           arg=stepper.locator(".mgp-stepper-status").element_handle(),
+                           timeout=UPDATE_TIMEOUT_MS)
+    assert stepper.locator(".mgp-stepper-graph svg g.node").count() > 0
+    stepper.screenshot(path=str(screenshots / "site-stepper-step1.png"))
+
+    _run_new_cell(page, TRAINING)
+    result = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']",
+                          has_text="RESULT")
+    result.wait_for(timeout=RUN_ALL_TIMEOUT_MS)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(TRAINING, {})  # the same training, in this Python
+    expected = [float(number) for number in printed.getvalue().split()[1:]]
+    shown = result.inner_text().split()
+    assert shown[0] == "RESULT" and len(shown) == 4, shown
+    assert [float(number) for number in shown[1:]] == pytest.approx(expected, rel=1e-9), (
+        f"the browser printed {shown[1:]}, this Python {expected}")
+    first, last, _ = expected
+    assert last < first, f"training did not lower the loss: {first} -> {last}"
+
+    outside = [url for url in seen
+               if not url.startswith(site) and not re.match(r"(data|blob):", url)]
+    # The proxy also sees Chromium's own background calls (updates, sign-in, autofill).
+    proxied = [line for line in proxy.requests if not CHROMIUM_SERVICES.search(line)]
+    assert not outside and not proxied, f"requests left 127.0.0.1: {outside + proxied}"
