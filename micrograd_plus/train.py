@@ -25,7 +25,12 @@ from typing import Any, Callable, Sequence, Union
 
 from tqdm.auto import tqdm
 
-from . import batched
+try:
+    from . import batched
+except ModuleNotFoundError as missing:  # no numpy (the browser site offline): the scalar path
+    if missing.name != "numpy":
+        raise
+    batched = None
 from .data import _plain
 from .engine import Value, no_grad
 from .losses import LOSSES, l2 as l2_penalty
@@ -184,7 +189,8 @@ def _forward_backward_step(model, X: Sequence, y: Sequence, loss_fn: LossFunctio
         gc.disable()
         grads_before = [p.grad for p in params]
         try:
-            done = batched.step(model, X if rows is None else rows, y, loss_fn, optimizer, l2)
+            done = batched and batched.step(model, X if rows is None else rows, y, loss_fn,
+                                            optimizer, l2)
             if done is None:
                 interrupt.deferring = False
                 if interrupt.pending:
@@ -348,7 +354,7 @@ def fit(model, X: Sequence[Sequence[float]], y: Sequence, loss: str | LossFuncti
     threshold = _threshold(probe, loss_name, y) if classifying else 0.0
     del probe
     # The examples as one array, made once, for the batched path's steps (None: scalar path).
-    rows = batched._examples(X) if batched.can_batch(model) else None
+    rows = batched._examples(X) if batched and batched.can_batch(model) else None
     rng = random.Random(seed)
     order = list(range(len(X)))
     size = batch_size or len(X)
@@ -414,7 +420,7 @@ def _postfix(history: History) -> dict[str, str]:
 
 
 def _evaluate(model, X: Sequence, y: Sequence, loss_fn: LossFunction, threshold: float) -> tuple[float, int]:
-    done = batched.evaluate(model, X, y, loss_fn)
+    done = batched and batched.evaluate(model, X, y, loss_fn)
     if done is not None:
         loss, numbers = done
         return loss, _count_correct(numbers.tolist(), y, threshold)
@@ -433,7 +439,7 @@ def _predictions(model, X: list) -> tuple[list[int], int]:
     probe = model(X[0])
     threshold = _threshold(probe, None, ())
     classes = len(probe) if isinstance(probe, (list, tuple)) else 2
-    numbers = batched.outputs(model, X)
+    numbers = batched and batched.outputs(model, X)
     if numbers is not None:
         decided = (numbers > threshold) if numbers.ndim == 1 else numbers.argmax(axis=1)
         return decided.astype(int).tolist(), classes
