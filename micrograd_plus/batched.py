@@ -104,7 +104,7 @@ class BatchValue:
         out = BatchValue.__new__(BatchValue)
         out.data, out.grad, out._prev, out._op = data, None, operands, op
         out._pull_back, out._aux, out.label = pull_back, aux, ""
-        out.requires_grad = any(operand.requires_grad for operand in operands)
+        out.requires_grad = True in [operand.requires_grad for operand in operands]
         return out
 
     def _elementwise(self, op: str, *others) -> BatchValue:
@@ -183,6 +183,8 @@ class BatchValue:
 def _sum_to_shape(gradient: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """A gradient of a broadcast result, summed back to its operand's shape (a number added to
     every example gets the sum of their gradients)."""
+    if gradient.shape == shape:
+        return gradient
     gradient = np.broadcast_to(gradient, np.broadcast_shapes(gradient.shape, shape))
     while gradient.ndim > len(shape):
         gradient = gradient.sum(axis=0)
@@ -276,7 +278,7 @@ class _Network:
     """One step's view of a model: its parameters' numbers as a matrix per layer."""
 
     def __init__(self, layers: list[list[Neuron]]) -> None:
-        self.parameters: list[list[Value]] = []  # per layer: neuron by neuron, w1..wn then b
+        self.parameters: list[Value] = []  # layer by layer, neuron by neuron, w1..wn then b
         self.weights: list[BatchValue] = []
         self.biases: list[BatchValue] = []
         self.activations: list[list[tuple[str | None, list[int]]]] = []
@@ -294,7 +296,7 @@ class _Network:
                 return
             numbers = np.fromiter(map(_data, parameters), float, len(parameters))
             numbers = numbers.reshape(len(neurons), nin + 1)
-            self.parameters.append(parameters)
+            self.parameters += parameters
             self.weights.append(BatchValue(numbers[:, :nin], requires_grad=True))
             self.biases.append(BatchValue(numbers[:, nin], requires_grad=True))
             self.activations.append(_activation_groups(neurons))
@@ -310,10 +312,15 @@ class _Network:
             current = _activate(sums, groups)
         return current
 
-    def gradients(self) -> list[list[float]]:
-        """Each layer's parameter gradients, in the order of ``parameters``."""
-        return [np.column_stack([w.grad, b.grad]).ravel().tolist()
-                for w, b in zip(self.weights, self.biases)]
+    def numbers(self) -> np.ndarray:
+        """Every parameter's number, in the order of ``parameters``."""
+        return np.concatenate([np.column_stack([w.data, b.data]).ravel()
+                               for w, b in zip(self.weights, self.biases)])
+
+    def gradients(self) -> np.ndarray:
+        """Every parameter's gradient, in the order of ``parameters``."""
+        return np.concatenate([np.column_stack([w.grad, b.grad]).ravel()
+                               for w, b in zip(self.weights, self.biases)])
 
 
 _data = operator.attrgetter("data")
@@ -368,8 +375,10 @@ def _examples(X) -> np.ndarray | None:
     return array if np.isfinite(array).all() else None
 
 
-def _finite(*arrays: np.ndarray) -> bool:
-    return all(np.isfinite(a).all() for a in arrays)
+def _finite(numbers: np.ndarray) -> bool:
+    """Whether every number is finite, in one sum: inf and nan survive it (a sum of huge finite
+    numbers that overflows only sends the step to the scalar path, which then does it)."""
+    return math.isfinite(numbers.sum())
 
 
 def can_batch(model) -> bool:
@@ -583,25 +592,31 @@ def step(model, X, y, loss_fn: Callable, optimizer, l2: float = 0.0) -> tuple[fl
         total = batched_loss(out, y)
         if total is None:
             return None
-        params = optimizer.params
-        penalty_numbers = np.fromiter(map(_data, params), float, len(params)) if l2 else None
-        loss_number = float(total.data)
-        if l2:
-            loss_number = loss_number + l2 * float(penalty_numbers @ penalty_numbers)
         total.backward()
+        loss_number = float(total.data)
         gradients = network.gradients()
-        if not np.isfinite(loss_number) or not all(
-                _finite(w.grad, b.grad) for w, b in zip(network.weights, network.biases)):
+        params = optimizer.params
+        same = params == network.parameters and len(set(params)) == len(params)
+        if l2:
+            numbers = network.numbers() if same else np.fromiter(map(_data, params), float, len(params))
+            loss_number = loss_number + l2 * float(numbers @ numbers)
+            # d(l2 * (p1^2 + ... + pn^2))/dp = 2 * l2 * p, reaching p twice (it is both operands
+            # of l2's dot), as in the scalar graph.
+            penalty_gradients = l2 * numbers
+        if not (math.isfinite(loss_number) and _finite(gradients)):
             return None
-    optimizer.zero_grad()
-    for parameters, layer_gradients in zip(network.parameters, gradients):
-        for p, g in zip(parameters, layer_gradients):
+    if same:  # the usual case: the optimizer holds exactly the model's parameters, once each
+        if l2:
+            gradients = gradients + penalty_gradients + penalty_gradients
+        for p, g in zip(params, gradients.tolist()):
+            p.grad = g  # zero_grad, then += g
+    else:
+        optimizer.zero_grad()
+        for p, g in zip(network.parameters, gradients.tolist()):
             p.grad += g
-    if l2:
-        # d(l2 * (p1^2 + ... + pn^2))/dp = 2 * l2 * p, reaching p twice (it is both operands of
-        # l2's dot), as in the scalar graph.
-        for p, number in zip(params, (l2 * penalty_numbers).tolist()):
-            p.grad += number
-            p.grad += number
+        if l2:
+            for p, g in zip(params, penalty_gradients.tolist()):
+                p.grad += g
+                p.grad += g
     optimizer.step()
     return loss_number, out.data
