@@ -507,11 +507,11 @@ drawing.render(sys.argv[1])
 '''
 
 
-@pytest.mark.parametrize("module", ["micrograd_plus.viz"])
+@pytest.mark.parametrize("module", ["micrograd_plus", "micrograd_plus.viz"])
 def test_the_lectures_own_graphviz_drawing_works_after_the_import(module, tmp_path):
     """No dot on PATH (graphviz-pure, installed with micrograd_plus, is found beside Python):
     the lecture's draw_dot, which uses the graphviz package directly, renders, displays and
-    writes its file once micrograd_plus is imported."""
+    writes its file once micrograd_plus (or its viz) is imported."""
     script = tmp_path / "lecture.py"
     script.write_text(LECTURE_STYLE_DRAWING.format(module=module))
     empty = tmp_path / "bin"
