@@ -13,7 +13,7 @@ import pytest
 
 from micrograd_plus.data import load_digits, make_circles
 from micrograd_plus.exercises import (
-    check_best_epoch, check_chance_level, check_circles_model, check_deeper_network,
+    check_best_epoch, check_chance_level, check_circles_model, check_deeper_network, check_guessing_loss,
     check_conv_parameters, check_cross_entropy, check_gradient_step, check_learning_rate,
     check_group_share, check_parameter_count, check_ruler_fixed, check_sgd_update, check_softmax, check_training_step,
 )
@@ -299,3 +299,13 @@ def test_check_conv_parameters_agrees_with_the_formula(capsys):
     assert verdict(check_conv_parameters(dense=16 * 28 * 28 + 16, conv=16 * 3 * 3 + 16), capsys.readouterr().out)
     assert not verdict(check_conv_parameters(dense=16 * 28 * 28, conv=16 * 3 * 3), capsys.readouterr().out)
     assert not verdict(check_conv_parameters(dense=..., conv=160), capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (math.log10(27), "natural log"), (math.log2(27), "log2"), (1 / 27, "probability of the right token"),
+    (-math.log(27), "minus that"), (..., "still `...`"),
+])
+def test_check_guessing_loss_names_the_usual_slips(capsys, wrong, says):
+    assert verdict(check_guessing_loss(math.log(27)), capsys.readouterr().out)
+    assert not verdict(check_guessing_loss(wrong), printed := capsys.readouterr().out)
+    assert says in printed and "`guess_loss`" in printed

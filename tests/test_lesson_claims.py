@@ -7,6 +7,8 @@ the lesson's experiment through the same library calls and fails if the claim st
 
 from __future__ import annotations
 
+import math
+
 from micrograd_plus import Value, grad
 from micrograd_plus.data import load_digits, make_moons, make_spirals
 from micrograd_plus.experiments import train_over_seeds, wins
@@ -122,3 +124,22 @@ def test_lesson_14_balanced_data_serves_group_b_better_on_every_seed():
     balanced = train_over_seeds([16, 16, 1], X_a + group_b(X_b), y_a + y_b, groups, loss="bce", epochs=40,
                                 seeds=SEEDS)
     assert wins(balanced, few_b, "B") == 5 and few_b.lowest("B") <= 0.55
+
+
+def test_lesson_16_two_letters_of_context_beat_one_and_three():
+    """Lesson 16: on the 30 held-out words, the lowest validation loss of a 2-letter-context model
+    is below the 1-letter and the 3-letter one for each of seeds 0-4, and all far below ln 27."""
+    from micrograd_plus.language import WORDS, next_letter_examples
+
+    train_words = [word for i, word in enumerate(WORDS) if i % 5 != 0]
+    new_words = [word for i, word in enumerate(WORDS) if i % 5 == 0]
+    best = {}
+    for context in (1, 2, 3):
+        X, y = next_letter_examples(train_words, context)
+        validation = next_letter_examples(new_words, context)
+        runs = train_over_seeds([27], X, y, loss="cross_entropy", epochs=15, batch_size=64,
+                                validation=validation, early_stopping=True, seeds=SEEDS)
+        best[context] = [min(history.val_loss) for history in runs.histories]
+    for seed, one, two, three in zip(SEEDS, best[1], best[2], best[3]):
+        assert two < one and two < three, (seed, one, two, three)
+        assert max(one, two, three) < math.log(27) - 0.5

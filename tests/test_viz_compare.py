@@ -73,3 +73,11 @@ def test_bars_write_their_numbers_and_can_span_powers_of_ten():
         plot_bars({"zero": 0}, log=True)
     with pytest.raises(ValueError, match="values is empty"):
         plot_bars({})
+
+
+def test_loss_curves_can_show_the_validation_loss():
+    history = History(epochs=[1, 2], train_loss=[1.0, 0.5], val_loss=[1.2, 0.9])
+    ax = plot_loss_curves({"run": history}, validation=True).axes[0]
+    assert ax.lines[0].get_ydata().tolist() == [1.2, 0.9] and ax.get_title() == "validation loss"
+    with pytest.raises(ValueError, match="'bare' has no validation loss"):
+        plot_loss_curves({"bare": History(epochs=[1], train_loss=[1.0])}, validation=True)

@@ -1,5 +1,5 @@
-"""Checks for lessons 08-15: gradient descent, the training cycle, classifiers, depth, digits,
-generalisation, what the data does, and what changes at scale.
+"""Checks for lessons 08-16: gradient descent, the training cycle, classifiers, depth, digits,
+generalisation, what the data does, what changes at scale, and a language model at toy scale.
 
 Each check recomputes the right answer from the exercise's own numbers (written in its
 docstring) with the engine and the library, so the check and the lesson cannot disagree.
@@ -24,7 +24,7 @@ __all__ = [
     "check_chance_level", "check_circles_model", "check_deeper_network",
     "check_softmax", "check_cross_entropy",
     "check_best_epoch", "check_ruler_fixed", "check_group_share",
-    "check_conv_parameters",
+    "check_conv_parameters", "check_guessing_loss",
 ]
 
 
@@ -559,4 +559,34 @@ def check_conv_parameters(dense: Any, conv: Any) -> Feedback:
         f"{FEATURE_MAPS * (pixels + 1):,} parameters for the dense layer against "
         f"{FEATURE_MAPS * (KERNEL_SIDE ** 2 + 1)} for the convolution: sharing one small filter "
         "across the image is what makes image networks affordable.",
+    )
+
+
+# --- lesson 16: a language model at toy scale ----------------------------------------------------
+
+TOKENS = 27  # "." and the letters a-z
+
+
+def check_guessing_loss(guess_loss: Any) -> Feedback:
+    """Lesson 16: the cross-entropy of a model that gives each of the 27 tokens probability 1/27:
+    -ln(1/27) = ln 27, about 3.296, whatever the right token is.
+
+    Recognises log10 and log2 for ln, the probability 1/27 itself, and a missing minus sign."""
+    expected = -math.log(1 / TOKENS)
+    hint = ("Every token gets probability 1/27, the right one too; the loss is -ln of that "
+            "probability (math.log is ln).")
+    if not is_missing(guess_loss) and not _number_problem("guess_loss", guess_loss):
+        if abs(guess_loss - math.log10(TOKENS)) < 1e-3:
+            hint = "That is log10(27); cross-entropy uses the natural log: math.log(27)."
+        elif abs(guess_loss - math.log2(TOKENS)) < 1e-3:
+            hint = "That is log2(27) (bits); the lessons' cross-entropy uses the natural log: math.log(27)."
+        elif abs(guess_loss - 1 / TOKENS) < 1e-3:
+            hint = "That is the probability of the right token; the loss is -ln of it."
+        elif abs(guess_loss + expected) < 1e-3:
+            hint = "ln(1/27) is negative; the loss is minus that, a positive number."
+    return check_numbers(
+        [Answer("guess_loss", guess_loss, expected, tolerance=1e-3)],
+        f"Guessing evenly among {TOKENS} tokens costs -ln(1/{TOKENS}) = ln {TOKENS} = {expected:.3f} per "
+        "letter: the loss any model must beat to have learned something about spelling.",
+        hint,
     )

@@ -46,17 +46,24 @@ def plot_seed_spread(runs: Sequence[Any], test: str, ax: Axes | None = None,
     return figure
 
 
-def plot_loss_curves(histories: dict[str, Any], ax: Axes | None = None, title: str = "") -> Figure:
-    """The training loss per epoch of several ``History`` objects on one axis, one colour each
-    (keys are the legend labels)."""
+def plot_loss_curves(histories: dict[str, Any], ax: Axes | None = None, title: str = "",
+                     validation: bool = False) -> Figure:
+    """The loss per epoch of several ``History`` objects on one axis, one colour each (keys are
+    the legend labels): the training loss, or with ``validation=True`` the validation loss."""
     if not histories:
         raise ValueError("histories is empty: pass a dict of label -> History")
+    which = "val_loss" if validation else "train_loss"
+    empty = [label for label, history in histories.items() if not getattr(history, which)]
+    if empty:
+        raise ValueError(f"{empty[0]!r} has no {'validation' if validation else 'training'} loss; "
+                         "train it with fit(..., validation=(X_val, y_val))" if validation else
+                         f"{empty[0]!r} has no epochs yet")
     figure, ax = _new_axes(ax, (8.0, 4.8))
     for k, (label, history) in enumerate(histories.items()):
-        epochs = list(history.epochs) or list(range(1, len(history.train_loss) + 1))
-        ax.plot(epochs, history.train_loss, lw=2.5, color=CLASS_COLOURS[k % len(CLASS_COLOURS)],
-                label=label)
-    _style(ax, title or "training loss", "epoch", "loss")
+        losses = getattr(history, which)
+        epochs = (list(history.epochs) or list(range(1, len(losses) + 1)))[:len(losses)]
+        ax.plot(epochs, losses, lw=2.5, color=CLASS_COLOURS[k % len(CLASS_COLOURS)], label=label)
+    _style(ax, title or ("validation loss" if validation else "training loss"), "epoch", "loss")
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=LEGEND_SIZE - 2, frameon=False)
     ax.grid(alpha=0.3)
@@ -80,6 +87,8 @@ def plot_bars(values: dict[str, float], ax: Axes | None = None, title: str = "",
     bars = ax.bar(range(len(labels)), numbers, color=colours, edgecolor="black")
     if log:
         ax.set_yscale("log")
+        ax.set_ylim(1, 30 * max(numbers))  # room above the tallest bar for its number
+        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, numticks=30))  # every power
     written = [f"{v:,.0f}" if log or abs(v) >= 100 else f"{v:.2g}" for v in numbers]
     ax.bar_label(bars, written, fontsize=TICK_SIZE - 2, padding=3)
     ax.set_xticks(range(len(labels)), labels)
