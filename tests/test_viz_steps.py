@@ -353,3 +353,13 @@ def test_steps_follow_backward_on_random_graphs_at_the_edges(expression, data):
     totals = gradients_after(steps, len(steps))
     for node in order:
         assert totals.get(node, 0.0) == node.grad
+
+
+def test_an_op_the_table_does_not_know_is_said_plainly_on_micrograd_plus_values_too():
+    a = Value(2.0, label="a")
+    s = Value(0.9, (a,), "sin", label="s")  # made by hand: the engine has no rule for it
+    L = s * 3.0
+    L.label = "L"
+    step_of_s = next(step for step in backward_steps(L) if step.node is s)
+    assert step_of_s.upstream_grad == 3.0 and not step_of_s.passes_nothing
+    assert "passes on dL/ds = 3.0 (the op table has no rule for 'sin'" in explain(step_of_s).text

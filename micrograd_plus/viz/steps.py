@@ -86,7 +86,8 @@ class BackwardStep:
     @property
     def passes_nothing(self) -> bool:
         """True for a step whose gradient is 0: every term is 0 and backward() skips it."""
-        return bool(self.terms) and all(t.local_derivative is None for t in self.terms)
+        return (bool(self.terms) and self.upstream_grad == 0.0
+                and all(t.local_derivative is None for t in self.terms))
 
 
 @dataclass(frozen=True)
