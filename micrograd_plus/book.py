@@ -2,8 +2,9 @@
 
 ``make book`` runs ``python -m micrograd_plus.book book notebooks``: each notebook is executed top
 to bottom and saved as ``book/NN_name.html``; widgets, which need a live kernel, are shown by the
-static picture each of them carries; ``book/index.html`` lists the lessons in order with the
-title and goal sentence each notebook states in its first cell. Run it as::
+static picture each of them carries; formulas are typeset by a copy of MathJax in
+``book/mathjax/``, so the pages need no network; ``book/index.html`` lists the lessons in
+order with the title and goal sentence each notebook states in its first cell. Run it as::
 
     python -m micrograd_plus.book [BOOK_DIR] [NOTEBOOK_DIR]    # defaults: book notebooks
 
@@ -17,12 +18,13 @@ import html
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Lesson", "read_lesson", "write_index", "export_lesson", "build_book"]
+__all__ = ["Lesson", "read_lesson", "write_index", "copy_mathjax", "export_lesson", "build_book"]
 
 GOAL_MARKER = "**Goal:**"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -140,6 +142,34 @@ def _keep_static_pictures(notebook) -> None:
             output.get("data", {}).pop(WIDGET_VIEW, None)
 
 
+# The formulas are typeset by the MathJax copy in the book's own folder, never a CDN, so the
+# pages read the same with the network off. jupyter-server-mathjax packages MathJax 2.7, the
+# version nbconvert's templates configure.
+MATHJAX_DIR = "mathjax"
+MATHJAX_URL = f"{MATHJAX_DIR}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+
+# nbconvert's page without require.js, which it loads from a CDN for widget state and
+# JavaScript outputs; a book page has neither.
+PAGE_TEMPLATE = """{%- extends "lab/index.html.j2" -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+"""
+
+
+def copy_mathjax(book_dir: Path | str) -> Path:
+    """Copy MathJax (from the jupyter-server-mathjax package) into ``book_dir/mathjax`` once;
+    returns that folder."""
+    try:
+        import jupyter_server_mathjax
+    except ImportError as error:
+        raise RuntimeError("the book's formulas need MathJax from the jupyter-server-mathjax "
+                           "package: pip install -e '.[notebook]'") from error
+    target = Path(book_dir) / MATHJAX_DIR
+    if not (target / "MathJax.js").exists():
+        shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", target,
+                        dirs_exist_ok=True)
+    return target
+
+
 def export_lesson(notebook_path: Path | str, book_dir: Path | str, timeout: int = 600,
                   kernel_manager=None) -> Path:
     """Run one lesson top to bottom (in its own folder) and write it to ``book_dir`` as HTML.
@@ -157,8 +187,13 @@ def export_lesson(notebook_path: Path | str, book_dir: Path | str, timeout: int 
     NotebookClient(notebook, timeout=timeout, kernel_name="python3", km=kernel_manager,
                    resources={"metadata": {"path": str(notebook_path.parent)}}).execute()
     _keep_static_pictures(notebook)
-    body, _ = HTMLExporter().from_notebook_node(notebook)
+    from jinja2 import DictLoader
+
+    exporter = HTMLExporter(mathjax_url=MATHJAX_URL, template_file="book.html.j2",
+                            extra_loaders=[DictLoader({"book.html.j2": PAGE_TEMPLATE})])
+    body, _ = exporter.from_notebook_node(notebook)
     book_dir.mkdir(parents=True, exist_ok=True)
+    copy_mathjax(book_dir)
     page = book_dir / (notebook_path.stem + ".html")
     handle, temporary = tempfile.mkstemp(dir=book_dir, prefix=f".{page.name}.", suffix=".tmp")
     try:
@@ -189,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         index = build_book(*args)
-    except (FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"wrote {index}")

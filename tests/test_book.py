@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,20 @@ def test_a_widget_exports_as_its_static_picture(tmp_path: Path, kernel_manager):
     page = export_lesson(notebook, tmp_path / "book", kernel_manager=kernel_manager).read_text(encoding="utf-8")
     assert "data:image/png;base64" in page or "<svg" in page
     assert WIDGET_VIEW not in page
+
+
+def test_a_page_loads_its_scripts_from_the_book_not_the_internet(tmp_path: Path, kernel_manager):
+    """Offline, a page still typesets its formulas: MathJax is copied beside the pages, and no
+    script or style sheet comes from another site (tests/e2e/test_book_offline.py opens one)."""
+    pytest.importorskip("nbconvert", reason="needs the [test] extra")
+    notebook = make_notebook(tmp_path / "07_formula.ipynb", "# 07 · Formula\n\n$L(w) = (w - 3)^2$")
+    book = tmp_path / "book"
+    page = export_lesson(notebook, book, kernel_manager=kernel_manager).read_text(encoding="utf-8")
+    remote = re.findall(r"""<(?:script|link)[^>]*(?:src|href)=["']?(https?:[^"' >]+)""", page)
+    assert not remote, f"the page loads {remote}"
+    assert 'src="mathjax/MathJax.js?' in page
+    assert (book / "mathjax" / "MathJax.js").is_file()
+    assert (book / "mathjax" / "config" / "TeX-AMS-MML_HTMLorMML-full.js").is_file()
 
 
 def test_a_failed_run_leaves_the_old_page(tmp_path: Path, kernel_manager):

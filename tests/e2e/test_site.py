@@ -9,26 +9,20 @@ clicked, and a cell trains with ``fit`` and prints numbers that must equal this 
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import io
 import json
-import re
-import socket
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from .browser import KERNEL_IDLE, RUN_ALL_TIMEOUT_MS, UPDATE_TIMEOUT_MS, run_all_cells
-from .lab import CHROMIUM, CHROMIUM_FLAGS, check_chromium
+from .offline import assert_nothing_left, offline_browser, serve
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).parents[2]
 LESSON = "04_backpropagation.ipynb"
-CHROMIUM_SERVICES = re.compile(r"\s(https?://)?[\w.-]+\.(google\.com|googleapis\.com|gvt1\.com)[:/]")
 KERNEL_START_TIMEOUT_MS = 240_000  # Pyodide and the wheels, from a cold cache, on a busy machine
 
 # Trained in the page and here; the printed numbers must agree.
@@ -44,36 +38,6 @@ print("RESULT", repr(history.train_loss[0]), repr(history.train_loss[-1]), accur
 """
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-class RefusingProxy:
-    """A proxy on 127.0.0.1 that records the first line of every request and answers none:
-    Chromium sends it everything not addressed to 127.0.0.1."""
-
-    def __init__(self):
-        self.requests: list[str] = []
-        self._socket = socket.create_server(("127.0.0.1", 0))
-        self.port = self._socket.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self._socket.accept()
-            except OSError:
-                return
-            with connection:
-                connection.settimeout(5)
-                with contextlib.suppress(OSError):
-                    self.requests.append(connection.recv(4096).split(b"\r\n", 1)[0].decode())
-
-    def close(self) -> None:
-        self._socket.close()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The site built from this checkout, served on 127.0.0.1; yields its base URL."""
@@ -85,34 +49,15 @@ def site(tmp_path_factory):
     config = json.loads(config_path.read_text())
     config["jupyter-config-data"]["exposeAppInBrowser"] = True  # window.jupyterapp, for the test
     config_path.write_text(json.dumps(config))
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
+    with serve(folder) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def offline_page(site, tmp_path_factory):
+def offline_page(tmp_path_factory):
     """A Chromium page that can reach 127.0.0.1 only; yields (page, proxy, requests seen)."""
-    playwright_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright is missing: pip install -e '.[e2e]'")
-    check_chromium()
-    proxy = RefusingProxy()
-    seen: list[str] = []
-    with playwright_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-site")), executable_path=str(CHROMIUM),
-            headless=True, viewport={"width": 1400, "height": 1000},
-            args=[*CHROMIUM_FLAGS, f"--proxy-server=http://127.0.0.1:{proxy.port}"])
-        context.on("request", lambda request: seen.append(request.url))
-        try:
-            yield context.new_page(), proxy, seen
-        finally:
-            context.close()
-            proxy.close()
+    with offline_browser(tmp_path_factory.mktemp("chromium-site")) as (context, proxy, seen):
+        yield context.new_page(), proxy, seen
 
 
 def _run_new_cell(page, code: str) -> None:
@@ -168,8 +113,4 @@ def test_site_runs_a_lesson_offline(offline_page, site, screenshots):
     first, last, _ = expected
     assert last < first, f"training did not lower the loss: {first} -> {last}"
 
-    outside = [url for url in seen
-               if not url.startswith(site) and not re.match(r"(data|blob):", url)]
-    # The proxy also sees Chromium's own background calls (updates, sign-in, autofill).
-    proxied = [line for line in proxy.requests if not CHROMIUM_SERVICES.search(line)]
-    assert not outside and not proxied, f"requests left 127.0.0.1: {outside + proxied}"
+    assert_nothing_left(site, proxy, seen)
