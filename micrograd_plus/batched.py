@@ -37,7 +37,8 @@ from . import losses as scalar_losses
 from .engine import OP_RULES, Value, is_grad_enabled
 from .nn import ACTIVATION_RULES, MLP, Layer, Module, Neuron
 
-__all__ = ["BatchValue", "forward", "loss", "can_batch", "outputs", "step", "evaluate"]
+__all__ = ["BatchValue", "forward", "loss", "topological_order", "can_batch", "outputs", "step",
+           "evaluate"]
 
 
 # --- each op on arrays: its forward, and its local derivatives from the engine's own table --------
@@ -53,7 +54,7 @@ _LEAKY_SLOPE = 0.01  # nn's leaky_relu (ACTIVATION_RULES['leaky_relu'] is leaky_
 ARRAY_FORWARD: dict[str, Callable[..., np.ndarray]] = {
     "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "neg": np.negative,
     "exp": np.exp, "log": np.log, "tanh": np.tanh, "sigmoid": _sigmoid,
-    "ReLU": lambda a: np.where(a > 0.0, a, 0.0),
+    "ReLU": lambda a: np.maximum(a, 0.0),
     "leaky_relu(0.01)": lambda a: np.where(a > 0.0, a, _LEAKY_SLOPE * a),
 }
 """The forward of each elementwise op the batched path uses, on arrays; the names are the
@@ -62,7 +63,7 @@ engine's (OP_RULES)."""
 # The engine's local derivatives work on arrays as they are, except where they choose by
 # comparing a number (``1.0 if a > 0 else 0.0``): those are the same rules, written for arrays.
 _ARRAY_DERIVATIVES: dict[str, Callable[..., tuple]] = {
-    "ReLU": lambda a, out: (np.where(a > 0.0, 1.0, 0.0),),
+    "ReLU": lambda a, out: (a > 0.0,),  # True and False multiply as 1 and 0
     "leaky_relu(0.01)": lambda a, out: (np.where(a > 0.0, 1.0, _LEAKY_SLOPE),),
 }
 
@@ -108,7 +109,8 @@ class BatchValue:
         return out
 
     def _elementwise(self, op: str, *others) -> BatchValue:
-        operands = (self, *(o if isinstance(o, BatchValue) else BatchValue(o) for o in others))
+        operands = (self, *(o if isinstance(o, BatchValue) else BatchValue(o, label="constant")
+                            for o in others))
         data = ARRAY_FORWARD[op](*[operand.data for operand in operands])
         return BatchValue._record(data, operands, op, _elementwise_pull_back)
 
@@ -117,19 +119,19 @@ class BatchValue:
         return self._elementwise("+", other)
 
     def __radd__(self, other) -> BatchValue:
-        return BatchValue(other)._elementwise("+", self)
+        return BatchValue(other, label="constant")._elementwise("+", self)
 
     def __sub__(self, other) -> BatchValue:
         return self._elementwise("-", other)
 
     def __rsub__(self, other) -> BatchValue:
-        return BatchValue(other)._elementwise("-", self)
+        return BatchValue(other, label="constant")._elementwise("-", self)
 
     def __mul__(self, other) -> BatchValue:
         return self._elementwise("*", other)
 
     def __rmul__(self, other) -> BatchValue:
-        return BatchValue(other)._elementwise("*", self)
+        return BatchValue(other, label="constant")._elementwise("*", self)
 
     def __truediv__(self, other) -> BatchValue:
         return self._elementwise("/", other)
@@ -168,7 +170,7 @@ class BatchValue:
         """Fill in ``.grad`` of every node this one depends on (each a whole array):
         ``operand.grad += upstream_grad * d(self)/d(operand)``, every example at once. Every
         node shows the gradient of this pass (weights: summed over the examples)."""
-        order = _topological_order(self)
+        order = topological_order(self)
         for node in order:
             node.grad = np.zeros_like(node.data) if node.requires_grad and not node._prev else None
         self.grad = np.ones_like(self.data)
@@ -216,20 +218,22 @@ def _pick_pull_back(node: BatchValue, upstream: np.ndarray) -> list:
 def _weighted_sums_pull_back(node: BatchValue, upstream: np.ndarray) -> list:
     # Z = X @ W.T + b: each weight's gradient sums upstream * its input over the examples, each
     # input's sums upstream * its weight over the neurons, the bias's sums upstream.
-    weights, inputs, biases = node._prev
-    return [upstream.T @ inputs.data,
-            upstream @ weights.data if inputs.requires_grad else None,
+    inputs, weights, biases = node._prev
+    return [upstream @ weights.data if inputs.requires_grad else None,
+            upstream.T @ inputs.data,
             upstream.sum(axis=0)]
 
 
-def weighted_sums(weights: BatchValue, inputs: BatchValue, biases: BatchValue) -> BatchValue:
+def weighted_sums(inputs: BatchValue, weights: BatchValue, biases: BatchValue) -> BatchValue:
     """A layer's ``dot`` nodes for every example at once: row i, column j holds neuron j's
     w1*x1 + ... + wn*xn + b for example i, that is ``inputs @ weights.T + biases``."""
     return BatchValue._record(inputs.data @ weights.data.T + biases.data,
-                              (weights, inputs, biases), "dot", _weighted_sums_pull_back)
+                              (inputs, weights, biases), "dot", _weighted_sums_pull_back)
 
 
-def _topological_order(root: BatchValue) -> list[BatchValue]:
+def topological_order(root: BatchValue) -> list[BatchValue]:
+    """Every node ``root`` depends on, each after its operands (``root`` last), as the engine's
+    ``topological_order`` for Values."""
     order, placed, stack = [], set(), [(root, False)]
     while stack:
         node, operands_placed = stack.pop()
@@ -238,7 +242,7 @@ def _topological_order(root: BatchValue) -> list[BatchValue]:
         elif node not in placed:
             placed.add(node)
             stack.append((node, True))
-            stack.extend((operand, False) for operand in node._prev)
+            stack.extend((operand, False) for operand in reversed(node._prev))
     return order
 
 
@@ -283,7 +287,7 @@ class _Network:
         self.biases: list[BatchValue] = []
         self.activations: list[list[tuple[str | None, list[int]]]] = []
         self.valid = True
-        for neurons in layers:
+        for number, neurons in enumerate(layers, start=1):
             if not neurons:
                 self.valid = False
                 return
@@ -297,16 +301,16 @@ class _Network:
             numbers = np.fromiter(map(_data, parameters), float, len(parameters))
             numbers = numbers.reshape(len(neurons), nin + 1)
             self.parameters += parameters
-            self.weights.append(BatchValue(numbers[:, :nin], requires_grad=True))
-            self.biases.append(BatchValue(numbers[:, nin], requires_grad=True))
+            self.weights.append(BatchValue(numbers[:, :nin], requires_grad=True, label=f"W{number}"))
+            self.biases.append(BatchValue(numbers[:, nin], requires_grad=True, label=f"b{number}"))
             self.activations.append(_activation_groups(neurons))
 
     def __call__(self, X: np.ndarray) -> BatchValue | None:
-        current = BatchValue(X)
+        current = BatchValue(X, label="X")
         for weights, biases, groups in zip(self.weights, self.biases, self.activations):
             if current.data.shape[1] != weights.data.shape[1]:
                 return None  # the scalar path says which layer expected how many inputs
-            sums = weighted_sums(weights, current, biases)
+            sums = weighted_sums(current, weights, biases)
             if not _finite(sums.data):  # the scalar path raises its error at this dot
                 return None
             current = _activate(sums, groups)

@@ -112,7 +112,7 @@ def _decide(scores: float | list[float], threshold: float) -> int:
     """The class a model's output (as ``_numbers``) stands for: the largest score among several,
     else 1 when the single output exceeds ``threshold``."""
     if isinstance(scores, list):
-        return max(range(len(scores)), key=scores.__getitem__)
+        return scores.index(max(scores))  # the first of equal largest scores
     return 1 if scores > threshold else 0
 
 

@@ -194,8 +194,9 @@ def test_forward_and_backward_match_the_engine_node_for_node():
     scalar.backward()
     assert_close(total.data, scalar.data, "loss")
     layer = model.layers[0]
-    assert out._op == "dot" and out._prev[1]._op == "sigmoid" and out._prev[1]._prev[0]._op == "dot"
-    weights = out._prev[1]._prev[0]._prev[0]  # the scores <- dot <- sigmoid <- dot <- weights
+    assert out._op == "dot" and out._prev[0]._op == "sigmoid" and out._prev[0]._prev[0]._op == "dot"
+    weights = out._prev[0]._prev[0]._prev[1]  # the scores <- dot <- sigmoid <- dot <- weights
+    assert [node.label for node in batched.topological_order(out) if node.label] == ["X", "W1", "b1", "W2", "b2"]
     assert weights.data.shape == (5, 2)
     assert_close(weights.grad, [[w.grad for w in n.w] for n in layer.neurons], "first layer's weights")
 
