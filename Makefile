@@ -5,26 +5,50 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8888
+# make lab's working copy of the lessons (git ignores it): answers and outputs saved there
+# never touch the tracked notebooks/, so `git pull` cannot conflict with them.
+LESSONS ?= micrograd-plus-lessons
 
-.PHONY: lab test bench book site e2e clean
+.PHONY: lab test test-colab bench book site e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# One stamp per set of extras, remade when pyproject.toml changes.
+# One stamp per set of extras, remade when pyproject.toml changes. An editable install makes
+# setuptools warn about folders named like the package, which is alarming and not for learners.
+QUIET_EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[$*]"
+	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e ".[$*]"
 	touch $@
 
-# Jupyter refuses to run as root unless told; containers and CI machines often are root.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
-
+# Copies new lessons into $(LESSONS) (never over one you changed) and opens JupyterLab there.
 lab: $(VENV)/.installed-notebook
-	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --notebook-dir=notebooks $(ALLOW_ROOT)
+	$(BIN)/micrograd-plus lab $(LESSONS) --port=$(PORT)
 
 test: $(VENV)/.installed-test
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# Google Colab's versions of the libraries (tests/colab_versions.txt: ipywidgets 7.7 and the
+# classic Notebook's widget extension among them) on Colab's Python 3.11, in a venv of their own.
+COLAB_PYTHON ?= python3.11
+COLAB_VENV := .venv-colab
+COLAB_BIN := $(COLAB_VENV)/bin
+
+$(COLAB_VENV)/.installed: pyproject.toml tests/colab_versions.txt
+	rm -rf $(COLAB_VENV)
+	$(COLAB_PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_BIN)/python -m pip install --quiet --upgrade pip
+	$(COLAB_BIN)/python -m pip install --quiet -r tests/colab_versions.txt
+	$(QUIET_EDITABLE) $(COLAB_BIN)/python -m pip install --quiet -e ".[test]" "playwright>=1.45"
+	touch $@
+
+# The widget, viz and train tests with Colab's versions, and a check that installing
+# micrograd-plus (with pip's own resolver) changed none of them.
+test-colab: $(COLAB_VENV)/.installed
+	MICROGRAD_PLUS_COLAB_VERSIONS=tests/colab_versions.txt OMP_NUM_THREADS=1 \
+	  $(COLAB_BIN)/python -m pytest -n 2 --dist loadgroup -k "colab or not packaging" \
+	  tests/test_packaging.py tests/test_widgets.py tests/test_viz_*.py tests/test_train.py
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py

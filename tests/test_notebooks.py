@@ -112,6 +112,23 @@ def run_solution(client, path: Path, index: int, code: str, when: str) -> None:
     )
 
 
+# Colab and the browser site have no micrograd_plus until this cell installs it; anywhere else
+# it does nothing. It comes first, before anything imports the package.
+SETUP_CELL = """# Colab or the browser version: install micrograd_plus first. Anywhere else this does nothing.
+try:
+    import micrograd_plus
+except ImportError:
+    %pip install --quiet micrograd-plus"""
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_notebook_starts_with_the_setup_cell(path: Path):
+    code_cells = [cell for cell in nbformat.read(path, as_version=4).cells
+                  if cell.cell_type == "code"]
+    assert code_cells and code_cells[0].source == SETUP_CELL, (
+        f"{path.name}: the first code cell must be the setup cell:\n{SETUP_CELL}")
+
+
 def run_lesson(notebook, path: Path, kernel_manager) -> int:
     """Run ``notebook`` top to bottom as a reader would, every solution right after its exercise
     and again once the whole lesson has run; the number of solutions."""

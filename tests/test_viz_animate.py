@@ -27,9 +27,9 @@ def test_gif_has_one_frame_per_step_and_fits_a_screen(tmp_path):
         assert gif.format == "GIF"
         assert gif.n_frames == len(backward_steps(L)) + 1  # plus step 0, after the forward pass
         assert gif.width <= 800 and gif.height <= 450
-        first = gif.convert("RGB").resize((60, 30)).get_flattened_data()
+        first = gif.convert("RGB").resize((60, 30)).tobytes()
         gif.seek(gif.n_frames - 1)
-        last = gif.convert("RGB").resize((60, 30)).get_flattened_data()
+        last = gif.convert("RGB").resize((60, 30)).tobytes()
         assert first != last  # the gradients change from frame to frame
         assert gif.info["loop"] == 0
 

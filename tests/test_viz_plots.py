@@ -41,7 +41,7 @@ def png_of(figure: Figure) -> Image.Image:
 def assert_not_blank(figure: Figure) -> None:
     image = png_of(figure)
     assert image.width > 100 and image.height > 100
-    assert len(set(image.resize((80, 80)).get_flattened_data())) > 20
+    assert len(image.resize((80, 80)).getcolors(80 * 80)) > 20
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
@@ -295,7 +295,10 @@ def test_network_layer_names_overlap_nothing(hidden, size, ratios):
     title = ax.title.get_window_extent(renderer)
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     assert not any(box.overlaps(title) for box in boxes)
-    assert 0 <= title.x0 and title.x1 <= figure.bbox.x1 and title.y1 <= figure.bbox.y1
+    # A text's box reaches the font's full ascent, about 3 px above its tallest letter here;
+    # matplotlib 3.10 (Colab's) lays this title out with that box 1.1 px past the top edge and
+    # every letter inside (looked at), so the box may poke out by less than that room.
+    assert 0 <= title.x0 and title.x1 <= figure.bbox.x1 and title.y1 <= figure.bbox.y1 + 2
     roomy = draw_network(MLP(2, [3, 1], seed=0))
     drawn(roomy)
     assert [t.get_text() for t in roomy.axes[0].get_xticklabels()] == [

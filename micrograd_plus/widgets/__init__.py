@@ -1,4 +1,4 @@
-"""Interactive widgets (ipywidgets 8) built on the engine and ``micrograd_plus.viz``.
+"""Interactive widgets (ipywidgets 7.7 or 8) built on the engine and ``micrograd_plus.viz``.
 
 Each widget is an ``ipywidgets.VBox``: make it the last expression of a cell or ``display`` it.
 Without a widget front end (nbconvert, a headless run, a plain viewer) the same output shows

@@ -55,15 +55,22 @@ def graph_svg(graph) -> str:
     return render_svg(graph).replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
 
 
+# ipywidgets 8 displays a widget through _repr_mimebundle_; 7 (which Colab ships) has no such
+# method and displays through _ipython_display_ instead.
+IPYWIDGETS_7 = not hasattr(widgets.Widget, "_repr_mimebundle_")
+
+
 class FallbackBox(widgets.VBox):
     """A VBox that also carries a plain picture of its current state in its display data.
 
-    A front end with the widget manager (JupyterLab, Notebook 7, VS Code) draws the live widget;
-    anything else (nbconvert, GitHub's viewer, a headless run) picks the picture instead of
-    showing ``VBox(children=...)``.
+    A front end with the widget manager (JupyterLab, Notebook 6 and 7, Colab, VS Code) draws the
+    live widget; anything else (nbconvert, GitHub's viewer, a headless run) picks the picture
+    instead of showing ``VBox(children=...)``.
     """
 
     _png = b""  # the PNG its last redraw made, for a widget whose picture is a matplotlib figure
+    if IPYWIDGETS_7:
+        _ipython_display_ = None  # so that IPython asks _repr_mimebundle_, as with ipywidgets 8
 
     def static_bundle(self) -> dict[str, object]:
         """Mime type -> data of the current picture: the last PNG drawn, unless a subclass says
@@ -75,7 +82,14 @@ class FallbackBox(widgets.VBox):
         return type(self).__name__
 
     def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
+        if not IPYWIDGETS_7:
+            bundle = super()._repr_mimebundle_(**kwargs)
+        elif self.comm is None:  # closed: no live view to show, only the picture
+            bundle = {}
+        else:  # what ipywidgets 7's _ipython_display_ sends, as a bundle
+            view = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}
+            bundle = {"application/vnd.jupyter.widget-view+json": view}
+            self._handle_displayed()
         bundle.update(self.static_bundle())
         bundle["text/plain"] = self.summary()
         return bundle
