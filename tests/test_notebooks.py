@@ -214,3 +214,19 @@ def test_notebook_imports_only_the_public_api(path: Path):
         elif top not in OTHER_IMPORTS and top not in sys.stdlib_module_names:
             problems.append(f"imports {module}, which a student may not have installed")
     assert not problems, f"{path.name}: " + "; ".join(problems)
+
+
+@pytest.mark.notebook
+def test_lesson_15_runs_without_pytorch_and_says_how_to_get_it(kernel_manager):
+    """Without PyTorch the lesson still runs to the end, and says how to install it into the
+    kernel's own Python (``%pip``, not a ``pip`` that may belong to another Python)."""
+    path = NOTEBOOK_DIR / "15_next_steps.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    no_torch = nbformat.v4.new_code_cell("import sys\nsys.modules['torch'] = None  # import torch fails")
+    notebook.cells.insert(0, no_torch)
+    nbclient.NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
+                            km=kernel_manager,
+                            resources={"metadata": {"path": str(NOTEBOOK_DIR)}}).execute()
+    said = "".join(printed_text(cell) for cell in notebook.cells if cell.cell_type == "code")
+    assert "%pip install torch" in said and "Restart" in said
+    assert "runs without it" in said
