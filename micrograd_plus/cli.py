@@ -16,9 +16,11 @@ import hashlib
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -27,7 +29,8 @@ from typing import Iterator, Sequence
 
 from . import __version__
 
-__all__ = ["LessonCopy", "lessons_source", "copy_lessons", "lab_command", "main"]
+__all__ = ["LessonCopy", "lessons_source", "copy_lessons", "quiet_settings_dir", "lab_command",
+           "run_lab", "main"]
 
 DEFAULT_DIR = "micrograd-plus-lessons"
 RECORD_NAME = ".micrograd-plus-lessons.json"  # lesson name -> sha256 of the copy as made
@@ -113,20 +116,55 @@ def copy_lessons(folder: str | os.PathLike = DEFAULT_DIR, source: Path | None = 
     return result
 
 
-def lab_command(folder: Path, port: int | None = None, open_browser: bool = True) -> list[str]:
+def _kernels_can_encrypt() -> bool:
+    """Whether jupyter_client can give kernels CurveZMQ keys (8.10 and later, with a libzmq
+    that has Curve), which ipykernel otherwise asks for with a warning at every start."""
+    try:
+        import zmq
+        from jupyter_client.manager import KernelManager
+    except ImportError:
+        return False
+    return KernelManager.class_traits().get("transport_encryption") is not None and zmq.has("curve")
+
+
+# JupyterLab's own defaults, changed for this command only: no pop-up asking whether to fetch
+# Jupyter's news, and no update check.
+QUIET_SETTINGS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                                   "checkForUpdates": False}}
+
+
+def quiet_settings_dir(workdir: Path) -> Path:
+    """JupyterLab's application settings (overrides.json and the like) as this environment has
+    them, plus QUIET_SETTINGS, in ``workdir``; the learner's own settings are untouched."""
+    from jupyterlab.commands import get_app_dir
+
+    settings = workdir / "settings"
+    installed = Path(get_app_dir()) / "settings"
+    if installed.is_dir():
+        shutil.copytree(installed, settings)
+    (settings / "overrides.d").mkdir(parents=True, exist_ok=True)
+    (settings / "overrides.d" / "zz-micrograd-plus.json").write_text(
+        json.dumps(QUIET_SETTINGS, indent=1), encoding="utf-8")
+    return settings
+
+
+def lab_command(folder: Path, settings: Path, port: int | None = None,
+                open_browser: bool = True) -> list[str]:
     """The command that serves JupyterLab on ``folder`` at 127.0.0.1, quietly.
 
-    Quiet means: only warnings in the server log, no news pop-up asking to fetch Jupyter's
-    announcements, and kernels that talk over local sockets (Unix), so ipykernel does not
-    warn at every start that its TCP connection is unencrypted.
+    Quiet means: only errors in the server log (not "Notebook ... is not trusted" each time a
+    lesson opens), JupyterLab's application settings from ``settings`` (see
+    ``quiet_settings_dir``), and kernels whose connection is encrypted where jupyter_client
+    can do it, so ipykernel does not warn at every start that it sends everything in plain text.
     """
     command = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1",
-               f"--ServerApp.root_dir={folder.resolve()}", "--log-level=WARN",
-               "--LabApp.log_level=WARN", "--LabApp.news_url=None"]
-    if os.name == "posix":
-        command.append("--KernelManager.transport=ipc")
-        if os.geteuid() == 0:  # containers and CI machines often run as root
-            command.append("--allow-root")
+               f"--ServerApp.root_dir={folder.resolve()}", "--log-level=ERROR",
+               "--LabApp.log_level=ERROR", "--LabApp.news_url=None",
+               f"--LabApp.app_settings_dir={settings}"]
+    if _kernels_can_encrypt():
+        command.append("--KernelManager.transport_encryption=auto")
+    if os.name == "posix" and os.geteuid() == 0:  # containers and CI machines often run as root
+        command.append("--allow-root")
     if port is not None:
         command.append(f"--port={port}")
     if not open_browser:
@@ -186,7 +224,9 @@ def run_lab(folder: Path, port: int | None = None, open_browser: bool = True) ->
     copied = copy_lessons(folder)
     print(copied.summary(), flush=True)
     lessons = sorted(path.name for path in folder.glob("[0-9][0-9]_*.ipynb"))
-    with _running(lab_command(folder, port, open_browser)) as process:
+    with tempfile.TemporaryDirectory(prefix="micrograd-plus-lab-") as workdir, \
+            _running(lab_command(folder, quiet_settings_dir(Path(workdir)), port,
+                                 open_browser)) as process:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while process.poll() is None and time.monotonic() < deadline:
             info = _server_info(process.pid)

@@ -141,15 +141,24 @@ def test_lab_starts_quietly_and_ends_with_the_address(tmp_path):
         base, token = url.split("/lab/")[0], url.split("token=")[1]
         assert f"/lab/tree/{SHIPPED[0]}?token=" in url, url
         page = _get(url).decode()
-        assert '"news": {"disabled": true}' in page  # no pop-up asking to fetch Jupyter's news
+        _get(f"{base}/api/contents/{SHIPPED[0]}?token={token}")  # what opening a lesson asks
+        assert '"news": {"disabled": true}' in page
+        notification = json.loads(_get(f"{base}/lab/api/settings/@jupyterlab/"
+                                       f"apputils-extension:notification?token={token}"))
+        defaults = {name: spec.get("default")  # JupyterLab puts overrides in as defaults
+                    for name, spec in notification["schema"]["properties"].items()}
+        # no pop-up asking whether to fetch Jupyter's news, no update check
+        assert (defaults["fetchNews"], defaults["checkForUpdates"]) == ("false", False), defaults
         kernel = json.loads(_get(f"{base}/api/kernels?token={token}", "POST",
                                  json.dumps({"name": "python3"}).encode()))
         client = jupyter_client.BlockingKernelClient(
             connection_file=str(tmp_path / "runtime" / f"kernel-{kernel['id']}.json"))
         client.load_connection_file()
-        client.start_channels()
+        # No heartbeat: on a busy machine its first beat can come late, and wait_for_ready
+        # would call the kernel dead; the kernel_info reply is the proof it runs.
+        client.start_channels(hb=False)
         try:
-            client.wait_for_ready(timeout=120)  # the kernel runs and answers
+            client.wait_for_ready(timeout=120)
         finally:
             client.stop_channels()
         time.sleep(1)  # anything the kernel logs as it starts has arrived by now
