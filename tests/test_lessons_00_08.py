@@ -102,7 +102,7 @@ def test_08_two_starts_end_in_two_different_valleys():
 
 def test_08_momentum_gets_closest_then_adam_then_plain_descent():
     def final_loss(kind, **settings):
-        a, b = Value(-4.0), Value(1.5)
+        a, b = Value(-4.0), Value(-1.5)
         optimizer = kind([a, b], **settings)
         for _ in range(40):
             optimizer.zero_grad()
