@@ -65,8 +65,11 @@ site: $(VENV)/.installed-site
 
 # The widgets in a real browser: JupyterLab driven through Debian's Chromium
 # (`apt-get install chromium`); screenshots land in e2e-screenshots/.
-e2e: $(VENV)/.installed-test $(VENV)/.installed-e2e $(VENV)/.installed-site
+# Then the widgets in the classic Notebook with ipywidgets 7, Colab's widget front end, from
+# the Colab-version environment (the same tests skip in .venv).
+e2e: $(VENV)/.installed-test $(VENV)/.installed-e2e $(VENV)/.installed-site $(COLAB_VENV)/.installed
 	MICROGRAD_PLUS_E2E=1 $(BIN)/python -m pytest -m e2e tests/e2e
+	MICROGRAD_PLUS_E2E=1 $(COLAB_BIN)/python -m pytest -m e2e tests/e2e/test_classic_notebook.py
 
 clean:
-	rm -rf $(VENV) book site build .pytest_cache .hypothesis
+	rm -rf $(VENV) $(COLAB_VENV) book site build .pytest_cache .hypothesis
