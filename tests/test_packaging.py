@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import micrograd_plus
+from micrograd_plus.viz.rendering import PURE_WHEEL_PLATFORMS
 
 tomllib = pytest.importorskip("tomllib", reason="reading pyproject.toml needs Python 3.11+")
 packaging_requirements = pytest.importorskip("packaging.requirements",
@@ -59,16 +60,15 @@ def test_installing_changed_none_of_colabs_versions():
     assert installed == expected
 
 
-PURE_WHEELS = [("linux", "x86_64"), ("linux", "aarch64"), ("darwin", "x86_64"),
-               ("darwin", "arm64"), ("win32", "AMD64"), ("win32", "ARM64")]
+PURE_WHEELS = sorted(PURE_WHEEL_PLATFORMS)
 NO_PURE_WHEEL = [("win32", "x86"), ("linux", "armv7l"), ("linux", "armv6l"),
                  ("linux", "i686"), ("emscripten", "wasm32"), ("linux", "riscv64")]
 
 
 @pytest.mark.parametrize("platform, machine", PURE_WHEELS + NO_PURE_WHEEL)
 def test_graphviz_pure_is_asked_for_only_where_it_has_wheels(platform, machine):
-    # graphviz-pure 0.2.2 on PyPI: wheels for exactly PURE_WHEELS and no sdist, so asking for it
-    # anywhere else would make the whole install fail.
+    # graphviz-pure 0.2.2 on PyPI: wheels for exactly these platforms and no sdist, so asking
+    # for it anywhere else would make the whole install fail (and viz says how to get a dot).
     (requirement,) = [r for r in DEPENDENCIES if r.name == "graphviz-pure"]
     wanted = requirement.marker is None or requirement.marker.evaluate(
         {"sys_platform": platform, "platform_machine": machine})

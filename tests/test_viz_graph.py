@@ -131,6 +131,25 @@ def test_no_renderer_at_all_says_what_to_install(tmp_path, monkeypatch):
         draw_dot(lecture_graph()[-1])
 
 
+@pytest.mark.parametrize("computer, how", [
+    (("win32", "x86", 32), "winget install graphviz"),
+    (("win32", "AMD64", 32), "winget install graphviz"),  # 32-bit Python on 64-bit Windows
+    (("linux", "armv7l", 32), "sudo apt install graphviz"),  # 32-bit Raspberry Pi OS
+    (("linux", "aarch64", 32), "sudo apt install graphviz"),  # the same with a 64-bit kernel
+    (("emscripten", "wasm32", 32), "package manager"),
+])
+def test_where_graphviz_pure_has_no_build_it_says_how_to_get_dot(tmp_path, monkeypatch,
+                                                                  computer, how):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(rendering, "_script_directories", lambda: [str(tmp_path)])
+    monkeypatch.setattr(rendering, "_this_computer", lambda: computer)
+    with pytest.raises(RuntimeError, match="graphviz-pure has no build") as error:
+        draw_dot(lecture_graph()[-1])
+    message = str(error.value)
+    assert how in message and "conda install -c conda-forge graphviz" in message
+    assert "Restart" in message and "pip install graphviz-pure" not in message
+
+
 def test_a_renderer_set_by_the_user_is_kept(monkeypatch):
     monkeypatch.setattr(dot_command, "DOT_BINARY", rendering.Path("/opt/my/dot"))
     assert rendering.use_renderer() == str(rendering.Path("/opt/my/dot"))

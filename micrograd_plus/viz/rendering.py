@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import platform
 import shutil
 import sys
 import sysconfig
@@ -62,11 +63,37 @@ def find_renderer() -> str:
         return pure
     if browser.in_browser():  # Pyodide: no programs at all, Graphviz in WebAssembly instead
         return browser.install()
-    raise RuntimeError(
-        "No program to draw graphs with: Graphviz's 'dot' is not on PATH and the "
-        "'graphviz-pure' wheel is not installed. Run `pip install graphviz-pure` "
-        "(it needs no system install), or install Graphviz from https://graphviz.org."
-    )
+    raise RuntimeError("No program to draw graphs with: Graphviz's 'dot' is not on PATH and the "
+                       f"'graphviz-pure' wheel is not installed. {_how_to_get_a_renderer()}")
+
+
+# Where graphviz-pure has wheels on PyPI (sys.platform, platform.machine(), for 64-bit Python);
+# pyproject.toml asks for it only there, so elsewhere micrograd-plus installs without it.
+PURE_WHEEL_PLATFORMS = {("linux", "x86_64"), ("linux", "aarch64"), ("darwin", "x86_64"),
+                        ("darwin", "arm64"), ("win32", "AMD64"), ("win32", "ARM64")}
+_GRAPHVIZ_INSTALL = {
+    "linux": "`sudo apt install graphviz` (Debian, Ubuntu, Raspberry Pi OS) or "
+             "`sudo dnf install graphviz` (Fedora)",
+    "darwin": "`brew install graphviz`",
+    "win32": "`winget install graphviz` in a terminal",
+}
+
+
+def _this_computer() -> tuple[str, str, int]:
+    """(sys.platform, platform.machine(), bits of this Python)."""
+    return sys.platform, platform.machine(), 64 if sys.maxsize > 2**32 else 32
+
+
+def _how_to_get_a_renderer() -> str:
+    system, machine, bits = _this_computer()
+    if (system, machine) in PURE_WHEEL_PLATFORMS and bits == 64:
+        return ("Run `pip install graphviz-pure` (it needs no system install), or install "
+                "Graphviz from https://graphviz.org.")
+    ways = _GRAPHVIZ_INSTALL.get(system, "your system's package manager")
+    return (f"graphviz-pure has no build for this computer ({system}, {machine}, {bits}-bit "
+            f"Python), so install Graphviz itself: {ways}, or `conda install -c conda-forge "
+            f"graphviz`, or a download from https://graphviz.org/download/. Then restart Python "
+            f"(in a notebook: Kernel > Restart) so that `dot` is found.")
 
 
 def use_renderer() -> str:
