@@ -8,10 +8,10 @@ import math
 import pytest
 
 from micrograd_plus import Value
-from micrograd_plus.data import logic_gate, make_moons
+from micrograd_plus.data import logic_gate, make_blobs, make_moons
 from micrograd_plus.nn import MLP, Neuron, Perceptron
 from micrograd_plus.optim import SGD, Adam
-from micrograd_plus.train import accuracy, fit
+from micrograd_plus.train import accuracy, fit, predict
 
 SEEDS = range(5)
 
@@ -161,3 +161,32 @@ def test_06_a_linear_hidden_layer_never_solves_xor_and_tanh_always_does(seed):
             progress=False)
         scores[activation] = accuracy(network, X, y)
     assert scores["linear"] <= 0.75 and scores["tanh"] == 1.0
+
+
+# --- lesson 07: loss functions ------------------------------------------------------------------
+
+def careful_loss(outputs, targets):
+    """Lesson 07's loss: cross-entropy with a genuine message (label 0) called spam 5 times as dear."""
+    total = 0
+    for out, label in zip(outputs, targets):
+        p = out.sigmoid()
+        total = total - label * p.log() - 5 * (1 - label) * (1 - p).log()
+    return total / len(targets)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_07_a_dearer_false_alarm_trains_a_filter_with_fewer_false_alarms(seed):
+    """Lesson 07: the careful filter sends fewer genuine messages to spam, lets more spam through,
+    and (for the shown seed 0) has a lower accuracy: 4/5 mistakes become 1/11, 89% -> 85%."""
+    messages, is_spam = make_blobs(80, centers=[[-1, 0], [1, 0]], spread=0.9, seed=seed)
+    counts = {}
+    for name, loss in [("plain", "bce"), ("careful", careful_loss)]:
+        spam_filter = MLP(2, [1], seed=0)
+        fit(spam_filter, messages, is_spam, loss=loss, optimizer=SGD(spam_filter.parameters(), lr=0.5),
+            epochs=100, progress=False)
+        said = predict(spam_filter, messages)
+        counts[name] = (sum(s == 1 and t == 0 for s, t in zip(said, is_spam)),
+                        sum(s == 0 and t == 1 for s, t in zip(said, is_spam)))
+    assert counts["careful"][0] < counts["plain"][0] and counts["careful"][1] > counts["plain"][1]
+    if seed == 0:
+        assert counts == {"plain": (4, 5), "careful": (1, 11)}
