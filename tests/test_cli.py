@@ -172,3 +172,18 @@ def test_lab_starts_quietly_and_ends_with_the_address(tmp_path):
     url_line = max(i for i, line in enumerate(lines) if url in line)
     assert all("Stop with" in line or set(line) <= {"=", " "} for line in lines[url_line + 1:]), \
         f"the address should come last:\n{text}"
+
+
+def test_the_readme_shows_four_ways_in_and_commands_that_exist():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ways = readme.split("## Four ways in")[1].split("\n## ")[0]
+    for way in ("make lab", 'pip install "micrograd-plus[notebook]"', "micrograd-plus lessons",
+                "Colab", "make site", "### For a class", "JupyterHub", "static"):
+        assert way in ways, f"the README's 'Four ways in' should mention {way!r}"
+    run = re.findall(r"(?:^|`|!|\\)micrograd-plus (\w+)", readme, re.MULTILINE)
+    subcommands = set(run) - {"lessons", "lab"}
+    assert not subcommands, f"the README names commands micrograd-plus lacks: {subcommands}"
+    makefile = (ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([\w-]+):", makefile, re.MULTILINE))
+    missing = set(re.findall(r"`make ([\w-]+)", readme)) - targets
+    assert not missing, f"the README names make targets the Makefile lacks: {missing}"
