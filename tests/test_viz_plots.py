@@ -106,7 +106,7 @@ def test_decision_boundary_legend_covers_no_data(where):
     legend = ax.get_legend().get_window_extent(renderer)
     assert not legend.overlaps(ax.get_window_extent(renderer))  # beside the plot, not on it
     assert legend.x1 <= figure.bbox.x1 and legend.y0 >= 0
-    assert ax.get_legend().get_texts()[0].get_fontsize() >= 14
+    assert ax.get_legend().get_texts()[0].get_fontsize() * 100 / 72 >= 14  # px on screen at 100 dpi
     no_layout = Figure(figsize=(12, 4))
     left, right = no_layout.subplots(1, 2)
     plot_decision_boundary(model, X, y, ax=left, resolution=20)

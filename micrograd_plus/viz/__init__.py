@@ -19,6 +19,7 @@ from . import browser
 from .animate import save_backward_animation, save_backward_html
 from .graph import count_nodes, draw_dot
 from .rendering import save_graph
+from .style import presentation
 from .steps import (BackwardStep, Explanation, ForwardStep, Term, backward_steps, explain,
                     forward_steps, gradients_after)
 
@@ -47,6 +48,6 @@ __all__ = [
     "draw_dot", "count_nodes", "save_graph",
     "backward_steps", "forward_steps", "gradients_after", "explain",
     "BackwardStep", "ForwardStep", "Term", "Explanation",
-    "save_backward_animation", "save_backward_html",
+    "save_backward_animation", "save_backward_html", "presentation",
     *_PLOTS,
 ]

@@ -65,7 +65,7 @@ def plot_loss_curves(histories: dict[str, Any], ax: Axes | None = None, title: s
         ax.plot(epochs, losses, lw=2.5, color=CLASS_COLOURS[k % len(CLASS_COLOURS)], label=label)
     _style(ax, title or ("validation loss" if validation else "training loss"), "epoch", "loss")
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=LEGEND_SIZE - 2, frameon=False)
+    ax.legend(fontsize=LEGEND_SIZE, frameon=False)
     ax.grid(alpha=0.3)
     return figure
 

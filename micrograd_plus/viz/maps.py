@@ -6,23 +6,26 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-import matplotlib
+import matplotlib.cm
+import matplotlib.colors
 import numpy as np
 from matplotlib.figure import Figure
 
 from .. import batched
-from .plots import CLASS_COLOURS, LABEL_SIZE, _LessonFigure
+from .plots import CLASS_COLOURS, LABEL_SIZE, TICK_SIZE, _new_figure
 
 __all__ = ["plot_neuron_maps"]
 
 RESOLUTION = 61  # grid points per side: smooth enough for a projector, milliseconds to compute
+OUTPUT_COLOURS = "RdGy_r"  # grey below 0, white at 0, red above
 
 
 def plot_neuron_maps(model: Any, X: Sequence[Sequence[float]], y: Sequence[int], layer: int = 0,
                      columns: int | None = None) -> Figure:
     """One panel per neuron of ``model.layers[layer]`` (0 = the first hidden layer): the colour
     at each point of the plane is that neuron's output when the point is fed to the network,
-    red above 0 and blue below, each panel on its own scale. The examples ``X`` are drawn as
+    red above 0 and grey below, each panel on its own scale (grey, not blue: blue is a class
+    colour, and no colour means two things in one picture). The examples ``X`` are drawn as
     dots in their class colours, so you can see which of them each neuron singles out.
     ``columns`` panels go in a row (default: all of them up to 8, else 6).
     """
@@ -49,10 +52,7 @@ def plot_neuron_maps(model: Any, X: Sequence[Sequence[float]], y: Sequence[int],
     count = outputs.shape[1]
     columns = min(columns or (count if count <= 8 else 6), count)
     rows = -(-count // columns)
-    import matplotlib.pyplot as plt  # here, so importing this module picks no backend
-
-    figure = plt.figure(figsize=(2.7 * columns, 2.8 * rows + 0.3), layout="constrained",
-                        FigureClass=_LessonFigure)
+    figure = _new_figure(2.7 * columns, 2.8 * rows + 0.3)
     axes = figure.subplots(rows, columns, squeeze=False)
     colours = [CLASS_COLOURS[int(label) % len(CLASS_COLOURS)] for label in y]
     is_output = layer == len(layers) - 1
@@ -62,9 +62,14 @@ def plot_neuron_maps(model: Any, X: Sequence[Sequence[float]], y: Sequence[int],
             continue
         image = outputs[:, k].reshape(RESOLUTION, RESOLUTION)
         limit = float(np.abs(image).max()) or 1.0
-        ax.imshow(image, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]), cmap="RdBu_r",
+        ax.imshow(image, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]), cmap=OUTPUT_COLOURS,
                   vmin=-limit, vmax=limit, interpolation="bilinear")
         ax.scatter(points[:, 0], points[:, 1], c=colours, edgecolors="black", s=28)
         name = "output" if is_output and count == 1 else f"neuron {k}"
         ax.set_title(name if is_output else f"layer {layer + 1}, {name}", fontsize=LABEL_SIZE - 2)
+    scale = matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(-1.0, 1.0), OUTPUT_COLOURS)
+    bar = figure.colorbar(scale, ax=axes, location="bottom", shrink=0.5, aspect=30, ticks=[-1, 0, 1])
+    bar.ax.set_xticklabels(["most negative", "0", "most positive"])
+    bar.ax.tick_params(labelsize=TICK_SIZE)
+    bar.set_label("the neuron's output (each panel to its own largest)", fontsize=LABEL_SIZE)
     return figure

@@ -18,11 +18,11 @@ file. Fonts are sized to be read from the back of a classroom.
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any, Callable, Sequence
 
 import matplotlib
+import matplotlib.cm
 import matplotlib.ticker
 import numpy as np
 from matplotlib.axes import Axes
@@ -36,6 +36,8 @@ from .. import batched
 from ..engine import Value, no_grad
 from ..nn import ACTIVATION_RULES
 from .graph import FLOW_COLOURS, layers_of
+from .style import (LABEL_SIZE, LEGEND_SIZE, SMALLEST_SIZE, TICK_SIZE, TITLE_SIZE, figure_size,
+                    png)
 from .text import wrap_words
 
 __all__ = [
@@ -47,7 +49,6 @@ __all__ = [
     "plot_nudge_each_input",
 ]
 
-TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 18, 16, 14, 14
 # Okabe-Ito: class colours that stay apart for colour-blind readers and on a projector.
 CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
                  "#F0E442", "#000000", "#999999", "#882255")
@@ -67,9 +68,7 @@ class _LessonFigure(Figure):
     """
 
     def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", bbox_inches="tight")
-        return buffer.getvalue()
+        return png(self)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         # IPython asks for this bundle first, whichever formatter later draws the PNG; the
@@ -85,12 +84,19 @@ def _forget(figure: Figure) -> None:
     plt.close(figure)  # a figure pyplot does not hold is left as it is
 
 
+def _new_figure(width: float, height: float) -> Figure:
+    """A pyplot figure of about ``width`` x ``height`` inches, never wider than the notebook's
+    output area (see viz.style), shown once however it is shown."""
+    import matplotlib.pyplot as plt  # here, so importing this module picks no backend
+
+    return plt.figure(figsize=figure_size(width, height), layout="constrained",
+                      FigureClass=_LessonFigure)
+
+
 def _new_axes(ax: Axes | None, size: tuple[float, float] = (7.5, 6.0)) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.figure, ax
-    import matplotlib.pyplot as plt  # here, so importing this module picks no backend
-
-    figure = plt.figure(figsize=size, layout="constrained", FigureClass=_LessonFigure)
+    figure = _new_figure(*size)
     return figure, figure.add_subplot()
 
 
@@ -187,8 +193,9 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
         limit = max(float(np.abs(surface).max()), 1e-9)
         two_tone = matplotlib.colors.LinearSegmentedColormap.from_list(
             "two classes", [colours[0], "#ffffff", colours[1]])
-        ax.contourf(grid_x, grid_y, surface, levels=20, cmap=two_tone, alpha=0.45,
-                    norm=TwoSlopeNorm(0.0, -limit, limit))
+        shading = ax.contourf(grid_x, grid_y, surface, levels=20, cmap=two_tone, alpha=0.45,
+                              norm=TwoSlopeNorm(0.0, -limit, limit))
+        _score_bar(figure, ax, shading)
         if surface.min() < 0 < surface.max():
             ax.contour(grid_x, grid_y, surface, levels=[0.0], colors="black", linewidths=2.5)
     else:
@@ -202,6 +209,16 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     ax.set_ylim(low[1], high[1])
     _legend_clear_of_data(ax)
     return figure
+
+
+def _score_bar(figure: Figure, ax: Axes, shading: Any) -> None:
+    """A colour bar under ``ax`` for a two-class shading, from sure of class 0 to sure of class 1."""
+    scale = matplotlib.cm.ScalarMappable(shading.norm, shading.cmap)
+    bar = figure.colorbar(scale, ax=ax, location="bottom", shrink=0.8, aspect=30, alpha=shading.alpha,
+                          ticks=[shading.norm.vmin, 0.0, shading.norm.vmax])
+    bar.ax.set_xticklabels(["sure: class 0", "boundary", "sure: class 1"])
+    bar.ax.tick_params(labelsize=TICK_SIZE)
+    bar.set_label("the model's score", fontsize=LABEL_SIZE)
 
 
 def _scatter_classes(ax: Axes, X: np.ndarray, y: np.ndarray, n_classes: int) -> None:
@@ -275,7 +292,7 @@ def plot_against_rule(model: Any, rule: Callable[[float, float], bool],
     ax.set_xlim(low0, high0)
     ax.set_ylim(low1, high1)
     _style(ax, f"agrees with the rule on {agreement:.1%} of the square", "x0", "x1")
-    ax.legend(fontsize=LEGEND_SIZE - 2, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    ax.legend(fontsize=LEGEND_SIZE, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return figure
 
 
@@ -293,10 +310,7 @@ def plot_learning(model: Any, X: Sequence[Sequence[float]], y: Sequence[int], ep
 
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a whole number of at least 1, got {epochs!r}.")
-    import matplotlib.pyplot as plt
-
-    # 12 inches wide: shrunk to a 900-pixel notebook column its text stays readable.
-    figure = plt.figure(figsize=(12.0, 5.0), layout="constrained", FigureClass=_LessonFigure)
+    figure = _new_figure(12.0, 5.0)
     before, after = figure.subplots(1, 2)
     plot_decision_boundary(model, X, y, ax=before, title="before training")
     fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=lr, momentum=0.9),
@@ -406,7 +420,7 @@ def plot_history(history: Any, ax: Axes | None = None) -> Figure:
     # Below the x-axis label, where no curve can be: inside, it hid whichever curve turned there.
     below_the_label = matplotlib.transforms.offset_copy(
         ax.transAxes, figure, y=-1.6 * (TICK_SIZE + LABEL_SIZE), units="points")
-    ax.legend(lines, [line.get_label() for line in lines], fontsize=LEGEND_SIZE - 2,
+    ax.legend(lines, [line.get_label() for line in lines], fontsize=LEGEND_SIZE,
               loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below_the_label,
               ncols=2, frameon=False)
     ax.grid(alpha=0.3)
@@ -590,7 +604,7 @@ def plot_tangents(function: Callable[[float], float], at: Sequence[float],
         ax.plot([x0], [height], "o", ms=9, color=colour)
     ax.axhline(0, color="grey", lw=0.8)
     _style(ax, "", "x", name)
-    ax.legend(fontsize=LEGEND_SIZE - 2, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    ax.legend(fontsize=LEGEND_SIZE, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.grid(alpha=0.3)
     return figure
 
@@ -599,9 +613,7 @@ def plot_with_slope(function: Callable[[float], float], xlim: tuple[float, float
                     name: str = "f(x)") -> Figure:
     """Two panels sharing x: ``function`` on top and its slope, measured by nudging at every x,
     below; dashed lines mark where the slope crosses 0 (the function is flat there)."""
-    import matplotlib.pyplot as plt
-
-    figure = plt.figure(figsize=(8.0, 6.5), layout="constrained", FigureClass=_LessonFigure)
+    figure = _new_figure(8.0, 6.5)
     top, bottom = figure.subplots(2, 1, sharex=True)
     xs = np.linspace(*xlim, 601)
     slopes = np.array([_slope(function, x) for x in xs])
@@ -625,9 +637,7 @@ def plot_nudge_each_input(function: Callable[[float, float], float], point: tupl
     """Two panels: ``function`` of two inputs as the first input moves (the second held at its
     value in ``point``) and as the second moves (the first held); each title gives that
     partial derivative at ``point``, measured by nudging."""
-    import matplotlib.pyplot as plt
-
-    figure = plt.figure(figsize=(12.0, 4.8), layout="constrained", FigureClass=_LessonFigure)
+    figure = _new_figure(12.0, 4.8)
     axes = figure.subplots(1, 2, sharey=True)
     first, second = point
     moves = np.linspace(-reach, reach, 81)
@@ -774,7 +784,7 @@ def plot_loss_landscape_2d(loss: Callable[[Value, Value], Any],
                 label=f"gradient descent ({len(steps) - 1} steps)")
         ax.plot(*steps[0], "s", color="white", mec="black", ms=11, label="start")
         ax.plot(*steps[-1], "*", color="white", mec="black", ms=17, label="end")
-        ax.legend(fontsize=LEGEND_SIZE - 2, framealpha=0.85, loc="upper right")
+        ax.legend(fontsize=LEGEND_SIZE, framealpha=0.85, loc="upper right")
     _style(ax, title, *parameters)
     return figure
 
@@ -820,11 +830,11 @@ def plot_weight_images(model: Any, shape: tuple[int, int] = (8, 8), ax: Axes | N
     colours = matplotlib.colormaps["RdBu_r"].with_extremes(bad="white")
     shown = ax.imshow(mosaic, cmap=colours, vmin=-limit, vmax=limit, interpolation="nearest")
     bar = figure.colorbar(shown, ax=ax, shrink=0.8)
-    bar.ax.tick_params(labelsize=TICK_SIZE if room_width > 200 else TICK_SIZE - 4)
+    bar.ax.tick_params(labelsize=TICK_SIZE if room_width > 200 else SMALLEST_SIZE)
     ax.set_axis_off()
     title = "the neuron's weights as an image" if lone else "first-layer weights as images"
     if numbered:
         title += " (neuron number above)"
     ax.set_title(_wrapped(title, room_width, LABEL_SIZE),
-                 fontsize=LABEL_SIZE if room_width > 200 else LABEL_SIZE - 4)
+                 fontsize=LABEL_SIZE if room_width > 200 else LABEL_SIZE - 2)
     return figure
