@@ -10,7 +10,7 @@ else it is printed as plain text. Numbers in it are rounded to four significant 
 answer that matches a common mistake (the wrong sign, a percentage for a fraction, or one the
 check names) is told which mistake it looks like.
 
-The checks for lessons 00-07 live in ``basics.py`` and those for lessons 08-15 in
+The checks for lessons 00-07 live in ``basics.py`` and those for lessons 08-16 in
 ``training.py``; both are built from the few helpers below, so every exercise reads the same way.
 """
 
