@@ -17,9 +17,13 @@ $(BIN)/python:
 
 # One stamp per set of extras, remade when pyproject.toml changes. An editable install makes
 # setuptools warn about folders named like the package, which is alarming and not for learners.
+# It also skips the package's data files, so the Jupyter server config (saved lessons keep widget
+# pictures) is copied where a wheel would put it.
 QUIET_EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
-$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+SERVER_CONFIG := etc/jupyter/jupyter_server_config.d/micrograd_plus.json
+$(VENV)/.installed-%: pyproject.toml jupyter-config/jupyter_server_config.d/micrograd_plus.json | $(BIN)/python
 	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e ".[$*]"
+	install -D -m 644 jupyter-config/jupyter_server_config.d/micrograd_plus.json $(VENV)/$(SERVER_CONFIG)
 	touch $@
 
 # Copies new lessons into $(LESSONS) (never over one you changed) and opens JupyterLab there.

@@ -24,10 +24,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .saved import WIDGET_VIEW, keep_static_pictures
+
 __all__ = ["Lesson", "read_lesson", "write_index", "copy_mathjax", "export_lesson", "build_book"]
 
 GOAL_MARKER = "**Goal:**"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 @dataclass(frozen=True)
@@ -133,15 +134,6 @@ def write_index(book_dir: Path | str = "book", notebook_dir: Path | str = "noteb
     return index
 
 
-def _keep_static_pictures(notebook) -> None:
-    """Drop the live-widget parts of a run notebook, so each widget shows the picture (or text)
-    it carries beside its widget view: a page has no kernel to drive the widget."""
-    notebook.metadata.pop("widgets", None)
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            output.get("data", {}).pop(WIDGET_VIEW, None)
-
-
 # The formulas are typeset by the MathJax copy in the book's own folder, never a CDN, so the
 # pages read the same with the network off. jupyter-server-mathjax packages MathJax 2.7, the
 # version nbconvert's templates configure.
@@ -186,7 +178,7 @@ def export_lesson(notebook_path: Path | str, book_dir: Path | str, timeout: int 
     notebook = nbformat.read(notebook_path, as_version=4)
     NotebookClient(notebook, timeout=timeout, kernel_name="python3", km=kernel_manager,
                    resources={"metadata": {"path": str(notebook_path.parent)}}).execute()
-    _keep_static_pictures(notebook)
+    keep_static_pictures(notebook)  # a page has no kernel to drive a widget
     from jinja2 import DictLoader
 
     exporter = HTMLExporter(mathjax_url=MATHJAX_URL, template_file="book.html.j2",

@@ -32,11 +32,12 @@ SERVER_START_TIMEOUT = 120  # seconds; a cold JupyterLab on a busy 2-core machin
 class LabServer:
     """A running JupyterLab: its base ``url``, ``token``, notebook folder and log file."""
 
-    def __init__(self, url: str, token: str, root: Path, log: Path):
+    def __init__(self, url: str, token: str, root: Path, log: Path, notebook_path: str = "lab/tree"):
         self.url, self.token, self.root, self.log = url, token, root, log
+        self.notebook_path = notebook_path  # where the app opens a notebook: lab/tree, notebooks
 
     def notebook_url(self, name: str) -> str:
-        return f"{self.url}/lab/tree/{name}?token={self.token}"
+        return f"{self.url}/{self.notebook_path}/{name}?token={self.token}"
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else "(no log)"
@@ -58,9 +59,10 @@ def _quiet_settings(settings_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def jupyter_lab(workdir: Path, notebooks: list[Path]) -> Iterator[LabServer]:
+def jupyter_lab(workdir: Path, notebooks: list[Path], app: str = "jupyterlab") -> Iterator[LabServer]:
     """Copy ``notebooks`` into ``workdir``, serve them on 127.0.0.1 with a fresh token, and
-    shut the server (and its kernels) down on exit, whatever happened."""
+    shut the server (and its kernels) down on exit, whatever happened. ``app`` is the Python
+    module that runs the front end: "jupyterlab", or "notebook" for Notebook 7."""
     root = workdir / "notebooks"
     root.mkdir(parents=True)
     for notebook in notebooks:
@@ -74,7 +76,7 @@ def jupyter_lab(workdir: Path, notebooks: list[Path]) -> Iterator[LabServer]:
                JUPYTERLAB_SETTINGS_DIR=str(settings),
                JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"))
     log = workdir / "jupyterlab.log"
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+    command = [sys.executable, "-m", app, "--no-browser", "--ip=127.0.0.1",
                f"--port={port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
                "--LabApp.expose_app_in_browser=True"]
@@ -84,7 +86,8 @@ def jupyter_lab(workdir: Path, notebooks: list[Path]) -> Iterator[LabServer]:
         # A session of its own, so the server and every kernel it starts stop together.
         process = subprocess.Popen(command, cwd=root, env=env, stdout=log_file,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    server = LabServer(f"http://127.0.0.1:{port}", token, root, log)
+    server = LabServer(f"http://127.0.0.1:{port}", token, root, log,
+                       "lab/tree" if app == "jupyterlab" else "notebooks")
     try:
         _wait_until_up(server, process)
         yield server
