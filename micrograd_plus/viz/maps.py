@@ -27,7 +27,7 @@ def plot_neuron_maps(model: Any, X: Sequence[Sequence[float]], y: Sequence[int],
     red above 0 and grey below, each panel on its own scale (grey, not blue: blue is a class
     colour, and no colour means two things in one picture). The examples ``X`` are drawn as
     dots in their class colours, so you can see which of them each neuron singles out.
-    ``columns`` panels go in a row (default: all of them up to 8, else 6).
+    ``columns`` panels go in a row (default 4: each panel stays readable at 900 px).
     """
     layers = getattr(model, "layers", None)
     if not layers:
@@ -50,9 +50,10 @@ def plot_neuron_maps(model: Any, X: Sequence[Sequence[float]], y: Sequence[int],
     for part in layers[:layer + 1]:  # each layer's outputs are the next one's inputs
         outputs = batched.outputs(part, outputs).reshape(len(grid), -1)
     count = outputs.shape[1]
-    columns = min(columns or (count if count <= 8 else 6), count)
+    columns = min(columns or 4, count)
     rows = -(-count // columns)
-    figure = _new_figure(2.7 * columns, 2.8 * rows + 0.3)
+    # At least two panels wide, so that the colour bar's words fit under a lone panel.
+    figure = _new_figure(2.7 * max(columns, 2), 2.8 * rows + 0.3)
     axes = figure.subplots(rows, columns, squeeze=False)
     colours = [CLASS_COLOURS[int(label) % len(CLASS_COLOURS)] for label in y]
     is_output = layer == len(layers) - 1
@@ -68,7 +69,8 @@ def plot_neuron_maps(model: Any, X: Sequence[Sequence[float]], y: Sequence[int],
         name = "output" if is_output and count == 1 else f"neuron {k}"
         ax.set_title(name if is_output else f"layer {layer + 1}, {name}", fontsize=LABEL_SIZE - 2)
     scale = matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(-1.0, 1.0), OUTPUT_COLOURS)
-    bar = figure.colorbar(scale, ax=axes, location="bottom", shrink=0.5, aspect=30, ticks=[-1, 0, 1])
+    bar = figure.colorbar(scale, ax=axes, location="bottom", shrink=0.5 if columns > 1 else 0.9,
+                          aspect=30, ticks=[-1, 0, 1])
     bar.ax.set_xticklabels(["most negative", "0", "most positive"])
     bar.ax.tick_params(labelsize=TICK_SIZE)
     bar.set_label("the neuron's output (each panel to its own largest)", fontsize=LABEL_SIZE)
