@@ -54,8 +54,10 @@ test-colab: $(COLAB_VENV)/.installed
 	  $(COLAB_BIN)/python -m pytest -n 2 --dist loadgroup -k "colab or not packaging" \
 	  tests/test_packaging.py tests/test_widgets.py tests/test_viz_*.py tests/test_train.py
 
+# Wall times beside micrograd and PyTorch; with valgrind installed, instruction counts too.
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py
+	$(if $(shell command -v valgrind),$(BIN)/python benchmarks/run.py --instructions)
 
 # The lessons run and exported to HTML in book/, with book/index.html listing them in order;
 # each widget shows as its static picture, which needs no kernel and no network.

@@ -2,16 +2,25 @@
 
     make bench                      # or: python benchmarks/run.py [--repeats 7] [--out FILE]
 
-Workloads (issue 2 and 3):
+Workloads (issues 2, 3 and 13):
   W1   one training step written as micrograd's demo writes it: MLP 2-16-16-1 (ReLU hidden, linear
        out), 100 moons points, max-margin loss mean(relu(1 - y*score)) + 1e-4 * L2, zero grads,
-       backward, SGD. The same source code runs on every engine.
-  W1nn the same step with micrograd_plus's own MLP, losses and optimizer (n-ary nodes).
+       backward, SGD. The same source code runs on every engine. micrograd is also timed in a
+       fresh process that never imports PyTorch (importing it slows micrograd's pure-Python step).
+  W1nn the same step with micrograd_plus's own MLP, losses and optimizer (n-ary nodes), scalar.
+  W1fit the same step as one epoch of ``fit``: the batched path (one graph for the whole batch,
+       numpy arrays in its nodes), beside the scalar path and PyTorch with the batch in tensors.
   W2   backward over a chain of n relu nodes, n = 1e3 .. 1e6.
   W3   forward + backward of the sum of 100,000 products.
   W4   bytes per graph node (tracemalloc).
   W5   micrograd's whole demo through micrograd_plus.train.fit: 100 full-batch steps of W1nn with
        micrograd's learning-rate schedule (1.0 falling to 0.1), ending at 100% accuracy.
+  W6   a fit step of MLP 2-64-64-1 on W1's data (hinge + 1e-4 L2, SGD).
+  W7   a fit step of MLP 64-64-10 on the 1,797 real UCI digits (cross-entropy, SGD).
+numpy and PyTorch run on one thread (the machine is shared; set before they load).
+With --instructions (make bench runs it after, when valgrind is installed) instructions per step
+are counted with callgrind instead, garbage collector on and off, each workload in a fresh process,
+and written to their own section of results.md.
 The garbage collector stays on, as users run it. Each figure is the median of --repeats runs
 after one warm-up, with the min-max range. Results are printed as Markdown and written to
 benchmarks/results.md.
@@ -21,28 +30,42 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import random
+import re
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import micrograd_plus
-from micrograd_plus import engine as plus_engine
-from micrograd_plus.data import make_moons
+for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
+
+import micrograd_plus  # noqa: E402 (after the thread settings above)
+from micrograd_plus import batched, engine as plus_engine  # noqa: E402
+from micrograd_plus.data import load_digits, make_moons  # noqa: E402
 
 try:
     from micrograd import engine as micrograd_engine
 except ImportError:  # pragma: no cover - make bench installs it
     micrograd_engine = None
-try:
-    import torch
-except ImportError:  # pragma: no cover - optional peer
-    torch = None
+# A child process timing micrograd alone (or counting instructions) never imports PyTorch.
+WITHOUT_TORCH = "MICROGRAD_PLUS_BENCH_WITHOUT_TORCH"
+torch = None
+if not os.environ.get(WITHOUT_TORCH):
+    try:
+        import torch
+        torch.set_num_threads(1)
+    except ImportError:  # pragma: no cover - optional peer
+        torch = None
 
 HERE = Path(__file__).resolve().parent
 
@@ -159,6 +182,97 @@ def w1nn_step_factory():
         total.backward()
         optimizer.step()
 
+    return step
+
+
+class scalar_path:
+    """Inside this block fit and train_step take the scalar path (the batched one is off), to
+    measure what the batched path saves."""
+
+    def __enter__(self) -> None:
+        self.saved = batched.step, batched.evaluate
+        batched.step = batched.evaluate = lambda *args, **kwargs: None
+
+    def __exit__(self, *exc) -> None:
+        batched.step, batched.evaluate = self.saved
+
+
+def fit_steps_factory(sizes: list[int], data: str, steps: int = 5):
+    """A run of ``fit`` on W1's data ('moons': hinge + 1e-4 L2) or the digits ('digits':
+    cross-entropy), SGD: ``run(epochs)`` trains that many full-batch epochs. A step's time is
+    the difference between 1 + ``steps`` epochs and 1, divided by ``steps`` (``fit_step``), so
+    fit's once-per-call checks are not billed to every step."""
+    from micrograd_plus import nn, optim
+    from micrograd_plus.train import fit
+
+    X, y, loss, l2 = fit_data(data)
+    model = nn.MLP(sizes[0], sizes[1:], seed=1337)
+    optimizer = optim.SGD(model.parameters(), lr=0.01)
+
+    def run(epochs: int) -> None:
+        fit(model, X, y, loss=loss, optimizer=optimizer, epochs=epochs, l2=l2, progress=False)
+    return run, steps
+
+
+def fit_step(run: Callable[[int], None], steps: int, repeats: int) -> Timing:
+    """The time of one fit step: (1 + steps epochs) - (1 epoch), over steps, per repeat."""
+    gc.collect()
+    run(1)
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run(1)
+        middle = time.perf_counter()
+        run(1 + steps)
+        samples.append(((time.perf_counter() - middle) - (middle - start)) / steps)
+    return Timing.of(samples)
+
+
+def fit_data(data: str) -> tuple[list, list, str, float]:
+    if data == "moons":
+        X, targets, _ = demo_network()
+        return X, targets, "hinge", 1e-4
+    X, y = load_digits()
+    return X, y, "cross_entropy", 0.0
+
+
+def torch_vectorised_factory(sizes: list[int], data: str):
+    """The same fit step in PyTorch with the whole batch in tensors (float64, as ours): one
+    matrix product per layer, the loss, backward, SGD."""
+    from micrograd_plus import nn
+
+    X, y, loss, l2 = fit_data(data)
+    model = nn.MLP(sizes[0], sizes[1:], seed=1337)
+    params = []
+    for layer in model.layers:
+        params.append(torch.tensor([[w.data for w in n.w] for n in layer.neurons],
+                                   dtype=torch.float64, requires_grad=True))
+        params.append(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64,
+                                   requires_grad=True))
+    inputs = torch.tensor(X, dtype=torch.float64)
+    if loss == "hinge":
+        signs = torch.tensor([2.0 * t - 1.0 for t in y], dtype=torch.float64)
+    else:
+        classes = torch.tensor(y)
+
+    def step() -> None:
+        out = inputs
+        for i in range(0, len(params), 2):
+            out = out @ params[i].T + params[i + 1]
+            if i + 2 < len(params):
+                out = torch.relu(out)
+        if loss == "hinge":
+            total = torch.relu(1.0 - signs * out[:, 0]).mean()
+        else:
+            total = torch.nn.functional.cross_entropy(out, classes)
+        if l2:
+            total = total + l2 * sum((p * p).sum() for p in params)
+        for p in params:
+            p.grad = None
+        total.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= 0.01 * p.grad
     return step
 
 
@@ -303,14 +417,155 @@ def cell(t: Timing | str, unit: float = 1e-3, suffix: str = "ms") -> str:
     return t if isinstance(t, str) else t.show(unit, suffix)
 
 
+# --- children: micrograd without PyTorch, and instruction counts -----------------------------------
+
+def micrograd_w1_in_fresh_process(repeats: int) -> Timing | str:
+    """micrograd's W1 timed in a new Python process that never imports PyTorch."""
+    result = subprocess.run([sys.executable, __file__, "--micrograd-w1-only", "--repeats", str(repeats)],
+                            env={**os.environ, WITHOUT_TORCH: "1"}, capture_output=True, text=True)
+    if result.returncode:
+        return f"fails: {result.stderr.strip().splitlines()[-1]}"
+    return Timing(**json.loads(result.stdout))
+
+
+def counted_workload(name: str) -> Callable[[int], None]:
+    """``run(steps)``: that many steps of a workload whose instructions are counted (see
+    --instructions); a fit workload makes them as epochs of one ``fit`` call."""
+    X, y = moons()
+
+    def repeated(step: Callable[[], None]) -> Callable[[int], None]:
+        return lambda steps: [step() for _ in range(steps)] and None
+
+    if name == "micrograd W1":
+        engine = Engine("micrograd", micrograd_engine.Value, _zero_value_grads, lambda p: p.grad,
+                        _value_update)
+        model = DemoMLP(engine, [2, 16, 16, 1])
+        return repeated(lambda: w1_step(engine, model, X, y))
+    if name == "micrograd_plus W1 (micrograd's code)":
+        ours = engines()[0]
+        model = DemoMLP(ours, [2, 16, 16, 1])
+        return repeated(lambda: w1_step(ours, model, X, y))
+    if name == "W1nn (scalar nn step)":
+        return repeated(w1nn_step_factory())
+    sizes, data = {"W1fit": ([2, 16, 16, 1], "moons"), "W6": ([2, 64, 64, 1], "moons"),
+                   "W7": ([64, 64, 10], "digits")}[name.split()[0]]
+    run, _ = fit_steps_factory(sizes, data)
+    if "scalar" in name:
+        def scalar_run(epochs: int) -> None:
+            with scalar_path():
+                run(epochs)
+        return scalar_run
+    return run
+
+
+COUNTED = {  # workload -> how many steps the two counted runs make (their difference is divided)
+    "micrograd W1": (1, 2),
+    "micrograd_plus W1 (micrograd's code)": (1, 3),
+    "W1nn (scalar nn step)": (2, 6),
+    "W1fit scalar path (fit step)": (2, 6),
+    "W1fit batched path (fit step)": (5, 25),
+    "W6 batched path (fit step)": (5, 25),
+    "W7 batched path (fit step)": (2, 6),
+}
+
+
+def count_instructions(name: str, collector: str) -> float | str:
+    """Instructions per step of workload ``name`` under callgrind, in fresh processes without
+    PyTorch: two runs of different step counts (a fit workload: epochs of one fit call), so
+    start-up and set-up cancel out."""
+    totals = []
+    for steps in COUNTED[name]:
+        with tempfile.TemporaryDirectory() as scratch:
+            result = subprocess.run(
+                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch}/out",
+                 sys.executable, __file__, "--count", name, "--steps", str(steps), "--gc", collector],
+                env={**os.environ, WITHOUT_TORCH: "1"}, capture_output=True, text=True)
+        found = re.search(r"Collected : (\d+)", result.stderr)
+        if result.returncode or not found:
+            return f"fails: {(result.stderr.strip().splitlines() or ['?'])[-1]}"
+        totals.append(int(found.group(1)))
+    low, high = COUNTED[name]
+    return (totals[1] - totals[0]) / (high - low)
+
+
+def run_counted(name: str, steps: int, collector: str) -> None:
+    run = counted_workload(name)
+    if collector == "off":
+        gc.disable()
+    run(1)  # warm-up, in both runs
+    run(steps)
+
+
+def instruction_section() -> list[str]:
+    """The results.md section of instruction counts (callgrind), garbage collector on and off."""
+    lines = [
+        INSTRUCTIONS_HEADING, "",
+        f"Harness: `python benchmarks/run.py --instructions` (make bench runs it after the wall "
+        f"times when valgrind is installed): each workload runs in a fresh process without PyTorch "
+        f"under `valgrind --tool=callgrind`, twice with different step counts (after one warm-up "
+        f"step; a `fit` workload as epochs of one `fit` call), and the difference is divided by the "
+        f"difference in steps, so start-up and set-up cancel out. Python build: {python_build()}; "
+        f"numpy {__import__('numpy').__version__}. Counts depend on the build: compare them within "
+        f"this table.", "",
+        "| workload | garbage collector on | garbage collector off |",
+        "|---|---|---|",
+    ]
+    if shutil.which("valgrind") is None:
+        return lines + ["| valgrind is not installed | - | - |", ""]
+    for name in COUNTED:
+        if name.startswith("micrograd ") and micrograd_engine is None:
+            continue
+        counts = [count_instructions(name, collector) for collector in ("on", "off")]
+        lines.append(f"| {name} | " + " | ".join(c if isinstance(c, str) else f"{c / 1e6:,.2f} M"
+                                                  for c in counts) + " |")
+        print(lines[-1], flush=True)
+    return lines + [""]
+
+
+INSTRUCTIONS_HEADING = "## Instructions per step (callgrind)"
+
+
+def python_build() -> str:
+    import sysconfig
+    flags = sysconfig.get_config_var("CONFIG_ARGS") or ""
+    optimised = "PGO" if "--enable-optimizations" in flags else "no PGO"
+    lto = ", LTO" if "--with-lto" in flags else ""
+    return (f"CPython {platform.python_version()} ({platform.python_compiler()}, {optimised}{lto}, "
+            f"{'shared' if '--enable-shared' in flags else 'static'} libpython), {sys.executable}")
+
+
+# --- report -------------------------------------------------------------------------------------
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per figure (>= 5)")
     parser.add_argument("--out", type=Path, default=HERE / "results.md")
     parser.add_argument("--max-chain", type=int, default=1_000_000)
+    parser.add_argument("--instructions", action="store_true",
+                        help="only count instructions per step with valgrind's callgrind, and "
+                             "put them in their section of --out (the wall times stay)")
+    parser.add_argument("--micrograd-w1-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--count", choices=list(COUNTED), help=argparse.SUPPRESS)
+    parser.add_argument("--steps", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--gc", choices=["on", "off"], default="on", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.repeats < 5:
         parser.error(f"--repeats must be at least 5 for a median and a range, got {args.repeats}")
+    if args.count:
+        run_counted(args.count, args.steps, args.gc)
+        return
+    if args.instructions:
+        old = args.out.read_text().split("\n" + INSTRUCTIONS_HEADING)[0] if args.out.exists() else ""
+        args.out.write_text(old.rstrip("\n") + "\n\n" + "\n".join(instruction_section()))
+        print(f"\nwritten to {args.out}")
+        return
+    if args.micrograd_w1_only:
+        engine = engines()[1]
+        X, y = moons()
+        model = DemoMLP(engine, [2, 16, 16, 1])
+        timing = timed(lambda: w1_step(engine, model, X, y), args.repeats)
+        print(json.dumps(timing.__dict__))
+        return
 
     found = engines()
     ours = found[0]
@@ -318,11 +573,12 @@ def main() -> None:
         "# Benchmarks",
         "",
         f"Command: `make bench` (python benchmarks/run.py --repeats {args.repeats}). "
-        f"Median of {args.repeats} runs after a warm-up, (min-max); garbage collector on.",
+        f"Median of {args.repeats} runs after a warm-up, (min-max); garbage collector on; numpy "
+        f"and PyTorch on one thread.",
         "",
         f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
         f"{os.cpu_count()} cores; Python {platform.python_version()}; "
-        f"micrograd_plus {micrograd_plus.__version__}; "
+        f"micrograd_plus {micrograd_plus.__version__}; numpy {__import__('numpy').__version__}; "
         + ", ".join(e.name for e in found[1:]),
         "",
     ]
@@ -339,20 +595,36 @@ def main() -> None:
     print("\n".join(lines))
     emit("## W1: one training step, micrograd's demo code (MLP 2-16-16-1, 100 moons points)")
     emit()
-    emit("| engine | time per step | micrograd_plus is |")
-    emit("|---|---|---|")
+    emit("| engine | time per step | micrograd 0.1.0 (fresh process, no PyTorch) takes | "
+         "micrograd 0.1.0 (this process) takes |")
+    emit("|---|---|---|---|")
     X, y = moons()
     w1 = {}
+    fresh = micrograd_w1_in_fresh_process(args.repeats) if micrograd_engine else "-"
     for engine in found:
         model = DemoMLP(engine, [2, 16, 16, 1])
         w1[engine.name] = timed(lambda: w1_step(engine, model, X, y), args.repeats)
+    micrograd_here = w1.get("micrograd 0.1.0", "-")
+
+    def row(name: str, timing: Timing | str) -> None:
+        emit(f"| {name} | {cell(timing)} | {ratio(timing, fresh)} | {ratio(timing, micrograd_here)} |")
+
     for engine in found:
-        emit(f"| {engine.name} | {cell(w1[engine.name])} | "
-             f"{'-' if engine is ours else ratio(w1[ours.name], w1[engine.name]) + ' faster'} |")
-    nn_step = timed(w1nn_step_factory(), args.repeats)
-    emit(f"| micrograd_plus nn.MLP + losses + optim (W1nn) | {cell(nn_step)} | "
-         + ", ".join(f"{ratio(nn_step, w1[e.name])} faster than {e.name}" for e in found[1:])
-         + " |")
+        row(engine.name + (" (this process, PyTorch imported)" if engine.name.startswith("micrograd ")
+                           and torch is not None else ""), w1[engine.name])
+    if micrograd_engine is not None:
+        row("micrograd 0.1.0, fresh process without PyTorch", fresh)
+    row("micrograd_plus nn.MLP + losses + optim, scalar (W1nn)", timed(w1nn_step_factory(), args.repeats))
+    run, steps = fit_steps_factory([2, 16, 16, 1], "moons")
+    with scalar_path():
+        row("micrograd_plus `fit` step, scalar path", fit_step(run, steps, args.repeats))
+    row("**micrograd_plus `fit` step, batched path (W1fit)**", fit_step(run, steps, args.repeats))
+    if torch is not None:
+        row(f"PyTorch {torch.__version__}, the batch in tensors (vectorised)",
+            timed(torch_vectorised_factory([2, 16, 16, 1], "moons"), args.repeats))
+    emit()
+    emit("Ratios are how many times longer micrograd's step takes. A `fit` step is one "
+         "full-batch epoch of `fit` (hinge + 1e-4 L2, SGD): fit(6 epochs) - fit(1 epoch), over 5.")
     emit()
 
     emit("## W2: backward over a chain of n relu nodes")
@@ -395,13 +667,36 @@ def main() -> None:
     emit()
     accuracies = []
     demo = timed(lambda: accuracies.append(w5_demo_through_fit()), args.repeats)
+    with scalar_path():
+        scalar_accuracies = []
+        scalar_demo = timed(lambda: scalar_accuracies.append(w5_demo_through_fit()), args.repeats)
     emit("| engine | 100 steps | final training accuracy |")
     emit("|---|---|---|")
-    emit(f"| micrograd_plus `fit` (W1nn steps) | {demo.show(1.0, 's')} | {accuracies[-1]:.0%} |")
+    emit(f"| **micrograd_plus `fit`, batched path** | {cell(demo)} | {accuracies[-1]:.0%} |")
+    emit(f"| micrograd_plus `fit`, scalar path | {cell(scalar_demo)} | {scalar_accuracies[-1]:.0%} |")
     for engine in found[1:]:
         if not isinstance(w1[engine.name], str):
             emit(f"| {engine.name}, 100 x its W1 step (not run: estimate) | "
                  f"{100 * w1[engine.name].median:.0f} s | |")
+    emit()
+
+    emit("## W6 and W7: a `fit` step of bigger networks")
+    emit()
+    emit("| workload | scalar path | batched path | PyTorch vectorised | batched is |")
+    emit("|---|---|---|---|---|")
+    for name, sizes, data, what in (
+            ("W6", [2, 64, 64, 1], "moons", "MLP 2-64-64-1, W1's 100 moons points, hinge + 1e-4 L2"),
+            ("W7", [64, 64, 10], "digits", "MLP 64-64-10, the 1,797 UCI digits, cross-entropy")):
+        run, steps = fit_steps_factory(sizes, data)
+        with scalar_path():
+            scalar = fit_step(run, steps, args.repeats)
+        fast = fit_step(run, steps, args.repeats)
+        vectorised = (timed(torch_vectorised_factory(sizes, data), args.repeats)
+                      if torch is not None else "not installed")
+        emit(f"| {name}: {what}, SGD | {cell(scalar)} | {cell(fast)} | {cell(vectorised)} | "
+             f"{ratio(fast, scalar)} faster than the scalar path |")
+    emit()
+
     args.out.write_text("\n".join(lines) + "\n")
     print(f"\nwritten to {args.out}")
 

@@ -413,10 +413,10 @@ def _run_or_explain(model, X) -> tuple[_Network, BatchValue]:
 
 def _squeezed(out: BatchValue) -> BatchValue:
     """A one-column output as one number per example, as nn gives one Value (not a list)."""
-    return BatchValue._record(out.data[:, 0], (out,), "column", _column_pull_back)
+    return BatchValue._record(out.data[:, 0], (out,), "squeeze", _squeeze_pull_back)
 
 
-def _column_pull_back(node: BatchValue, upstream: np.ndarray) -> list:
+def _squeeze_pull_back(node: BatchValue, upstream: np.ndarray) -> list:
     return [upstream[:, None]]
 
 

@@ -297,3 +297,25 @@ def test_loss_by_name_or_function_and_a_clear_error():
         batched.loss("binary_cross_entropy", out, y)  # raw scores, not probabilities
     with pytest.raises(TypeError, match="one example at a time"):
         batched.forward(lambda x: x, X)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_lesson_15_the_same_graph_for_one_example_or_a_whole_batch(seed):
+    # Lesson 15: one graph of about twenty array nodes, whatever the batch size, giving each
+    # example's output and the weights' gradients of the one-example-at-a-time graphs.
+    X, y = make_moons(200, noise=0.1, seed=seed)
+    net = MLP(2, [16, 16, 1], seed=seed)
+    sizes = set()
+    for n in (1, 7, 200):
+        total = batched.loss("hinge", batched.forward(net, X[:n]), y[:n])
+        sizes.add(len(batched.topological_order(total)))
+    assert sizes == {21}
+    out = batched.forward(net, X)
+    assert_close(out.data, [net(x).data for x in X], "outputs")
+    total = batched.loss("hinge", out, y)
+    total.backward()
+    scalar = hinge([net(x) for x in X], y)
+    net.zero_grad()
+    scalar.backward()
+    leaves = {node.label: node for node in batched.topological_order(total) if node.label}
+    assert_close(leaves["W1"].grad, [[w.grad for w in n.w] for n in net.layers[0].neurons], "W1")
