@@ -305,8 +305,7 @@ def _check_targets_for(loss_fn: LossFunction, probe: object, y: list) -> None:
     if loss_fn not in LOSSES.values():
         return
     stand_in = [0.5] * len(probe) if isinstance(probe, (list, tuple)) else 0.5
-    with no_grad():
-        loss_fn([stand_in] * len(y), y)
+    loss_fn([stand_in] * len(y), y)  # recorded, as _evaluate explains
 
 
 def fit(model, X: Sequence[Sequence[float]], y: Sequence, loss: str | LossFunction = "hinge",
@@ -424,9 +423,10 @@ def _evaluate(model, X: Sequence, y: Sequence, loss_fn: LossFunction, threshold:
     if done is not None:
         loss, numbers = done
         return loss, _count_correct(numbers.tolist(), y, threshold)
-    with no_grad():
-        outputs = batch_outputs(model, X)
-        loss = loss_fn(outputs, list(y)).data
+    # Recorded rather than inside no_grad(): Ctrl-C landing as no_grad's generator switches
+    # recording off, before its with-block starts, would leave it off. The graph is freed here.
+    outputs = batch_outputs(model, X)
+    loss = loss_fn(outputs, list(y)).data
     correct = _count_correct([_numbers(output) for output in outputs], y, threshold)
     return loss, correct
 

@@ -73,6 +73,14 @@ def _states_after_each_step(name: str) -> list[tuple]:
 NOP = dis.opmap["NOP"]
 
 
+def _in_finalizer(frame) -> bool:
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _traced(run, interrupt_at: float) -> tuple[int, bool]:
     """Run with a trace on every bytecode; send SIGINT to this process at bytecode
     ``interrupt_at``. Returns how many bytecodes ran and whether KeyboardInterrupt came out."""
@@ -84,8 +92,10 @@ def _traced(run, interrupt_at: float) -> tuple[int, bool]:
         if event == "opcode":
             count += 1
             # Python never handles a signal at a NOP (it marks where a `try:` begins and is
-            # outside the try's protected range), so the interrupt waits for the next bytecode.
-            if count >= interrupt_at and frame.f_code.co_code[frame.f_lasti] != NOP:
+            # outside the try's protected range), and one it handles in a finalizer (__del__)
+            # is lost ("Exception ignored in"): there the interrupt waits for the next bytecode.
+            if (count >= interrupt_at and frame.f_code.co_code[frame.f_lasti] != NOP
+                    and not _in_finalizer(frame)):
                 sys.settrace(None)
                 signal.raise_signal(signal.SIGINT)
                 return None
