@@ -193,10 +193,22 @@ def _lab_url(info: dict, first_lesson: str | None) -> str:
     return f"{info['url'].rstrip('/')}/{path}?token={info['token']}"
 
 
+def _exit_on_signal(signum, frame) -> None:
+    sys.exit(128 + signum)
+
+
 @contextlib.contextmanager
 def _running(command: list[str]) -> Iterator[subprocess.Popen]:
-    """Run ``command``; on the way out stop it (and the kernels it started) if it still runs."""
+    """Run ``command``; on the way out stop it (and the kernels it started) if it still runs.
+
+    The server gets a session of its own, so that Ctrl+C stops it here at once instead of
+    Jupyter asking "Shutdown this Jupyter server (y/[n])?"; in return this process must stop
+    it on every way out, including being terminated or its terminal closed.
+    """
     process = subprocess.Popen(command, start_new_session=os.name == "posix")
+    if os.name == "posix":
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _exit_on_signal)
     try:
         yield process
     finally:

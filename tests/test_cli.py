@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -166,6 +167,8 @@ def test_lab_starts_quietly_and_ends_with_the_address(tmp_path):
     finally:
         process.send_signal(signal.SIGINT)  # Ctrl+C
         process.wait(timeout=60)
+    with pytest.raises(urllib.error.URLError):  # the server stopped with it
+        _get(f"{base}/api/status?token={token}")
     assert "without encryption" not in text
     assert not re.search(r"^\[[IW] ", text, re.MULTILINE), f"server chatter:\n{text}"
     lines = text.rstrip().splitlines()
@@ -187,3 +190,31 @@ def test_the_readme_shows_four_ways_in_and_commands_that_exist():
     targets = set(re.findall(r"^([\w-]+):", makefile, re.MULTILINE))
     missing = set(re.findall(r"`make ([\w-]+)", readme)) - targets
     assert not missing, f"the README names make targets the Makefile lacks: {missing}"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_lab_stops_its_server_when_it_is_terminated(tmp_path):
+    """The server runs in a session of its own; closing the terminal (SIGHUP) or a kill
+    (SIGTERM) must not leave it running without anyone to stop it."""
+    pytest.importorskip("jupyterlab", reason="needs JupyterLab: pip install -e '.[notebook]'")
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "micrograd_plus.cli", "lab", str(tmp_path / "lessons"),
+         "--no-browser", f"--port={_free_port()}"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in process.stdout:
+        if "/lab/tree/" in line:
+            url = line.strip()
+            break
+    base, token = url.split("/lab/")[0], url.split("token=")[1]
+    process.send_signal(signal.SIGHUP)
+    process.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            _get(f"{base}/api/status?token={token}")
+        except urllib.error.URLError:
+            return
+        time.sleep(0.5)
+    pytest.fail("the JupyterLab server kept running after micrograd-plus lab was terminated")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 RUN_ALL_TIMEOUT_MS = 240_000   # every cell, on a busy 2-core CI machine
 UPDATE_TIMEOUT_MS = 30_000     # one widget round trip: browser -> kernel -> redraw -> browser
 
@@ -41,3 +44,16 @@ def set_slider(slider, value: float) -> None:
     readout.press("Control+A")
     readout.press_sequentially(str(value))
     readout.press("Enter")
+
+
+def widget(page, css_class: str, front_end: str = "JupyterLab",
+           screenshot: str = "00-after-run-all.png"):
+    """The rendered widget with this class; fails clearly when the front end drew no widget."""
+    located = page.locator(f".{css_class}")
+    try:
+        located.first.wait_for(state="visible", timeout=UPDATE_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        pytest.fail(f"no .{css_class} widget appeared in {front_end}; is its widget front end "
+                    f"installed? See e2e-screenshots/{screenshot}")
+    assert located.count() == 1, f"expected one .{css_class} widget, found {located.count()}"
+    return located

@@ -6,15 +6,12 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Iterator
 
-from .lab import LabServer, _free_port, _stop, _wait_until_up
-
-RUN_ALL_TIMEOUT_MS = 240_000
+from .browser import RUN_ALL_TIMEOUT_MS
+from .lab import LabServer, _free_port, copy_notebooks, serving
 
 KERNEL_IDLE = """() => !!(window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel
     && Jupyter.notebook.kernel.is_connected()
@@ -26,37 +23,21 @@ ALL_CELLS_RAN = """() => {
 }"""
 
 
-class ClassicServer(LabServer):
-    def notebook_url(self, name: str) -> str:
-        return f"{self.url}/notebooks/{name}?token={self.token}"
-
-
 @contextlib.contextmanager
-def classic_notebook(workdir: Path, notebooks: list[Path]) -> Iterator[ClassicServer]:
+def classic_notebook(workdir: Path, notebooks: list[Path]) -> Iterator[LabServer]:
     """Copy ``notebooks`` into ``workdir`` and serve them with the classic Notebook on
     127.0.0.1; shut the server and its kernels down on exit."""
-    root = workdir / "notebooks"
-    root.mkdir(parents=True)
-    for notebook in notebooks:
-        shutil.copy(notebook, root / notebook.name)
+    root = copy_notebooks(workdir, notebooks)
     token, port = secrets.token_hex(16), _free_port()
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(workdir / "config"),
                JUPYTER_RUNTIME_DIR=str(workdir / "runtime"))
     command = [sys.executable, "-m", "notebook", "--no-browser", "--ip=127.0.0.1",
                f"--port={port}", "--NotebookApp.port_retries=0", f"--NotebookApp.token={token}",
                f"--NotebookApp.notebook_dir={root}"]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    log = workdir / "notebook.log"
-    with open(log, "w") as log_file:
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=log_file,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    server = ClassicServer(f"http://127.0.0.1:{port}", token, root, log)
-    try:
-        _wait_until_up(server, process)
+    server = LabServer(f"http://127.0.0.1:{port}", token, root, workdir / "notebook.log",
+                       "notebooks")
+    with serving(server, command, env):
         yield server
-    finally:
-        _stop(process)
 
 
 def open_and_run_all(page, url: str) -> list[str]:

@@ -58,15 +58,38 @@ def _quiet_settings(settings_dir: Path) -> None:
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
 
 
+def copy_notebooks(workdir: Path, notebooks: list[Path]) -> Path:
+    """A fresh ``workdir/notebooks`` folder holding copies of ``notebooks``."""
+    root = workdir / "notebooks"
+    root.mkdir(parents=True)
+    for notebook in notebooks:
+        shutil.copy(notebook, root / notebook.name)
+    return root
+
+
+@contextlib.contextmanager
+def serving(server: LabServer, command: list[str], env: dict[str, str]) -> Iterator[LabServer]:
+    """Run the Jupyter server ``command`` (its output in ``server.log``) until it answers at
+    ``server.url``, and shut it (and its kernels) down on exit, whatever happened."""
+    if os.geteuid() == 0:  # CI and these containers run as root; the server refuses without this
+        command = [*command, "--allow-root"]
+    with open(server.log, "w") as log_file:
+        # A session of its own, so the server and every kernel it starts stop together.
+        process = subprocess.Popen(command, cwd=server.root, env=env, stdout=log_file,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_until_up(server, process)
+        yield server
+    finally:
+        _stop(process)
+
+
 @contextlib.contextmanager
 def jupyter_lab(workdir: Path, notebooks: list[Path], app: str = "jupyterlab") -> Iterator[LabServer]:
     """Copy ``notebooks`` into ``workdir``, serve them on 127.0.0.1 with a fresh token, and
     shut the server (and its kernels) down on exit, whatever happened. ``app`` is the Python
     module that runs the front end: "jupyterlab", or "notebook" for Notebook 7."""
-    root = workdir / "notebooks"
-    root.mkdir(parents=True)
-    for notebook in notebooks:
-        shutil.copy(notebook, root / notebook.name)
+    root = copy_notebooks(workdir, notebooks)
     settings = workdir / "lab-settings"
     _quiet_settings(settings)
     token, port = secrets.token_hex(16), _free_port()
@@ -75,24 +98,14 @@ def jupyter_lab(workdir: Path, notebooks: list[Path], app: str = "jupyterlab") -
                JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(settings),
                JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"))
-    log = workdir / "jupyterlab.log"
     command = [sys.executable, "-m", app, "--no-browser", "--ip=127.0.0.1",
                f"--port={port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
                "--LabApp.expose_app_in_browser=True"]
-    if os.geteuid() == 0:  # CI and these containers run as root; the server refuses without this
-        command.append("--allow-root")
-    with open(log, "w") as log_file:
-        # A session of its own, so the server and every kernel it starts stop together.
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=log_file,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    server = LabServer(f"http://127.0.0.1:{port}", token, root, log,
+    server = LabServer(f"http://127.0.0.1:{port}", token, root, workdir / "jupyterlab.log",
                        "lab/tree" if app == "jupyterlab" else "notebooks")
-    try:
-        _wait_until_up(server, process)
+    with serving(server, command, env):
         yield server
-    finally:
-        _stop(process)
 
 
 def _wait_until_up(server: LabServer, process: subprocess.Popen) -> None:

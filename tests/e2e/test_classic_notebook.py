@@ -14,9 +14,8 @@ if not (ipywidgets.__version__.startswith("7.") and notebook_package.__version__
     pytest.skip("runs in the Colab-version environment (ipywidgets 7, Notebook 6): make e2e "
                 "runs it there", allow_module_level=True)
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
-
 from .browser import UPDATE_TIMEOUT_MS, set_slider  # noqa: E402
+from .browser import widget as browser_widget  # noqa: E402
 from .classic import classic_notebook, open_and_run_all  # noqa: E402
 from .conftest import HERE  # noqa: E402
 from .test_jupyterlab import HIGHLIGHTED  # noqa: E402
@@ -37,14 +36,7 @@ def notebook(browser_context, screenshots, tmp_path_factory):
 
 
 def widget(page, css_class: str):
-    located = page.locator(f".{css_class}")
-    try:
-        located.first.wait_for(state="visible", timeout=UPDATE_TIMEOUT_MS)
-    except PlaywrightTimeout:
-        pytest.fail(f"no .{css_class} widget appeared in the classic Notebook; is "
-                    f"widgetsnbextension enabled? See e2e-screenshots/classic-00-after-run-all.png")
-    assert located.count() == 1, f"expected one .{css_class} widget, found {located.count()}"
-    return located
+    return browser_widget(page, css_class, "the classic Notebook", "classic-00-after-run-all.png")
 
 
 def test_every_widget_is_drawn_live_not_as_text(notebook):

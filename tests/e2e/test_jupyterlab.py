@@ -9,9 +9,7 @@ import re
 
 import pytest
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-from .browser import UPDATE_TIMEOUT_MS, open_notebook, run_all_cells, set_slider
+from .browser import UPDATE_TIMEOUT_MS, open_notebook, run_all_cells, set_slider, widget
 
 pytestmark = pytest.mark.e2e
 
@@ -26,18 +24,6 @@ def notebook(lab_server, browser_context, screenshots):
     assert not errors, "cells raised errors in JupyterLab:\n" + "\n---\n".join(errors)
     yield page
     page.close()
-
-
-def widget(page, css_class: str):
-    """The rendered widget with this class; fails clearly when the front end drew no widget."""
-    located = page.locator(f".{css_class}")
-    try:
-        located.first.wait_for(state="visible", timeout=UPDATE_TIMEOUT_MS)
-    except PlaywrightTimeout:
-        pytest.fail(f"no .{css_class} widget appeared in JupyterLab; is the widget front end "
-                    f"(jupyterlab_widgets) installed? See e2e-screenshots/00-after-run-all.png")
-    assert located.count() == 1, f"expected one .{css_class} widget, found {located.count()}"
-    return located
 
 
 HIGHLIGHTED = """(graph) => [...graph.querySelectorAll('g.node')]
