@@ -25,6 +25,11 @@ from typing import Any, Callable, Sequence, Union
 
 from tqdm.auto import tqdm
 
+try:  # the C functions under signal's wrappers, which convert to enums: 0.4 us, not 46 us, a step
+    from _signal import getsignal as _get_handler, signal as _set_handler
+except ImportError:  # a Python without CPython's _signal module
+    from signal import getsignal as _get_handler, signal as _set_handler
+
 try:
     from . import batched
 except ModuleNotFoundError as missing:  # no numpy (the browser site offline): the scalar path
@@ -157,9 +162,9 @@ def _take_interrupts(handler: _DeferredInterrupt):
     outside the main thread, which never receives signals, or when someone other than Python
     handles Ctrl-C."""
     if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+            or _get_handler(signal.SIGINT) is not signal.default_int_handler):
         return None
-    return signal.signal(signal.SIGINT, handler)
+    return _set_handler(signal.SIGINT, handler)
 
 
 def _forward_backward_step(model, X: Sequence, y: Sequence, loss_fn: LossFunction,
@@ -220,7 +225,7 @@ def _forward_backward_step(model, X: Sequence, y: Sequence, loss_fn: LossFunctio
         if collector_was_enabled:
             gc.enable()
         if replaced_handler is not None:
-            signal.signal(signal.SIGINT, replaced_handler)
+            _set_handler(signal.SIGINT, replaced_handler)
     if interrupt.pending:
         raise KeyboardInterrupt
     return loss_number, scores
