@@ -43,7 +43,9 @@ def lecture_graph():
 
 
 def node_line(source: str, label: str) -> str:
-    return next(line for line in source.splitlines() if re.search(rf'"{{ {label} \|', line))
+    # left to right a record reads "{ a | data | grad }", top to bottom "a | data | grad"
+    return next(line for line in source.splitlines()
+                if re.search(rf'label="(\{{ )?{re.escape(label)} \|', line))
 
 
 def key_of(source: str, label: str) -> str:
@@ -88,7 +90,7 @@ def test_unlabelled_values_are_named_by_their_place():
     x = Value(1.5)
     y = (x * 2).tanh()
     source = draw_dot(y).source
-    assert '"{ n0 |' in source and '"{ n3 |' in source
+    assert node_line(source, "n0") and node_line(source, "n3")
 
 
 def test_renders_without_system_graphviz(tmp_path, monkeypatch):
@@ -288,7 +290,7 @@ def test_user_labels_are_kept_as_given():
     a = Value(2.0, label="\u03b1")  # alpha
     b = a * 3.0
     b.label = "out"
-    assert 'label="{ \u03b1 |' in draw_dot(b).source
+    assert node_line(draw_dot(b).source, "\u03b1")
 
 
 def test_forward_step_shows_only_what_is_computed():
@@ -318,14 +320,14 @@ def tiny_network(inputs, sizes=(3, 3, 1)):
 def test_collapse_draws_neurons_and_layers_as_single_nodes():
     out = tiny_network([1.0, -2.0])
     out.backward()
-    full = draw_dot(out).source
+    full = draw_dot(out, max_nodes=None).source
     by_neuron = draw_dot(out, collapse="neuron").source
     by_layer = draw_dot(out, collapse="layer").source
     assert full.count("shape=record") > by_neuron.count("shape=record") > \
         by_layer.count("shape=record")
     assert by_neuron.count("neuron (ReLU)") == 6 and "neuron (linear)" in by_neuron
     assert "layer: 3 ReLU neurons" in by_layer and "layer: 1 linear neuron" in by_layer
-    assert '"{ x0 |' in by_layer  # the inputs stay
+    assert node_line(by_layer, "x0")  # the inputs stay
 
 
 def test_collapse_finds_every_neuron_of_an_nn_mlp():
@@ -543,3 +545,58 @@ def test_the_lectures_own_graphviz_drawing_works_after_the_import(module, tmp_pa
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True"]
     assert (tmp_path / "graph.svg").read_text().count("<svg") == 1
+
+
+# --- fitting a 900-pixel output area ---------------------------------------------------------------
+
+def shown_size(svg: str) -> tuple[float, float]:
+    """(width of the picture, its smallest text) in CSS pixels, as a browser shows the SVG."""
+    width_pt = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg).group(1))
+    scale = float(re.search(r'class="graph" transform="scale\(([\d.]+)', svg).group(1))
+    smallest_pt = min(float(size) for size in re.findall(r'font-size="([\d.]+)"', svg))
+    return width_pt * 4 / 3, smallest_pt * scale * 4 / 3
+
+
+def lesson_neuron():
+    """Lesson 05's neuron: two inputs, tanh."""
+    from micrograd_plus.nn import Neuron
+
+    out = Neuron(2, activation="tanh", seed=3)([Value(2.0, label="x0"), Value(-1.0, label="x1")])
+    out.backward()
+    return out
+
+
+@pytest.mark.parametrize("make", [lambda: lecture_graph()[-1], lesson_neuron,
+                                  lambda: tiny_network([1.0, -2.0])],
+                         ids=["L of lesson 04", "neuron of lesson 05", "two-layer network"])
+def test_pictures_fit_the_output_area_with_readable_text(make):
+    out = make()
+    out.backward()
+    width, smallest = shown_size(draw_dot(out).pipe(format="svg", encoding="utf-8", quiet=True))
+    assert width <= 900 and smallest >= 12, (width, smallest)
+
+
+def test_a_graph_too_wide_left_to_right_is_drawn_top_to_bottom():
+    *_, L = lecture_graph()
+    assert "rankdir=TB" in draw_dot(L).source
+    # asked for left to right, it stays so, scaled down to the width
+    chosen = draw_dot(L, rankdir="LR")
+    assert "rankdir=LR" in chosen.source
+    width, _ = shown_size(chosen.pipe(format="svg", encoding="utf-8", quiet=True))
+    assert 890 <= width <= 900
+
+
+def test_a_network_too_wide_for_either_direction_collapses_and_shows_its_gradients():
+    out = tiny_network([1.0, -2.0])
+    out.backward()
+    source = draw_dot(out).source
+    assert "neuron (ReLU)" in source or "layer: 3 ReLU neurons" in source
+    assert "grad [0.0" not in source and "grad 0.0" not in source.split("linear")[1]
+    assert "shape=record" in draw_dot(out, max_nodes=None).source.split("neuron")[0]
+
+
+def test_the_stepper_fits_the_output_area():
+    *_, L = lecture_graph()
+    svg = BackpropStepper(L)._svg("backward", 3)
+    width, smallest = shown_size(svg)
+    assert width <= 900 and smallest >= 12, (width, smallest)

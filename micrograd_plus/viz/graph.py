@@ -8,6 +8,11 @@ Options: ``flow=True`` colours gradients by sign and size; ``step=k`` shows the 
 after k chain-rule steps; ``forward_step=k`` shows the forward pass after k ops; ``collapse``
 draws each neuron or layer of a network as one node, which happens by itself past ``max_nodes``.
 
+Every picture fits a notebook output area ``OUTPUT_WIDTH_PX`` wide: a wider drawing is scaled down
+to it, but never so far that its smallest text is under ``SMALLEST_TEXT_PX`` on screen; before
+that, the graph is drawn top to bottom instead of left to right (unless ``rankdir`` is given),
+then with its neurons collapsed, then its layers (unless ``collapse`` is given).
+
 Everything this module writes into a label is ASCII (user labels are kept as given): graphviz-pure
 prints a warning on stderr for each character it has no width for, and Jupyter's display of a
 Digraph cannot silence it. Boxes keep their size from step to step by a measured ``width``, not
@@ -21,18 +26,19 @@ import re
 import warnings
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal, Sequence
+from typing import Any, Callable, Iterable, Literal, Sequence
 
 import graphviz
 
 from ..engine import Value
 from .nodes import Graph
 from .rendering import use_renderer
+from .style import OUTPUT_WIDTH_PX
 from .steps import BackwardStep, ForwardStep, gradients_after, stepped, stepped_forward
 from .text import format_number, value_names
 
 __all__ = ["draw_dot", "count_nodes", "layers_of", "StepPictures", "whole_order", "FLOW_COLOURS",
-           "LARGEST_GRAPH"]
+           "LARGEST_GRAPH", "SMALLEST_TEXT_PX"]
 
 # A graph with more values than this is read only near its output: draw_dot draws the max_nodes
 # nodes nearest the output (unless asked for collapse= or max_nodes=None), deciding so after
@@ -49,6 +55,10 @@ _HIGHLIGHT = "#ff8c00"
 _DEAD_FILL = "#e0e0e0"
 _PENDING_FILL = "#f4f4f4"
 _FONT = "Helvetica"
+_NODE_FONT_PT, _SMALL_FONT_PT = 16, 14  # values; ops, edge numbers and the legend
+SMALLEST_TEXT_PX = 12  # no text of a picture is shown smaller than this (CSS px)
+_PX_PER_INCH, _PX_PER_POINT = 96, 96 / 72  # CSS pixels
+_FIT_INCHES = OUTPUT_WIDTH_PX / _PX_PER_INCH
 _ACTIVATIONS = ("ReLU", "tanh", "sigmoid")
 _MORE = "more"  # the node that stands in for everything a cut picture leaves out
 
@@ -101,6 +111,10 @@ class _Layout:
     def horizontal(self) -> bool:
         return self.rankdir in ("LR", "RL")
 
+    def read_values(self) -> list:
+        """The values the picture shows, in a box of their own or inside a group's."""
+        return self.order if self.shown is None else [n for n in self.order if n in self.shown]
+
     def drawn_values(self) -> list:
         """The values that have a box of their own, in topological order."""
         return [node for node in self.order if node not in self.absorbed
@@ -125,7 +139,7 @@ class _Neuron:
     name: str = ""
 
 
-def draw_dot(root: Any, format: str = "svg", rankdir: str = "LR", *,
+def draw_dot(root: Any, format: str = "svg", rankdir: str | None = None, *,
              step: int | None = None, forward_step: int | None = None, flow: bool = False,
              collapse: Collapse | None = None, model: Any = None,
              max_nodes: int | None = 500) -> graphviz.Digraph:
@@ -136,7 +150,9 @@ def draw_dot(root: Any, format: str = "svg", rankdir: str = "LR", *,
 
     Args:
         format: the file format ``.render()`` writes ('svg', 'png', ...).
-        rankdir: 'LR' draws left to right, 'TB' top to bottom.
+        rankdir: 'LR' draws left to right, 'TB' top to bottom; None (the default) draws left
+            to right when that fits OUTPUT_WIDTH_PX with text of at least SMALLEST_TEXT_PX,
+            else top to bottom. Either way a wider picture is scaled down to that width.
         step: show the gradients after this many steps of ``backward_steps(root)`` (0 = after the
             forward pass), highlighting the node that acts and the edges it sends gradient along.
         forward_step: show the forward pass after this many ops (0 = only the inputs known).
@@ -144,11 +160,13 @@ def draw_dot(root: Any, format: str = "svg", rankdir: str = "LR", *,
             with a legend), make edge width follow |gradient contribution|, and mark values whose
             gradient is zero (a dead ReLU) with a dashed grey box.
         collapse: 'neuron' draws each act(w . x + b) as one node, 'layer' draws each layer
-            applied to one input as one node.
+            applied to one input as one node; None collapses neurons, then layers, only when
+            the whole graph would not fit OUTPUT_WIDTH_PX with readable text (or max_nodes).
         model: the network (MLP, Layer or Neuron) that made the graph, to name collapsed nodes
             after its layers and neurons.
         max_nodes: past this many nodes the graph collapses by itself (neurons, then layers); if
-            still too big, only the max_nodes nodes nearest the output are drawn. None = no limit.
+            still too big, only the max_nodes nodes nearest the output are drawn. None = no limit
+            and no collapsing unless asked (the picture may then have smaller text).
             A graph of more than LARGEST_GRAPH values is not read whole (nor collapsed by
             itself): only its max_nodes nodes nearest the output are read and drawn.
     """
@@ -157,8 +175,9 @@ def draw_dot(root: Any, format: str = "svg", rankdir: str = "LR", *,
                          "give step= or forward_step=, not both.")
     if collapse not in (None, "neuron", "layer"):
         raise ValueError(f"collapse must be None, 'neuron' or 'layer', got {collapse!r}.")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}.")
+    if rankdir not in (None, "LR", "RL", "TB", "BT"):
+        raise ValueError(f"rankdir must be 'LR', 'RL', 'TB', 'BT' or None (fit the width), "
+                         f"got {rankdir!r}.")
     if max_nodes is not None and max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive number or None, got {max_nodes!r}.")
 
@@ -175,16 +194,17 @@ def draw_dot(root: Any, format: str = "svg", rankdir: str = "LR", *,
         else:
             nearest, whole = graph.nearest(LARGEST_GRAPH)
         if whole:
-            layout, note = _fitted_layout(graph, graph.order(), collapse, model, rankdir,
-                                          max_nodes)
+            layout, note = _fitted_layout(
+                graph, graph.order(), collapse, model, rankdir, max_nodes,
+                lambda layout: _State.after_backward(graph, layout.read_values(), flow), flow)
         else:
             # Too large to read whole: only the values nearest the output are read and drawn.
-            layout = _Layout(graph, graph.order_of(set(nearest[:max_nodes])), rankdir,
+            layout = _Layout(graph, graph.order_of(set(nearest[:max_nodes])), rankdir or "LR",
                              cut=max_nodes)
             note = (f"the graph has more than {LARGEST_GRAPH:,} values, so only the {max_nodes} "
                     f"nodes nearest the output are drawn: draw a smaller part (one example's "
                     f"loss), or max_nodes=None to wait for all of them")
-        state = _State.after_backward(graph, layout.drawn_values(), flow)
+        state = _State.after_backward(graph, layout.read_values(), flow)
         picture = _drawn(layout, state, flow, format)
     if note:
         warnings.warn(f"draw_dot: {note}.", stacklevel=2)
@@ -203,13 +223,18 @@ class StepPictures:
     """
 
     def __init__(self, root: Any, who: str, *, flow: bool = False,
-                 collapse: Collapse | None = None, model: Any = None, rankdir: str = "LR",
+                 collapse: Collapse | None = None, model: Any = None, rankdir: str | None = None,
                  max_nodes: int | None = 500, format: str = "svg") -> None:
         graph = Graph(root, who)
         order = graph.order() if max_nodes is None else whole_order(graph, who)
-        self.layout, self.note = _fitted_layout(graph, order, collapse, model, rankdir, max_nodes)
-        self.backward_steps = stepped(graph, order, self.layout.names)
-        self.forward_steps = stepped_forward(graph, order, self.layout.names)
+        names = value_names(order)
+        self.backward_steps = stepped(graph, order, names)
+        self.forward_steps = stepped_forward(graph, order, names)
+        # Laid out to fit with every number of the finished pass written in (the widest labels).
+        self.layout, self.note = _fitted_layout(
+            graph, order, collapse, model, rankdir, max_nodes,
+            lambda layout: _State.stepping(graph.root, self.backward_steps,
+                                           [len(self.backward_steps)])[0], flow)
         self.flow, self.format = flow, format
         self._widths: dict[str, str] | None = None
 
@@ -255,7 +280,40 @@ def _drawn(layout: _Layout, state: _State, flow: bool, format: str,
 
 
 def _fitted_layout(graph: Graph, order: list, collapse: Collapse | None, model: Any,
-                   rankdir: str, max_nodes: int | None) -> tuple[_Layout, str]:
+                   rankdir: str | None, max_nodes: int | None,
+                   final_state: Callable[[_Layout], _State], flow: bool) -> tuple[_Layout, str]:
+    """The layout (and a note on what it leaves out) whose picture, drawn with the labels of
+    ``final_state(layout)`` and scaled down to the output area, has the largest smallest text:
+    the first of left to right, top to bottom, neurons collapsed, layers collapsed (as far as
+    ``rankdir`` and ``collapse`` leave the choice) that keeps every text SMALLEST_TEXT_PX."""
+    directions = [rankdir] if rankdir else ["LR", "TB"]
+    whole = collapse is not None or max_nodes is None  # asked for this picture of the graph
+    levels: list[Collapse | None] = [collapse] if whole else [None, "neuron", "layer"]
+    best: tuple[float, _Layout, str] | None = None
+    for level in levels:
+        for direction in directions:
+            layout, note = _limited_layout(graph, order, level, model, direction, max_nodes)
+            if best is not None and level is not None and not layout.groups:
+                return best[1], best[2]  # no neurons to collapse: nothing else to try
+            smallest = _smallest_text_px(_drawn(layout, final_state(layout), flow, "svg"))
+            if best is None or smallest > best[0]:
+                best = (smallest, layout, note)
+            if smallest >= SMALLEST_TEXT_PX:
+                return layout, note
+    assert best is not None
+    return best[1], best[2]
+
+
+def _smallest_text_px(picture: graphviz.Digraph) -> float:
+    """The on-screen size of the smallest text of ``picture`` once scaled to the output area."""
+    natural_width = float(picture.pipe(format="plain", encoding="utf-8",
+                                       quiet=True).split(maxsplit=3)[2])  # graph scale W H
+    scale = min(1.0, _FIT_INCHES / natural_width)
+    return _SMALL_FONT_PT * _PX_PER_POINT * scale
+
+
+def _limited_layout(graph: Graph, order: list, collapse: Collapse | None, model: Any,
+                    rankdir: str, max_nodes: int | None) -> tuple[_Layout, str]:
     """The layout, collapsed or cut to at most ``max_nodes`` nodes; and a note saying so."""
     full = _size(graph, order)
     note = ""
@@ -285,10 +343,12 @@ def _fitted_layout(graph: Graph, order: list, collapse: Collapse | None, model: 
 
 def _digraph(scene: _Scene, state: _State, flow: bool, rankdir: str,
              format: str) -> graphviz.Digraph:
-    graph = graphviz.Digraph(format=format)
+    # size: dot scales a wider drawing down to the output area's width (never up); in graph_attr,
+    # so that a raster copy (rendering.render_png) can set a size of its own.
+    graph = graphviz.Digraph(format=format, graph_attr={"size": f"{_FIT_INCHES:.3f},1000"})
     graph.attr(rankdir=rankdir, fontname=_FONT, bgcolor="white")
-    graph.attr("node", fontname=_FONT, fontsize="16")
-    graph.attr("edge", fontname=_FONT, fontsize="14", color="#555555")
+    graph.attr("node", fontname=_FONT, fontsize=str(_NODE_FONT_PT))
+    graph.attr("edge", fontname=_FONT, fontsize=str(_SMALL_FONT_PT), color="#555555")
     if flow and state.known is None:
         graph.attr(label=_legend(state), labelloc="b", labeljust="c")
     for key, attrs in scene.nodes.items():
@@ -443,7 +503,7 @@ def _value_node(node: Value, name: str, state: _State, flow: bool,
 
 def _op_node(graph: Graph, node: Any, state: _State, flow: bool) -> dict[str, str]:
     op = _op_label(graph.op(node))
-    attrs = {"label": op, "shape": "ellipse", "fontsize": "14", "ordering": "in",
+    attrs = {"label": op, "shape": "ellipse", "fontsize": str(_SMALL_FONT_PT), "ordering": "in",
              "margin": "0.05,0.02"}
     if flow and state.known is None and _is_dead_relu(graph, node):
         attrs.update(label=f"{op}\\n(dead)", style="dashed,filled",
