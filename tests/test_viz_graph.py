@@ -20,7 +20,7 @@ from micrograd_plus.engine import Value, dot
 from micrograd_plus.nn import MLP
 from micrograd_plus.viz import count_nodes, draw_dot, gradients_after, backward_steps, save_graph
 from micrograd_plus.viz import rendering
-from micrograd_plus.viz.graph import FLOW_COLOURS
+from micrograd_plus.viz.graph import FIT_WIDTH_PX, FLOW_COLOURS, SMALLEST_TEXT_PX
 from micrograd_plus.viz.steps import explain
 from micrograd_plus.viz.text import format_number
 from micrograd_plus.widgets import BackpropStepper
@@ -547,7 +547,7 @@ def test_the_lectures_own_graphviz_drawing_works_after_the_import(module, tmp_pa
     assert (tmp_path / "graph.svg").read_text().count("<svg") == 1
 
 
-# --- fitting a 900-pixel output area ---------------------------------------------------------------
+# --- fitting the output area (FIT_WIDTH_PX) ---------------------------------------------------------
 
 def shown_size(svg: str) -> tuple[float, float]:
     """(width of the picture, its smallest text) in CSS pixels, as a browser shows the SVG."""
@@ -573,7 +573,7 @@ def test_pictures_fit_the_output_area_with_readable_text(make):
     out = make()
     out.backward()
     width, smallest = shown_size(draw_dot(out).pipe(format="svg", encoding="utf-8", quiet=True))
-    assert width <= 900 and smallest >= 12, (width, smallest)
+    assert width <= FIT_WIDTH_PX and smallest >= SMALLEST_TEXT_PX, (width, smallest)
 
 
 def test_a_graph_too_wide_left_to_right_is_drawn_top_to_bottom():
@@ -583,7 +583,7 @@ def test_a_graph_too_wide_left_to_right_is_drawn_top_to_bottom():
     chosen = draw_dot(L, rankdir="LR")
     assert "rankdir=LR" in chosen.source
     width, _ = shown_size(chosen.pipe(format="svg", encoding="utf-8", quiet=True))
-    assert 890 <= width <= 900
+    assert FIT_WIDTH_PX - 10 <= width <= FIT_WIDTH_PX
 
 
 def test_a_network_too_wide_for_either_direction_collapses_and_shows_its_gradients():
@@ -599,4 +599,4 @@ def test_the_stepper_fits_the_output_area():
     *_, L = lecture_graph()
     svg = BackpropStepper(L)._svg("backward", 3)
     width, smallest = shown_size(svg)
-    assert width <= 900 and smallest >= 12, (width, smallest)
+    assert width <= FIT_WIDTH_PX and smallest >= SMALLEST_TEXT_PX, (width, smallest)

@@ -8,7 +8,7 @@ Options: ``flow=True`` colours gradients by sign and size; ``step=k`` shows the 
 after k chain-rule steps; ``forward_step=k`` shows the forward pass after k ops; ``collapse``
 draws each neuron or layer of a network as one node, which happens by itself past ``max_nodes``.
 
-Every picture fits a notebook output area ``OUTPUT_WIDTH_PX`` wide: a wider drawing is scaled down
+Every picture fits a notebook output area ``FIT_WIDTH_PX`` wide: a wider drawing is scaled down
 to it, but never so far that its smallest text is under ``SMALLEST_TEXT_PX`` on screen; before
 that, the graph is drawn top to bottom instead of left to right (unless ``rankdir`` is given),
 then with its neurons collapsed, then its layers (unless ``collapse`` is given).
@@ -33,12 +33,11 @@ import graphviz
 from ..engine import Value
 from .nodes import Graph
 from .rendering import use_renderer
-from .style import OUTPUT_WIDTH_PX
 from .steps import BackwardStep, ForwardStep, gradients_after, stepped, stepped_forward
 from .text import format_number, value_names
 
 __all__ = ["draw_dot", "count_nodes", "layers_of", "StepPictures", "whole_order", "FLOW_COLOURS",
-           "LARGEST_GRAPH", "SMALLEST_TEXT_PX"]
+           "LARGEST_GRAPH", "SMALLEST_TEXT_PX", "FIT_WIDTH_PX"]
 
 # A graph with more values than this is read only near its output: draw_dot draws the max_nodes
 # nodes nearest the output (unless asked for collapse= or max_nodes=None), deciding so after
@@ -58,7 +57,10 @@ _FONT = "Helvetica"
 _NODE_FONT_PT, _SMALL_FONT_PT = 16, 14  # values; ops, edge numbers and the legend
 SMALLEST_TEXT_PX = 12  # no text of a picture is shown smaller than this (CSS px)
 _PX_PER_INCH, _PX_PER_POINT = 96, 96 / 72  # CSS pixels
-_FIT_INCHES = OUTPUT_WIDTH_PX / _PX_PER_INCH
+# JupyterLab shows an SVG at its own size (it shrinks only images): a graph fits the narrowest
+# output area the lessons are read in, 848 px in JupyterLab on a 1280 px wide screen.
+FIT_WIDTH_PX = 840
+_FIT_INCHES = FIT_WIDTH_PX / _PX_PER_INCH
 _ACTIVATIONS = ("ReLU", "tanh", "sigmoid")
 _MORE = "more"  # the node that stands in for everything a cut picture leaves out
 
@@ -151,7 +153,7 @@ def draw_dot(root: Any, format: str = "svg", rankdir: str | None = None, *,
     Args:
         format: the file format ``.render()`` writes ('svg', 'png', ...).
         rankdir: 'LR' draws left to right, 'TB' top to bottom; None (the default) draws left
-            to right when that fits OUTPUT_WIDTH_PX with text of at least SMALLEST_TEXT_PX,
+            to right when that fits FIT_WIDTH_PX with text of at least SMALLEST_TEXT_PX,
             else top to bottom. Either way a wider picture is scaled down to that width.
         step: show the gradients after this many steps of ``backward_steps(root)`` (0 = after the
             forward pass), highlighting the node that acts and the edges it sends gradient along.
@@ -161,7 +163,7 @@ def draw_dot(root: Any, format: str = "svg", rankdir: str | None = None, *,
             gradient is zero (a dead ReLU) with a dashed grey box.
         collapse: 'neuron' draws each act(w . x + b) as one node, 'layer' draws each layer
             applied to one input as one node; None collapses neurons, then layers, only when
-            the whole graph would not fit OUTPUT_WIDTH_PX with readable text (or max_nodes).
+            the whole graph would not fit FIT_WIDTH_PX with readable text (or max_nodes).
         model: the network (MLP, Layer or Neuron) that made the graph, to name collapsed nodes
             after its layers and neurons.
         max_nodes: past this many nodes the graph collapses by itself (neurons, then layers); if

@@ -22,7 +22,8 @@ SCREENSHOTS = HERE.parents[1] / "e2e-screenshots"
 def lab_server(tmp_path_factory):
     from .lab import jupyter_lab
 
-    with jupyter_lab(tmp_path_factory.mktemp("lab"), [HERE / "widgets.ipynb"]) as server:
+    with jupyter_lab(tmp_path_factory.mktemp("lab"),
+                     [HERE / "widgets.ipynb", HERE / "fit.ipynb"]) as server:
         yield server
 
 
