@@ -459,3 +459,16 @@ def test_stepper_keeps_working_after_a_nan_speed():
     assert stepper.step.value == 1 and "step 1 of" in stepper.status.value
     stepper.speed.value = 2.0
     assert stepper.play.interval == 2000
+
+
+def test_descent_names_the_minimum_by_its_parameters():
+    bowl = descend(LANDSCAPES["bowl"], 0.1, 30).explain()
+    assert "the minimum at w = 0 after" in bowl and "(0)" not in bowl
+    ravine = descend(LANDSCAPES["ravine"], 0.195, 30).explain()
+    assert "the minimum at (x, y) = (0, 0) and" in ravine
+
+
+def test_descent_explorer_explains_its_log_scale():
+    explorer = GradientDescentExplorer()
+    assert "log scale" in explorer.note.value and "10 times" in explorer.note.value
+    assert explorer.note in explorer.children

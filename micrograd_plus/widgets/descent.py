@@ -178,18 +178,18 @@ class Trajectory:
             return (f"Diverges: each step overshoots the minimum by more than it corrects, and after "
                     f"{steps} step{plural} {where}. Lower the learning rate.")
         distances = self.distances
-        where = ", ".join(f"{c:.3g}" for c in self.minimum)
+        where = _place(self.minimum)
         if regime == "converges":
             if distances[0] == 0:
-                return f"Converges: the walk starts at the minimum ({where}) and stays there."
+                return f"Converges: the walk starts at the minimum, {where}, and stays there."
             arrived = next(k for k, d in enumerate(distances) if d <= ARRIVED * distances[0])
             zigzag = ", jumping across it on most steps" if self.jumps_across else ""
-            return (f"Converges: within 1% of the starting distance to the minimum at ({where}) after "
+            return (f"Converges: within 1% of the starting distance to the minimum at {where} after "
                     f"{arrived} steps{zigzag}; the loss ends at {self.losses[-1]:.3g}.")
         if regime == "oscillates":
             pace = (f"each step only multiplies the distance to it by {rate:.3g}"
                     if rate < 1 else "the distance to it does not shrink")
-            return (f"Oscillates: most steps jump across the minimum at ({where}) and land on the other "
+            return (f"Oscillates: most steps jump across the minimum at {where} and land on the other "
                     f"side; {pace}. A smaller learning rate settles it.")
         needed = math.ceil(math.log(ARRIVED) / math.log(rate)) if 0 < rate < 1 else None
         pace = (f"at this pace reaching 1% of the starting distance takes about {needed} steps"
@@ -197,6 +197,14 @@ class Trajectory:
         return (f"Slow crawl: every step goes downhill but only a little (it multiplies the distance "
                 f"to the minimum by {rate:.3g}); after {steps} steps the loss is still "
                 f"{self.losses[-1]:.3g}, and {pace}. A larger learning rate gets there sooner.")
+
+
+def _place(point: Sequence[float]) -> str:
+    """Where a point of a landscape is, in its parameters' names: 'w = 0', '(x, y) = (1, -2)'."""
+    shown = [f"{c + 0.0:.3g}" for c in point]  # + 0.0: -0.0 reads as 0
+    if len(shown) == 1:
+        return f"w = {shown[0]}"
+    return f"(x, y) = ({', '.join(shown)})"
 
 
 def descend(landscape: Landscape, learning_rate: float, steps: int,
@@ -242,6 +250,12 @@ def _visible_path(landscape: Landscape, points: list[tuple[float, ...]]) -> list
     return shown
 
 
+LOG_SCALE_NOTE = (
+    "<small>The right-hand plot's vertical axis is a <b>log scale</b>: each step up the axis is "
+    "10 times the one below (0.01, 0.1, 1, 10), so a tiny gap and a huge one fit on one "
+    "picture. A straight line going down means the gap shrinks by the same factor every step; "
+    "a line going up means each step makes things worse.</small>")
+
 REGIME_COLOURS = {"converges": "#1a7f37", "slow crawl": "#9a6700", "oscillates": "#bc4c00",
                   "diverges": "#cf222e"}
 
@@ -273,11 +287,13 @@ class GradientDescentExplorer(FallbackBox):
         self.image = image_widget()
         self.status = widgets.HTML()
         self.status.add_class("mgp-descent-status")
+        self.note = widgets.HTML(LOG_SCALE_NOTE)
+        self.note.add_class("mgp-descent-note")
         self.trajectory: Trajectory | None = None
         self._set_start_range()
         controls = widgets.HBox([self.landscape, self.learning_rate, self.steps, self.start],
                                 layout=widgets.Layout(flex_flow="row wrap"))
-        super().__init__([controls, self.image, self.status])
+        super().__init__([controls, self.image, self.status, self.note])
         self.add_class("mgp-descent")
         self.landscape.observe(self._on_landscape, names="value")
         for control in (self.learning_rate, self.steps, self.start):
@@ -348,7 +364,7 @@ class GradientDescentExplorer(FallbackBox):
         gap[gap <= 16 * np.finfo(float).eps * max(1.0, abs(bottom))] = np.nan
         ax_loss.semilogy(range(len(gap)), gap, "-o", color=colour, ms=3)
         ax_loss.set_xlabel("step", fontsize=15)
-        ax_loss.set_ylabel("loss − loss at the minimum", fontsize=15)
+        ax_loss.set_ylabel("loss − loss at the minimum\n(log scale)", fontsize=15)
         ax_loss.set_title(trajectory.regime, color=colour, fontweight="bold", fontsize=16)
         ax_loss.tick_params(labelsize=13)
         ax_loss.grid(True, which="major", alpha=0.3)
