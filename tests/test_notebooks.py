@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from micrograd_plus.exercises import RIGHT, WRONG  # the markers every check prints
+from micrograd_plus.viz.style import OUTPUT_WIDTH_PX
 
 nbformat = pytest.importorskip("nbformat", reason="the notebook tests need the [test] extra: pip install -e '.[test]'")
 nbclient = pytest.importorskip("nbclient", reason="the notebook tests need the [test] extra: pip install -e '.[test]'")
@@ -77,6 +78,11 @@ def picture_is_real(mime: str, content: str) -> bool:
         return "<svg" in content and re.search(r"<(path|polygon|ellipse|text|rect|use)\b", content) is not None
     raw = base64.b64decode(content)
     return raw.startswith(b"\x89PNG\r\n\x1a\n") and len(raw) > 1000
+
+
+def png_width(content: str) -> int:
+    """The width in pixels of a base64 PNG, read from its header."""
+    return int.from_bytes(base64.b64decode(content[:32])[16:20], "big")
 
 
 def imports(notebook) -> list[tuple[str, list[str]]]:
@@ -186,6 +192,11 @@ def test_notebook_runs_and_draws(path: Path, kernel_manager):
     assert drawn, f"{path.name} displayed no picture (no SVG or PNG output)"
     empty = [mime for mime, content in drawn if not picture_is_real(mime, content)]
     assert not empty, f"{path.name}: {len(empty)} of {len(drawn)} pictures are empty ({empty})"
+    # A picture wider than the output area is shrunk, text and all (see micrograd_plus.viz.style).
+    too_wide = [width for mime, content in drawn if mime == "image/png"
+                for width in [png_width(content)] if width > OUTPUT_WIDTH_PX + 2]
+    assert not too_wide, (f"{path.name}: pictures {too_wide} px wide do not fit a "
+                          f"{OUTPUT_WIDTH_PX} px output area; draw them through a library plot")
     most = MOST_EXERCISES.get(path.stem, 3)
     assert 1 <= solutions_run <= most, (
         f"{path.name}: expected 1 to {most} 'your turn' exercises with a checked solution, found {solutions_run}"

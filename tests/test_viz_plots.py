@@ -92,31 +92,34 @@ def drawn(figure: Figure):
     return canvas.get_renderer()
 
 
-@pytest.mark.parametrize("where", ["its own figure", "three plots in a constrained figure"])
-def test_decision_boundary_legend_covers_no_data(where):
+def test_decision_boundary_legend_covers_no_data():
     X, y = data.make_moons(n=60, noise=0.1, seed=0)
-    model = MLP(2, [8, 1], seed=0)
-    if where == "its own figure":
-        figure = plot_decision_boundary(model, X, y, resolution=20)
-    else:  # as in the lessons
-        figure = Figure(figsize=(16, 5), layout="constrained")
-        plot_decision_boundary(model, X, y, ax=figure.subplots(1, 3)[1], resolution=20)
+    figure = plot_decision_boundary(MLP(2, [8, 1], seed=0), X, y, resolution=20)
     ax = next(a for a in figure.axes if a.get_legend() is not None)
     renderer = drawn(figure)
     legend = ax.get_legend().get_window_extent(renderer)
     assert not legend.overlaps(ax.get_window_extent(renderer))  # beside the plot, not on it
     assert legend.x1 <= figure.bbox.x1 and legend.y0 >= 0
     assert ax.get_legend().get_texts()[0].get_fontsize() * 100 / 72 >= 14  # px on screen at 100 dpi
-    no_layout = Figure(figsize=(12, 4))
-    left, right = no_layout.subplots(1, 2)
-    plot_decision_boundary(model, X, y, ax=left, resolution=20)
-    renderer = drawn(no_layout)
-    legend = left.get_legend().get_window_extent(renderer)
-    # No layout engine to make room: the legend stays inside, clear of the points and the
-    # neighbour.
+
+
+@pytest.mark.parametrize("layout", ["constrained", None])
+def test_decision_boundaries_side_by_side_name_their_classes_without_covering_data(layout):
+    """Panels side by side have no room for a legend beside them: with two classes the colour
+    bar under each names the classes; with more, the legend goes under the panel."""
+    moons, moon_labels = data.make_moons(n=60, noise=0.1, seed=0)
+    blobs, blob_labels = data.make_blobs(n=60, centers=3, seed=0)
+    figure = Figure(figsize=(12, 4), layout=layout)
+    left, right = figure.subplots(1, 2)
+    plot_decision_boundary(MLP(2, [8, 1], seed=0), moons, moon_labels, ax=left, resolution=20)
+    plot_decision_boundary(MLP(2, [8, 3], seed=0), blobs, blob_labels, ax=right, resolution=20)
+    assert left.get_legend() is None
+    bar = next(a for a in figure.axes if a not in (left, right))
+    assert [label.get_text() for label in bar.get_xticklabels()] == ["class 0", "class 1"]
+    renderer = drawn(figure)
+    legend = right.get_legend().get_window_extent(renderer)
     assert not legend.overlaps(right.get_window_extent(renderer))
-    points = left.transData.transform(np.asarray(X))
-    assert not any(legend.contains(px, py) for px, py in points)
+    assert [text.get_text() for text in right.get_legend().get_texts()] == ["class 0", "class 1", "class 2"]
 
 
 def test_decision_boundary_many_classes_and_a_perceptron():

@@ -60,6 +60,7 @@ def every_plot():
     bowl = lambda a, b: (a - 1) ** 2 + 2 * (b + 1) ** 2  # noqa: E731
     return {
         "draw_network": lambda: viz.draw_network(model, X[0]),
+        "panels": lambda: three_decision_boundaries(model, X, y),
         "plot_activation": lambda: viz.plot_activation("tanh"),
         "plot_against_rule": lambda: viz.plot_against_rule(Perceptron(2, seed=0), lambda a, b: a > b, X, y),
         "plot_bars": lambda: viz.plot_bars({"perceptron": 3, "GPT-2": 1.5e9}, log=True,
@@ -84,6 +85,13 @@ def every_plot():
         "plot_weight_images": lambda: viz.plot_weight_images(Layer(64, 3, seed=0)),
         "plot_with_slope": lambda: viz.plot_with_slope(lambda x: x ** 2),
     }
+
+
+def three_decision_boundaries(model, X, y):
+    figure, axes = viz.panels(3)
+    for ax, title in zip(axes, ["one", "two", "three"]):
+        viz.plot_decision_boundary(model, X, y, ax=ax, title=title)
+    return figure
 
 
 def png_width(figure) -> int:

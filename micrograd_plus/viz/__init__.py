@@ -27,7 +27,7 @@ from .steps import (BackwardStep, Explanation, ForwardStep, Term, backward_steps
 # graphs and steps then work where those are missing or slow to load (the browser site offline).
 # A new plot goes here, not into an import above (tests/test_viz_browser.py checks).
 _PLOTS = {
-    **dict.fromkeys(["plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
+    **dict.fromkeys(["panels", "plot_decision_boundary", "plot_history", "draw_network", "plot_activation",
                      "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
                      "plot_learning", "plot_line", "plot_against_rule", "plot_mistakes_per_pass",
                      "plot_log_loss", "plot_margin_losses", "plot_tangents", "plot_with_slope",

@@ -31,17 +31,18 @@ from matplotlib.colors import ListedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
+from matplotlib.transforms import ScaledTranslation
 
 from .. import batched
 from ..engine import Value, no_grad
 from ..nn import ACTIVATION_RULES
 from .graph import FLOW_COLOURS, layers_of
-from .style import (LABEL_SIZE, LEGEND_SIZE, SMALLEST_SIZE, TICK_SIZE, TITLE_SIZE, figure_size,
-                    png)
+from .style import (LABEL_SIZE, LEGEND_SIZE, MAX_WIDTH, SMALLEST_SIZE, TICK_SIZE, TITLE_SIZE,
+                    figure_size, png)
 from .text import wrap_words
 
 __all__ = [
-    "plot_decision_boundary", "plot_points", "plot_history", "draw_network", "plot_activation",
+    "panels", "plot_decision_boundary", "plot_points", "plot_history", "draw_network", "plot_activation",
     "plot_loss_landscape_1d", "plot_loss_landscape_2d", "plot_weight_images",
     "CLASS_COLOURS",
     "plot_learning", "plot_line", "plot_against_rule", "plot_mistakes_per_pass",
@@ -93,6 +94,25 @@ def _new_figure(width: float, height: float) -> Figure:
                       FigureClass=_LessonFigure)
 
 
+def panels(columns: int, rows: int = 1, height: float | None = None) -> tuple[Figure, list[Axes]]:
+    """A figure of ``rows`` x ``columns`` panels to draw several plots side by side, as wide as a
+    notebook's output area, so nothing in it is shrunk. Returns the figure and its panels as one
+    list, left to right, then top to bottom: pass each to a plot as its ``ax``::
+
+        fig, axes = panels(3)
+        for ax, name in zip(axes, ["tanh", "sigmoid", "relu"]):
+            plot_activation(name, ax=ax)
+
+    ``height`` is each row's height in inches (default: about as tall as a panel is wide).
+    """
+    for name, count in (("columns", columns), ("rows", rows)):
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 6:
+            raise ValueError(f"{name} must be a whole number from 1 to 6, got {count!r}.")
+    row_height = height if height is not None else min(MAX_WIDTH / columns * 0.9 + 0.6, 5.0)
+    figure = _new_figure(MAX_WIDTH, row_height * rows)
+    return figure, list(figure.subplots(rows, columns, squeeze=False).flat)
+
+
 def _new_axes(ax: Axes | None, size: tuple[float, float] = (7.5, 6.0)) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.figure, ax
@@ -101,8 +121,9 @@ def _new_axes(ax: Axes | None, size: tuple[float, float] = (7.5, 6.0)) -> tuple[
 
 
 def _style(ax: Axes, title: str = "", xlabel: str = "", ylabel: str = "") -> None:
-    if title:
-        ax.set_title(title, fontsize=TITLE_SIZE)
+    if title:  # each line broken between words to fit the panel, however narrow
+        lines = [_wrapped(line, _room(ax)[0], TITLE_SIZE) for line in title.split("\n")]
+        ax.set_title("\n".join(lines), fontsize=TITLE_SIZE)
     if xlabel:
         ax.set_xlabel(xlabel, fontsize=LABEL_SIZE)
     if ylabel:
@@ -181,6 +202,9 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
         raise ValueError(f"plot_decision_boundary draws 2-D inputs; X has shape {X.shape}. "
                          "Pick two features, or use a model with two inputs.")
     figure, ax = _new_axes(ax, (8.8, 6.0))  # wider than tall: the legend goes beside the plot
+    # A panel of several side by side has no room for a legend beside it: with two classes its
+    # colour bar names them instead, with more the legend goes below it.
+    narrow = _is_narrow(ax)
     margin = 0.15 * (X.max(axis=0) - X.min(axis=0)) + 0.1
     low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
     xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
@@ -195,7 +219,7 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
             "two classes", [colours[0], "#ffffff", colours[1]])
         shading = ax.contourf(grid_x, grid_y, surface, levels=20, cmap=two_tone, alpha=0.45,
                               norm=TwoSlopeNorm(0.0, -limit, limit))
-        _score_bar(figure, ax, shading)
+        _score_bar(figure, ax, shading, names_classes=narrow)
         if surface.min() < 0 < surface.max():
             ax.contour(grid_x, grid_y, surface, levels=[0.0], colors="black", linewidths=2.5)
     else:
@@ -207,16 +231,22 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     _style(ax, f"{title} (accuracy {accuracy:.0%})" if title else "", "x0", "x1")
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])
-    _legend_clear_of_data(ax)
+    if not narrow:
+        _legend_clear_of_data(ax)
+    elif scores.ndim != 1:
+        _legend_below(ax)
     return figure
 
 
-def _score_bar(figure: Figure, ax: Axes, shading: Any) -> None:
-    """A colour bar under ``ax`` for a two-class shading, from sure of class 0 to sure of class 1."""
+def _score_bar(figure: Figure, ax: Axes, shading: Any, names_classes: bool) -> None:
+    """A colour bar under ``ax`` for a two-class shading, from sure of class 0 to sure of class 1
+    (``names_classes``: its ends say "class 0" and "class 1", standing in for a legend)."""
     scale = matplotlib.cm.ScalarMappable(shading.norm, shading.cmap)
+    ends = [shading.norm.vmin, shading.norm.vmax]
     bar = figure.colorbar(scale, ax=ax, location="bottom", shrink=0.8, aspect=30, alpha=shading.alpha,
-                          ticks=[shading.norm.vmin, 0.0, shading.norm.vmax])
-    bar.ax.set_xticklabels(["sure: class 0", "boundary", "sure: class 1"])
+                          ticks=ends if names_classes else [ends[0], 0.0, ends[1]])
+    bar.ax.set_xticklabels(["class 0", "class 1"] if names_classes
+                           else ["sure: class 0", "boundary", "sure: class 1"])
     bar.ax.tick_params(labelsize=TICK_SIZE)
     bar.set_label("the model's score", fontsize=LABEL_SIZE)
 
@@ -316,7 +346,6 @@ def plot_learning(model: Any, X: Sequence[Sequence[float]], y: Sequence[int], ep
     fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=lr, momentum=0.9),
         epochs=epochs, progress=False, seed=seed)
     plot_decision_boundary(model, X, y, ax=after, title=f"after {epochs} epochs")
-    before.get_legend().remove()  # one legend, beside the right-hand panel, is enough
     return figure
 
 
@@ -364,6 +393,20 @@ def plot_mistakes_per_pass(results: dict[str, Any], ax: Axes | None = None,
     ax.legend(fontsize=LEGEND_SIZE, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.grid(alpha=0.3)
     return figure
+
+
+def _is_narrow(ax: Axes) -> bool:
+    """Whether ``ax`` is one of several panels side by side, with no room for a legend beside it."""
+    return ax.get_position().width < 0.45
+
+
+def _legend_below(ax: Axes) -> None:
+    """The legend under a narrow panel, below its tick labels and axis label, covering nothing."""
+    below_labels = 1.3 * (TICK_SIZE + LABEL_SIZE) + 12  # points: two lines of text and padding
+    anchor = ax.transAxes + ScaledTranslation(0, -below_labels / 72, ax.figure.dpi_scale_trans)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=anchor,
+              fontsize=LEGEND_SIZE, markerscale=1.2, handletextpad=0.3, framealpha=1.0,
+              edgecolor="#555555")
 
 
 def _legend_clear_of_data(ax: Axes) -> None:
@@ -751,7 +794,10 @@ def plot_loss_landscape_1d(loss: Callable[[Value], Any], path: Sequence[float] =
         ax.plot(steps[0], heights[0], "s", color="black", ms=10, zorder=4, label="start")
         ax.plot(steps[-1], heights[-1], "*", color="black", ms=16, zorder=4, label="end")
     _style(ax, title, parameter, "loss")
-    ax.legend(fontsize=LEGEND_SIZE, framealpha=0.85)
+    if _is_narrow(ax):
+        _legend_below(ax)
+    else:
+        ax.legend(fontsize=LEGEND_SIZE, framealpha=0.85)
     ax.grid(alpha=0.3)
     return figure
 
@@ -784,7 +830,10 @@ def plot_loss_landscape_2d(loss: Callable[[Value, Value], Any],
                 label=f"gradient descent ({len(steps) - 1} steps)")
         ax.plot(*steps[0], "s", color="white", mec="black", ms=11, label="start")
         ax.plot(*steps[-1], "*", color="white", mec="black", ms=17, label="end")
-        ax.legend(fontsize=LEGEND_SIZE, framealpha=0.85, loc="upper right")
+        if _is_narrow(ax):
+            _legend_below(ax)
+        else:
+            ax.legend(fontsize=LEGEND_SIZE, framealpha=0.85, loc="upper right")
     _style(ax, title, *parameters)
     return figure
 

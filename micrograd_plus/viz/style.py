@@ -28,6 +28,7 @@ TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 16, 14, 12, 12  # points
 SMALLEST_SIZE = 9  # points (12.5 px)
 PRESENTATION_SCALE = 1.4
 PAD_INCHES = 0.1  # matplotlib's savefig.pad_inches
+MAX_WIDTH = OUTPUT_WIDTH_PX / DPI - 2 * PAD_INCHES  # inches: a tight picture is padded both sides
 
 _text_scale = 1.0  # how much larger than the sizes above text is drawn (presentation())
 
@@ -35,10 +36,9 @@ _text_scale = 1.0  # how much larger than the sizes above text is drawn (present
 def figure_size(width: float, height: float) -> tuple[float, float]:
     """``(width, height)`` in inches, scaled down together if the width would not fit the output
     area at ``DPI``, so the picture keeps its shape and is never shrunk by the browser."""
-    widest = OUTPUT_WIDTH_PX / DPI - 2 * PAD_INCHES  # savefig pads a tight picture on each side
-    if width <= widest:
+    if width <= MAX_WIDTH:
         return width, height
-    return widest, height * widest / width
+    return MAX_WIDTH, height * MAX_WIDTH / width
 
 
 def presentation(on: bool = True, scale: float = PRESENTATION_SCALE) -> None:

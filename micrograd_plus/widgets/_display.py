@@ -7,12 +7,12 @@ frozen copy of each picture below the widget and grow the output on every redraw
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING, Callable
 
 import ipywidgets as widgets
 
 from ..viz.rendering import render_svg
+from ..viz.style import figure_size, png
 
 if TYPE_CHECKING:  # matplotlib is imported by the widgets that draw with it, not the stepper
     from matplotlib.figure import Figure
@@ -20,19 +20,19 @@ if TYPE_CHECKING:  # matplotlib is imported by the widgets that draw with it, no
 
 def new_figure(width: float, height: float, ncols: int = 1,
                width_ratios: list[float] | None = None) -> tuple[Figure, list]:
-    """A figure of ``width`` x ``height`` inches with ``ncols`` axes side by side."""
+    """A figure of about ``width`` x ``height`` inches (never wider than a notebook's output area,
+    see viz.style) with ``ncols`` axes side by side."""
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width, height), layout="constrained")
+    figure = Figure(figsize=figure_size(width, height), layout="constrained")
     axes = figure.subplots(1, ncols, squeeze=False, width_ratios=width_ratios)[0]
     return figure, list(axes)
 
 
 def png_bytes(figure: Figure, dpi: int = 100) -> bytes:
-    """The figure as PNG bytes, ready for an ``ipywidgets.Image`` or a mime bundle."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
+    """The figure as PNG bytes, ready for an ``ipywidgets.Image`` or a mime bundle (its text at
+    the presentation size when ``viz.presentation()`` is on)."""
+    return png(figure, dpi=dpi, tight=False)
 
 
 def image_widget(max_width: str = "960px") -> widgets.Image:
