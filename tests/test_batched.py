@@ -300,8 +300,8 @@ def test_loss_by_name_or_function_and_a_clear_error():
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_lesson_15_the_same_graph_for_one_example_or_a_whole_batch(seed):
-    # Lesson 15: one graph of about twenty array nodes, whatever the batch size, giving each
+def test_lesson_16_the_same_graph_for_one_example_or_a_whole_batch(seed):
+    # Lesson 16: one graph of about twenty array nodes, whatever the batch size, giving each
     # example's output and the weights' gradients of the one-example-at-a-time graphs.
     X, y = make_moons(200, noise=0.1, seed=seed)
     net = MLP(2, [16, 16, 1], seed=seed)

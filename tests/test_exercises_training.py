@@ -1,4 +1,4 @@
-"""The checks for lessons 08-15: right answers pass, wrong and missing ones fail with a message
+"""The checks for lessons 08-16: right answers pass, wrong and missing ones fail with a message
 that says what to do.
 
 The right answers are computed here by independent routes (closed-form formulas, math.exp,

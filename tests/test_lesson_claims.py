@@ -126,8 +126,8 @@ def test_lesson_14_balanced_data_serves_group_b_better_on_every_seed():
     assert wins(balanced, few_b, "B") == 5 and few_b.lowest("B") <= 0.55
 
 
-def test_lesson_16_two_letters_of_context_beat_one_and_three():
-    """Lesson 16: on the 30 held-out words, the lowest validation loss of a 2-letter-context model
+def test_lesson_15_two_letters_of_context_beat_one_and_three():
+    """Lesson 15: on the 30 held-out words, the lowest validation loss of a 2-letter-context model
     is below the 1-letter and the 3-letter one for each of seeds 0-4, and all far below ln 27."""
     from micrograd_plus.language import WORDS, next_letter_examples
 

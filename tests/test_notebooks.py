@@ -38,7 +38,7 @@ CELL_TIMEOUT_SECONDS = 120  # generous: the machines are shared; a lesson should
 SOLUTION_BLOCK = re.compile(r"<details>.*?```python\n(.*?)```.*?</details>", re.DOTALL)
 PICTURE_TYPES = ("image/svg+xml", "image/png")
 # Besides the standard library and micrograd_plus's public names, a lesson may import these.
-# torch is for lesson 15, which runs its PyTorch part only when torch is installed.
+# torch is for lesson 16, which runs its PyTorch part only when torch is installed.
 OTHER_IMPORTS = {"matplotlib", "ipywidgets", "IPython", "torch"}
 # Most lessons have one to three exercises; the Python on-ramp has one per piece of Python.
 MOST_EXERCISES = {"01_just_enough_python": 7}
@@ -228,10 +228,10 @@ def test_notebook_imports_only_the_public_api(path: Path):
 
 
 @pytest.mark.notebook
-def test_lesson_15_runs_without_pytorch_and_says_how_to_get_it(kernel_manager):
+def test_lesson_16_runs_without_pytorch_and_says_how_to_get_it(kernel_manager):
     """Without PyTorch the lesson still runs to the end, and says how to install it into the
     kernel's own Python (``%pip``, not a ``pip`` that may belong to another Python)."""
-    path = NOTEBOOK_DIR / "15_next_steps.ipynb"
+    path = NOTEBOOK_DIR / "16_next_steps.ipynb"
     notebook = nbformat.read(path, as_version=4)
     no_torch = nbformat.v4.new_code_cell("import sys\nsys.modules['torch'] = None  # import torch fails")
     notebook.cells.insert(0, no_torch)

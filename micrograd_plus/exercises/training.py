@@ -1,5 +1,5 @@
 """Checks for lessons 08-16: gradient descent, the training cycle, classifiers, depth, digits,
-generalisation, what the data does, what changes at scale, and a language model at toy scale.
+generalisation, what the data does, a language model at toy scale, and what changes at scale.
 
 Each check recomputes the right answer from the exercise's own numbers (written in its
 docstring) with the engine and the library, so the check and the lesson cannot disagree.
@@ -538,37 +538,13 @@ def check_group_share(share_b: Any) -> Feedback:
     )
 
 
-# --- lesson 15: next steps ---------------------------------------------------------------------
-
-IMAGE_SIDE, FEATURE_MAPS, KERNEL_SIDE = 28, 16, 3
-
-
-def check_conv_parameters(dense: Any, conv: Any) -> Feedback:
-    """Lesson 15: parameters of a dense layer of 16 neurons and of a convolution with 16 filters
-    (16 feature maps of 26x26) on a 28x28 grey image.
-
-    dense: 16 neurons each see all 784 pixels: 16 * (784 + 1) = 12,560.
-    conv: 16 filters of 3x3 slide over the image, sharing their weights: 16 * (9 + 1) = 160.
-    """
-    pixels = IMAGE_SIDE * IMAGE_SIDE
-    return check_numbers(
-        [Answer("dense", dense, FEATURE_MAPS * (pixels + 1), tolerance=0.0,
-                hint="Each of the 16 neurons has one weight per pixel (28*28) and one bias."),
-         Answer("conv", conv, FEATURE_MAPS * (KERNEL_SIDE ** 2 + 1), tolerance=0.0,
-                hint="Each of the 16 filters has 3*3 weights and one bias, reused at every position.")],
-        f"{FEATURE_MAPS * (pixels + 1):,} parameters for the dense layer against "
-        f"{FEATURE_MAPS * (KERNEL_SIDE ** 2 + 1)} for the convolution: sharing one small filter "
-        "across the image is what makes image networks affordable.",
-    )
-
-
-# --- lesson 16: a language model at toy scale ----------------------------------------------------
+# --- lesson 15: a language model at toy scale ----------------------------------------------------
 
 TOKENS = 27  # "." and the letters a-z
 
 
 def check_guessing_loss(guess_loss: Any) -> Feedback:
-    """Lesson 16: the cross-entropy of a model that gives each of the 27 tokens probability 1/27:
+    """Lesson 15: the cross-entropy of a model that gives each of the 27 tokens probability 1/27:
     -ln(1/27) = ln 27, about 3.296, whatever the right token is.
 
     Recognises log10 and log2 for ln, the probability 1/27 itself, and a missing minus sign."""
@@ -589,4 +565,28 @@ def check_guessing_loss(guess_loss: Any) -> Feedback:
         f"Guessing evenly among {TOKENS} tokens costs -ln(1/{TOKENS}) = ln {TOKENS} = {expected:.3f} per "
         "letter: the loss any model must beat to have learned something about spelling.",
         hint,
+    )
+
+
+# --- lesson 16: next steps ---------------------------------------------------------------------
+
+IMAGE_SIDE, FEATURE_MAPS, KERNEL_SIDE = 28, 16, 3
+
+
+def check_conv_parameters(dense: Any, conv: Any) -> Feedback:
+    """Lesson 16: parameters of a dense layer of 16 neurons and of a convolution with 16 filters
+    (16 feature maps of 26x26) on a 28x28 grey image.
+
+    dense: 16 neurons each see all 784 pixels: 16 * (784 + 1) = 12,560.
+    conv: 16 filters of 3x3 slide over the image, sharing their weights: 16 * (9 + 1) = 160.
+    """
+    pixels = IMAGE_SIDE * IMAGE_SIDE
+    return check_numbers(
+        [Answer("dense", dense, FEATURE_MAPS * (pixels + 1), tolerance=0.0,
+                hint="Each of the 16 neurons has one weight per pixel (28*28) and one bias."),
+         Answer("conv", conv, FEATURE_MAPS * (KERNEL_SIDE ** 2 + 1), tolerance=0.0,
+                hint="Each of the 16 filters has 3*3 weights and one bias, reused at every position.")],
+        f"{FEATURE_MAPS * (pixels + 1):,} parameters for the dense layer against "
+        f"{FEATURE_MAPS * (KERNEL_SIDE ** 2 + 1)} for the convolution: sharing one small filter "
+        "across the image is what makes image networks affordable.",
     )
