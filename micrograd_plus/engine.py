@@ -9,25 +9,30 @@ numbers it gives the gradient, with Values (``grad(..., create_graph=True)``) it
 of the derivative itself, which is how second derivatives work.
 
 Memory and speed matter because students build graphs of a hundred thousand nodes: a node holds
-five slots and no closure, so graphs are freed by reference counting the moment they are no
-longer used, and the cyclic garbage collector has no cycles to chase.
+four slots and no closure, so graphs are freed by reference counting the moment they are no
+longer used, and the cyclic garbage collector has no cycles to chase. Like micrograd's, a Value
+also takes any attribute of your own (``p.m = 0``) and the lecture's way of adding an op (setting
+``out._backward`` to a function) works.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import operator
+import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import filterfalse
+from fractions import Fraction
+from functools import lru_cache, reduce
+from itertools import filterfalse, repeat
 from numbers import Real
 from typing import Callable, Iterable, Iterator, Sequence
 
 __all__ = [
     "Value", "OpRule", "OP_RULES", "grad", "no_grad", "is_grad_enabled",
-    "sum_values", "dot", "dots", "batch_dots", "topological_order",
+    "sum_values", "dot", "dots", "batch_dots", "topological_order", "chain_rule_step",
 ]
 
 
@@ -41,6 +46,12 @@ class OpRule:
     an op that takes any number of them). An op whose operands play different parts, such as
     dot's weights, inputs and bias, has one formula per part and ``formula_index(position,
     count)`` saying which part the operand at ``position`` of ``count`` plays.
+
+    ``finite_slopes`` says that every local derivative is finite wherever the forward is, so a
+    node whose gradient is 0 passes on exactly 0 and backward() may skip it; an op that can have
+    an infinite slope (sqrt at 0) is never skipped, so that 0 * inf is an error, not 0.
+    ``remake`` is how to make a rule again that is not an entry of OP_RULES (its functions are
+    lambdas, which pickle cannot store): the function and its argument, e.g. ``(power_rule, (2.0,))``.
     """
 
     name: str
@@ -49,6 +60,8 @@ class OpRule:
     formulas: tuple[str, ...]
     domain: str = ""
     formula_index: Callable[[int, int], int] | None = None
+    finite_slopes: bool = True
+    remake: tuple = ()
 
     def formula_for(self, position: int, count: int | None = None) -> str:
         """The local derivative of this op with respect to its operand at ``position`` (of
@@ -58,6 +71,12 @@ class OpRule:
         if count is None:
             return ", ".join(self.formulas)
         return self.formulas[self.formula_index(position, count)]
+
+    def __reduce__(self) -> tuple:
+        if not self.remake and OP_RULES.get(self.name) is not self:
+            raise TypeError(f"the op rule {self.name!r} is not in OP_RULES and has no remake, "
+                            f"so it cannot be pickled or copied; give it remake=(function, args).")
+        return self.remake or (_rule_for_op, (self.name,))
 
 
 # --- helpers the rules use, valid on numbers and on Values alike -------------------------------
@@ -101,12 +120,16 @@ OP_RULES: dict[str, OpRule] = {rule.name: rule for rule in (
     OpRule("/", operator.truediv,
            lambda a, b, out: (1.0 / b, -out / b),
            ("d(a / b)/da = 1 / b", "d(a / b)/db = -a / b^2"),
-           domain="b != 0"),
+           domain="b != 0", finite_slopes=False),
     OpRule("**", _power,
-           # 0 ** b is 0 for every b > 0, so its slope in b is 0 (log 0 is not needed).
-           lambda a, b, out: (b * a ** (b - 1.0), out * _log(a) if _data(a) != 0.0 else 0.0),
+           # At a = 0: 0 ** b is 0 for every b > 0, so its slope in b is 0 (log 0 is not needed;
+           # at b = 0 too, the limit from b > 0, as in PyTorch and JAX), and 0 ** 0 = 1 = a ** 0
+           # for every a, so its slope in a is 0 (not 0 * 0 ** -1).
+           lambda a, b, out: (b * a ** (b - 1.0) if _data(a) != 0.0 or _data(b) != 0.0 else 0.0,
+                              out * _log(a) if _data(a) != 0.0 else 0.0),
            ("d(a^b)/da = b * a^(b-1)", "d(a^b)/db = a^b * log(a)"),
-           domain="a > 0 for a gradient with respect to b; a^b real and finite"),
+           domain="a > 0 for a gradient with respect to b; a^b real and finite",
+           finite_slopes=False),
     OpRule("neg", operator.neg,
            lambda a, out: (-1.0,),
            ("d(-a)/da = -1",)),
@@ -117,11 +140,11 @@ OP_RULES: dict[str, OpRule] = {rule.name: rule for rule in (
     OpRule("log", math.log,
            lambda a, out: (1.0 / a,),
            ("d(log a)/da = 1 / a",),
-           domain="a > 0"),
+           domain="a > 0", finite_slopes=False),
     OpRule("sqrt", math.sqrt,
            lambda a, out: (0.5 / out,),
            ("d(sqrt a)/da = 1 / (2 sqrt(a))",),
-           domain="a >= 0, and a > 0 for a gradient"),
+           domain="a >= 0, and a > 0 for a gradient", finite_slopes=False),
     OpRule("tanh", math.tanh,
            lambda a, out: (1.0 - out * out,),
            ("d(tanh a)/da = 1 - tanh(a)^2",)),
@@ -134,7 +157,7 @@ OP_RULES: dict[str, OpRule] = {rule.name: rule for rule in (
     OpRule("abs", abs,
            lambda a, out: (1.0 if _data(a) > 0.0 else -1.0 if _data(a) < 0.0 else 0.0,),
            ("d|a|/da = sign(a)",)),
-    OpRule("sum", lambda *terms: math.fsum(terms),
+    OpRule("sum", lambda *terms: _exact_sum(terms),
            lambda *terms_and_out: (1.0,) * (len(terms_and_out) - 1),
            ("d(a1 + a2 + ... + an)/dai = 1",)),
     OpRule("dot", lambda *operands: _dot_forward(operands),
@@ -150,12 +173,37 @@ OP_RULES: dict[str, OpRule] = {rule.name: rule for rule in (
 
 def _dot_forward(operands: Sequence[float]) -> float:
     n = len(operands) // 2
-    bias = operands[2 * n] if len(operands) > 2 * n else 0.0
+    bias = operands[2 * n] if len(operands) > 2 * n else None
     return _weighted_sum(operands[:n], operands[n:2 * n], bias)
 
 
-def _weighted_sum(weights: Sequence[float], inputs: Sequence[float], bias: float) -> float:
-    return sum(map(operator.mul, weights, inputs), bias)
+def _weighted_sum(weights: Sequence[float], inputs: Sequence[float], bias: float | None) -> float:
+    """w1*x1 + w2*x2 + ... + wn*xn + bias, added left to right one term at a time, exactly as the
+    plain expression does, so a dot gives the same number on every Python."""
+    total = _left_to_right_sum(map(operator.mul, weights, inputs))
+    return total if bias is None else total + bias
+
+
+if sys.version_info >= (3, 12):
+    def _left_to_right_sum(terms: Iterable[float]) -> float:
+        # From 3.12 on, sum() adds floats with extra precision (compensated), so it can differ
+        # from adding the terms one by one; reduce adds them one by one.
+        return reduce(operator.add, terms)
+else:
+    def _left_to_right_sum(terms: Iterable[float]) -> float:
+        # Up to 3.11, sum() of floats adds one term at a time, in C (twice as fast as reduce);
+        # starting at -0.0 keeps every term as it is (-0.0 + x is exactly x, -0.0 included).
+        return sum(terms, -0.0)
+
+
+def _exact_sum(terms: Sequence[float]) -> float:
+    """a1 + ... + an rounded once, from the exact sum (``math.fsum``). fsum refuses a sum whose
+    partial sums overflow (1e308 + 1e308 - 1e308) even when the exact result is a float; exact
+    fractions then add it instead (slow, and only needed in that rare case)."""
+    try:
+        return math.fsum(terms)
+    except OverflowError:
+        return float(sum(map(Fraction, terms)))
 
 
 def _dot_derivatives(operands: tuple) -> tuple:
@@ -172,7 +220,8 @@ def power_rule(exponent: float) -> OpRule:
     return OpRule(f"**{shown}", lambda a: _power(a, exponent),
                   lambda a, out: (exponent * a ** (exponent - 1.0) if exponent else 0.0,),
                   (f"d(a^{shown})/da = {shown} * a^({shown}-1)",),
-                  domain="a^exponent real and finite")
+                  domain="a^exponent real and finite", finite_slopes=False,
+                  remake=(power_rule, (exponent,)))
 
 
 @lru_cache(maxsize=64)
@@ -181,7 +230,8 @@ def leaky_relu_rule(slope: float) -> OpRule:
     shown = f"{slope:g}"
     return OpRule(f"leaky_relu({shown})", lambda a: a if a > 0.0 else slope * a,
                   lambda a, out: (1.0 if _data(a) > 0.0 else slope,),
-                  (f"d(leaky_relu a)/da = 1 if a > 0 else {shown}",))
+                  (f"d(leaky_relu a)/da = 1 if a > 0 else {shown}",),
+                  remake=(leaky_relu_rule, (slope,)))
 
 
 def _opaque_rule(name: str) -> OpRule:
@@ -189,7 +239,12 @@ def _opaque_rule(name: str) -> OpRule:
     as in micrograd, where such a node's _backward is a no-op."""
     return OpRule(name, forward=lambda *operands: 0.0,
                   local_derivatives=lambda *operands_and_out: (0.0,) * (len(operands_and_out) - 1),
-                  formulas=(f"no rule is known for {name!r}",))
+                  formulas=(f"no rule is known for {name!r}",), remake=(_opaque_rule, (name,)))
+
+
+def _rule_for_op(name: str) -> OpRule:
+    """The rule of the op called ``name``: its entry in OP_RULES, or a rule that does nothing."""
+    return OP_RULES.get(name) or _opaque_rule(name)
 
 
 # --- recording on or off ------------------------------------------------------------------------
@@ -262,21 +317,31 @@ class Value:
 
     ``data`` is the number, ``grad`` is d(output)/d(this value) after ``output.backward()``,
     ``_prev`` holds the operands in order (``a + a`` keeps both) and ``_op`` names the op.
+    Any other attribute can be set too (``p.m = 0.0``), and a Value can be weakly referenced.
     """
 
-    __slots__ = ("data", "grad", "_prev", "_rule", "label")
+    # The four numbers every node needs are slots; anything else (a label, your own attributes,
+    # a _backward function of your own) goes into __dict__, which stays empty on most nodes.
+    __slots__ = ("data", "grad", "_prev", "_rule", "__dict__", "__weakref__")
+    label = ""
 
     def __init__(self, data: float, _children: Iterable[Value] = (), _op: str = "",
                  label: str = "") -> None:
         self.data = data if type(data) is float and data - data == 0.0 else _check_real(data)
         self.grad = 0.0
         self._prev = tuple(_children)
-        self._rule = OP_RULES.get(_op) or _opaque_rule(_op)
-        self.label = label
+        self._rule = _rule_for_op(_op)
+        if label != "":
+            self.label = label
 
     @property
     def _op(self) -> str:
+        """The name of the op that made this value ('' for a leaf); setting it sets the rule."""
         return self._rule.name
+
+    @_op.setter
+    def _op(self, name: str) -> None:
+        self._rule = _rule_for_op(name)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -389,11 +454,17 @@ class Value:
 
         operand.grad += upstream_grad * d(self)/d(operand)
 
-        A node whose grad is 0 passes nothing on, so it is skipped; an undefined local
-        derivative (sqrt at 0) is then only an error where a gradient actually flows through it.
+        This is ``chain_rule_step(self, self.grad)`` added straight into the operands' grads (it
+        runs once per node in every backward pass, so it does not make a list of contributions
+        first). A node whose grad is 0 passes on nothing: it is skipped when its op's slopes are
+        all finite (below a ReLU that is off, say); otherwise chain_rule_step checks it, and
+        raises where a slope is infinite, since 0 * inf has no value. Setting ``out._backward`` to
+        a function of your own, as the lecture does, replaces this step for that node.
         """
         upstream_grad = self.grad
-        if upstream_grad == 0.0:  # e.g. below a ReLU that is off: every term would be 0
+        if upstream_grad == 0.0:
+            if not self._rule.finite_slopes:
+                chain_rule_step(self, 0.0)
             return
         operands = self._prev
         count = len(operands)
@@ -419,9 +490,10 @@ class Value:
 
         Leaves (values no op produced, such as weights) accumulate: calling backward() k times
         without zeroing leaves k times the gradient, as in PyTorch. Every other node shows the
-        gradient of the latest pass. If the pass fails (a local derivative with no finite value,
-        a gradient that overflows), the error names the op and every leaf keeps the grad it had;
-        so it does after Ctrl-C (KeyboardInterrupt) or any other exception during the pass.
+        gradient of the latest pass. Each node's step is its ``_backward()``. If the pass fails (a
+        local derivative with no finite value, 0 times an infinite slope, a gradient that
+        overflows), the error names the op and every leaf keeps the grad it had; so it does
+        after Ctrl-C (KeyboardInterrupt) or any other exception during the pass.
         """
         order = topological_order(self)
         leaf_grads = []  # each leaf's grad before this pass, in order, put back if the pass fails
@@ -442,14 +514,85 @@ class Value:
                 leaf.grad = before
             raise
 
+    # --- copies and pickles -------------------------------------------------------------------
+    # pickle and copy.deepcopy would follow _prev recursively and fail on a graph a few hundred
+    # nodes deep; these walk the graph in topological order instead, so any depth works.
+
+    def __reduce__(self) -> tuple:
+        """Pickle a leaf as itself and any other node as its whole graph, listed in topological
+        order with each operand given by its place in the list (leaves as themselves, so they
+        stay shared with, say, the model that holds them)."""
+        if not self._prev:
+            return _leaf, (type(self), self.data, self.grad, self._rule), _attributes(self)
+        order = topological_order(self)
+        place = {node: i for i, node in enumerate(order)}
+        listed = [(type(node), node.data, node.grad, node._rule,
+                   tuple(place[operand] for operand in node._prev), _attributes(node))
+                  if node._prev else node for node in order]
+        return _rebuild_graph, (listed,)
+
+    def __deepcopy__(self, memo: dict) -> Value:
+        for node in topological_order(self):
+            if id(node) not in memo:
+                twin = _new_value(type(node))
+                twin.data, twin.grad, twin._rule = node.data, node.grad, node._rule
+                twin._prev = tuple(memo[id(operand)] for operand in node._prev)
+                memo[id(node)] = twin
+                attributes = _attributes(node)
+                if attributes:
+                    twin.__dict__.update(copy.deepcopy(attributes, memo))
+        return memo[id(self)]
+
+    def __copy__(self) -> Value:
+        twin = _new_value(type(self))
+        twin.data, twin.grad, twin._prev, twin._rule = self.data, self.grad, self._prev, self._rule
+        twin.__dict__.update(_attributes(self) or {})
+        return twin
+
+
+_new_value = object.__new__
+_get_state = getattr(object, "__getstate__", None)  # Python 3.11+
+
+
+def _attributes(node: Value) -> dict | None:
+    """The attributes set on ``node`` beyond its four slots (its label, your own), or None."""
+    if _get_state is None:
+        return node.__dict__ or None
+    # Reading node.__dict__ would give every node that has none an empty dict of its own.
+    state = _get_state(node)
+    return state[0] if type(state) is tuple else state
+
+
+def _leaf(cls: type, data: float, grad: float, rule: OpRule) -> Value:
+    leaf = _new_value(cls)
+    leaf.data, leaf.grad, leaf._prev, leaf._rule = data, grad, (), rule
+    return leaf
+
+
+def _rebuild_graph(listed: list) -> Value:
+    """The graph ``Value.__reduce__`` listed, node by node; returns its last node."""
+    nodes: list[Value] = []
+    for entry in listed:
+        if isinstance(entry, Value):
+            nodes.append(entry)
+            continue
+        cls, data, grad, rule, operands, attributes = entry
+        node = _leaf(cls, data, grad, rule)
+        node._prev = tuple(nodes[i] for i in operands)
+        if attributes:
+            node.__dict__.update(attributes)
+        nodes.append(node)
+    return nodes[-1]
 
 _new_value = object.__new__
 
 
 def _record(data: float, operands: tuple[Value, ...], rule: OpRule) -> Value:
     """A new node holding ``data``, made by ``rule`` from ``operands`` (no graph in no_grad)."""
-    if not data - data == 0.0:  # inf or nan: a float overflowed
-        raise _forward_error(rule, operands, OverflowError(f"{data}: too large for a float"))
+    if not data - data == 0.0:  # inf or nan: a float overflowed on the way
+        raise _forward_error(rule, operands, OverflowError(
+            "the result is too large for a float" if data == data else
+            "a step on the way overflowed to infinity, leaving no number"))
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
@@ -459,7 +602,6 @@ def _record(data: float, operands: tuple[Value, ...], rule: OpRule) -> Value:
     else:
         out._prev = operands
         out._rule = rule
-    out.label = ""
     return out
 
 
@@ -472,12 +614,134 @@ def _backward_error(node: Value, error: Exception) -> ArithmeticError:
     )
 
 
+# --- one step of the chain rule ---------------------------------------------------------------
+
+def chain_rule_step(node: Value, upstream_grad, create_graph: bool = False) -> tuple:
+    """One step of the chain rule at ``node``, exactly as backward() and grad() take it.
+
+    Returns ``(local_derivatives, contributions)``, one of each per operand in ``node._prev``:
+
+        local_derivative = d(node)/d(operand)                (the op's rule in OP_RULES)
+        contribution     = upstream_grad * local_derivative  (upstream_grad = dL/d(node))
+
+    and backward() adds each contribution to its operand's ``.grad``. Every contribution is a
+    finite number or this raises an error naming the op: where a local derivative has no value
+    (sqrt at 0), where one overflows, and where a gradient of 0 (exact, or too small for a float)
+    meets an infinite slope, because 0 * inf has no value. With ``create_graph=True`` the upstream
+    gradient and the results are Values, a graph of the derivative itself.
+
+    A node with a ``_backward`` of its own (set on it, as the lecture does, or a subclass's) is
+    run on its own, with only its operands' gradients zeroed and put back: the contributions
+    are what it adds, and the local derivatives None (it gives no rule). It cannot build a graph
+    (``create_graph=True``): it adds numbers, not Values.
+    """
+    own_backward = _own_backward(node)
+    if own_backward is not None:
+        if create_graph:
+            raise TypeError(
+                f"grad(..., create_graph=True) cannot go through {node!r} (op {node._op!r}): its "
+                f"_backward is a function of your own, which adds numbers to .grad instead of "
+                f"building a graph. Use create_graph=False, or build the op from Value's own ops."
+            )
+        return None, _run_own_backward(node, own_backward, upstream_grad)
+    if not create_graph:
+        return _rule_step(node, upstream_grad)
+    try:
+        local_derivatives = node._rule.local_derivatives(*node._prev, node)
+        return local_derivatives, tuple(upstream_grad * d for d in local_derivatives)
+    except (ArithmeticError, ValueError) as error:
+        raise _backward_error(node, error) from None
+
+
+def _rule_step(node: Value, upstream_grad: float) -> tuple:
+    """``chain_rule_step`` with numbers, from the node's rule (backward() calls this per node)."""
+    operands = node._prev
+    rule = node._rule.local_derivatives
+    try:
+        # Unpacking one or two operands by hand is three times faster than the general way.
+        if len(operands) == 2:
+            a, b = operands
+            d_a, d_b = local_derivatives = rule(a.data, b.data, node.data)
+            contribution_a, contribution_b = contributions = (upstream_grad * d_a, upstream_grad * d_b)
+            # x - x is 0 for a finite x and nan for inf or nan
+            finite = contribution_a - contribution_a + contribution_b - contribution_b == 0.0
+        elif len(operands) == 1:
+            (d_a,) = local_derivatives = rule(operands[0].data, node.data)
+            contribution_a = upstream_grad * d_a
+            contributions = (contribution_a,)
+            finite = contribution_a - contribution_a == 0.0
+        else:
+            local_derivatives = rule(*[operand.data for operand in operands], node.data)
+            contributions = tuple(map(operator.mul, repeat(upstream_grad), local_derivatives))
+            total = sum(contributions)
+            finite = total - total == 0.0  # (a false alarm if only the sum overflows: checked)
+    except (ArithmeticError, ValueError) as error:
+        raise _backward_error(node, error) from None
+    if not finite:
+        _check_contributions(node, upstream_grad, local_derivatives, contributions)
+    return local_derivatives, contributions
+
+
+def _check_contributions(node: Value, upstream_grad: float, local_derivatives: Sequence[float],
+                         contributions: Sequence[float]) -> None:
+    for position, (d, contribution) in enumerate(zip(local_derivatives, contributions)):
+        if math.isfinite(contribution):
+            continue
+        call = _show_call(node._op, node._prev)
+        formula = node._rule.formula_for(position, len(node._prev))
+        if upstream_grad == 0.0:
+            raise OverflowError(
+                f"backward through {call}: the gradient reaching it is 0 (exactly, or too small "
+                f"for a float) and its local derivative for operand {position + 1} ({formula}) "
+                f"is {d!r}; 0 * inf has no value, so the true gradient could be anything. Move "
+                f"the inputs away from this point, or rescale them (floats overflow beyond about "
+                f"1e308 and underflow below about 1e-308)."
+            )
+        raise OverflowError(
+            f"backward through {call}: operand {position + 1} gets upstream gradient * local "
+            f"derivative = {upstream_grad!r} * {d!r} = {contribution!r}: a gradient overflowed. "
+            f"Scale the inputs or the loss down, or lower the learning rate."
+        )
+
+
+def _own_backward(node: Value) -> Callable[[], None] | None:
+    """The node's ``_backward`` if it is not the engine's: a function set on the node, as the
+    lecture does (``out._backward = _backward``), or a subclass's method."""
+    step = node._backward
+    return None if getattr(step, "__func__", None) is Value._backward else step
+
+
+def _run_own_backward(node: Value, own_backward: Callable[[], None],
+                      upstream_grad: float) -> tuple[float, ...]:
+    """What a node's own ``_backward`` adds to each operand's grad when the node's grad is
+    ``upstream_grad``; every grad it touches is put back. An operand used twice (a * a) gets the
+    whole of what it received at its first place and 0 at the other."""
+    touched = (node, *node._prev)
+    saved = [value.grad for value in touched]
+    try:
+        for operand in node._prev:
+            operand.grad = 0.0
+        node.grad = upstream_grad
+        own_backward()
+        seen: set[int] = set()
+        contributions = []
+        for operand in node._prev:
+            contributions.append(0.0 if id(operand) in seen else operand.grad)
+            seen.add(id(operand))
+    finally:
+        for value, before in zip(reversed(touched), reversed(saved)):
+            value.grad = before
+    return tuple(contributions)
+
+
 ADD, SUB, MUL, DIV, POW, NEG, RELU, DOT = (
     OP_RULES[name] for name in ("+", "-", "*", "/", "**", "neg", "ReLU", "dot"))
 
 
 def _check_gradients(order: list[Value]) -> None:
-    """Turn an overflow during backward into an error at the node where it first appeared.
+    """Turn an overflow during backward into an error at the node where it first appeared: the
+    error of the chain-rule step that made it (``chain_rule_step``), or, if each step was
+    finite and only their sum overflowed, an error saying so.
 
     One summed pass in C finds out whether anything is inf or nan; only then is the graph
     searched, in the order backward() visited it.
@@ -486,11 +750,15 @@ def _check_gradients(order: list[Value]) -> None:
         return
     for node in reversed(order):
         if not math.isfinite(node.grad):
-            users = sorted({user._op for user in order if any(p is node for p in user._prev)})
+            users = [user for user in order if any(p is node for p in user._prev)]
+            for user in users:  # the step that made it, if one did, says why in its own words
+                chain_rule_step(user, user.grad)
+            users = sorted({user._op for user in users})
             raise OverflowError(
                 f"backward gave a gradient of {node.grad} for {node!r}, an operand of "
-                f"{', '.join(users) or 'nothing'}: a gradient overflowed. Scale the inputs or "
-                f"the loss down, or lower the learning rate."
+                f"{', '.join(users) or 'nothing'}: a gradient overflowed (or a _backward of your "
+                f"own made it {node.grad}). Scale the inputs or the loss down, or lower the "
+                f"learning rate."
             )
 
 
@@ -607,29 +875,27 @@ def batch_dots(weight_rows: Sequence[Sequence[Value | float]],
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:
     """d(output)/d(input) for each input, without touching any ``.grad``.
 
-    With ``create_graph=True`` the gradients are Values with graphs of their own, so they can be
-    differentiated again (second derivatives).
+    The same chain-rule steps as backward() (``chain_rule_step``), so the same numbers and the
+    same errors. With ``create_graph=True`` the gradients are Values with graphs of their own, so
+    they can be differentiated again (second derivatives).
     """
     gradients: dict[Value, object] = {output: Value(1.0) if create_graph else 1.0}
     for node in reversed(topological_order(output)):
         upstream_grad = gradients.get(node)
-        if upstream_grad is None or not node._prev or (upstream_grad == 0.0 and not create_graph):
-            continue  # (a gradient Value that is 0 now may still have a slope of its own)
-        # An error while differentiating names the op being differentiated, not an op of the
-        # derivative's own graph that the user never wrote.
-        try:
-            if create_graph:
-                local = node._rule.local_derivatives(*node._prev, node)
-            else:
-                local = node._rule.local_derivatives(*[operand.data for operand in node._prev], node.data)
-            for operand, local_derivative in zip(node._prev, local):
-                contribution = upstream_grad * local_derivative
-                previous = gradients.get(operand)
+        if upstream_grad is None or not node._prev:
+            continue
+        _, contributions = chain_rule_step(node, upstream_grad, create_graph)
+        for operand, contribution in zip(node._prev, contributions):
+            previous = gradients.get(operand)
+            try:
                 total = contribution if previous is None else previous + contribution
-                if not math.isfinite(_data(total)):
-                    raise OverflowError(f"the gradient reaching {operand!r} is {_data(total)}")
-                gradients[operand] = total
-        except (ArithmeticError, ValueError) as error:
-            raise _backward_error(node, error) from None
+            except (ArithmeticError, ValueError):  # two Values that add up to an overflow
+                total = math.inf
+            if not math.isfinite(_data(total)):
+                raise OverflowError(
+                    f"grad through {_show_call(node._op, node._prev)}: the gradient reaching "
+                    f"{operand!r} overflowed. Scale the inputs or the output down."
+                )
+            gradients[operand] = total
     zero = Value(0.0) if create_graph else 0.0
     return [gradients.get(x, zero) for x in inputs]

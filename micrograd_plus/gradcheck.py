@@ -6,6 +6,7 @@ agrees with an exact gradient to about 1e-8 for smooth functions of moderate siz
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Sequence
 
 from .engine import Value, no_grad
@@ -19,6 +20,7 @@ class GradcheckError(AssertionError):
 
 def numerical_gradient(fn: Callable[..., Value], inputs: Sequence[Value], h: float = 1e-6) -> list[float]:
     """d fn / d input for each input, by central differences (inputs are restored afterwards)."""
+    _check_step(h)
     gradients = []
     with no_grad():
         for x in inputs:
@@ -34,6 +36,14 @@ def numerical_gradient(fn: Callable[..., Value], inputs: Sequence[Value], h: flo
     return gradients
 
 
+def _check_step(h: float) -> None:
+    if not (isinstance(h, (int, float)) and not isinstance(h, bool) and 0.0 < h < math.inf):
+        raise ValueError(
+            f"the step h must be a positive finite number (1e-6 suits most functions), got {h!r}: "
+            f"central differences divide by 2h."
+        )
+
+
 def gradcheck(fn: Callable[..., Value], inputs: Sequence[Value], h: float = 1e-6,
               rtol: float = 1e-5, atol: float = 1e-7) -> bool:
     """Check backward() of ``fn(*inputs)`` against central differences.
@@ -41,6 +51,7 @@ def gradcheck(fn: Callable[..., Value], inputs: Sequence[Value], h: float = 1e-6
     Returns True when every input agrees within ``atol + rtol * |numerical|``; otherwise raises
     GradcheckError naming the input and both numbers. Leaves ``.grad`` of the inputs as they were.
     """
+    _check_step(h)
     inputs = list(inputs)
     for position, x in enumerate(inputs):
         if not isinstance(x, Value):

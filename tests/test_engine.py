@@ -3,7 +3,9 @@ manual stepping, no_grad, grad(), deep graphs and numeric safety."""
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import sys
 import threading
 from fractions import Fraction
@@ -12,7 +14,8 @@ import numpy as np
 import pytest
 
 from micrograd_plus import Value as PublicValue
-from micrograd_plus.engine import (OP_RULES, Value, batch_dots, dot, dots, grad, is_grad_enabled, no_grad, sum_values,
+from micrograd_plus.engine import (OP_RULES, Value, batch_dots, chain_rule_step, dot, dots, grad, is_grad_enabled,
+                                   no_grad, sum_values,
                                    topological_order)
 
 NUMERIC_ERRORS = (ZeroDivisionError, ValueError, OverflowError)
@@ -571,7 +574,7 @@ def test_backward_errors_name_the_op_and_the_operands(name, inputs, build, words
 
 
 @pytest.mark.parametrize("build, inputs, error", [
-    (lambda a, b: a / b, [1e-10, 1e-160], OverflowError),  # d/db = -a/b^2 overflows, found after the pass
+    (lambda a, b: a / b, [1e-10, 1e-160], OverflowError),  # d/db = -a/b^2 overflows
     (lambda a, b: a * 3 + a.sqrt() + b, [0.0, 1.0], ZeroDivisionError),  # sqrt at 0, in the middle
 ])
 def test_a_failed_backward_leaves_every_leaf_gradient_as_it_was(build, inputs, error):
@@ -583,13 +586,52 @@ def test_a_failed_backward_leaves_every_leaf_gradient_as_it_was(build, inputs, e
     assert [value.grad for value in values] == [5.0, -2.0]
 
 
-def test_a_zero_gradient_is_not_passed_on_so_an_undefined_slope_behind_it_does_not_matter():
-    x = Value(0.0)
-    out = x.sqrt() * 0.0  # 0 for every x >= 0, so its slope at 0 is 0 (PyTorch gives nan here)
-    out.backward()
-    assert x.grad == 0.0 and grad(out, [x]) == [0.0]
-    with pytest.raises(ZeroDivisionError, match="sqrt"):
-        x.sqrt().backward()
+RUNS = ["backward", "grad", "grad(create_graph=True)"]
+
+
+def _run(run: str, out: Value, inputs: list[Value]) -> list[float]:
+    if run == "backward":
+        out.backward()
+        return [x.grad for x in inputs]
+    return [getattr(g, "data", g) for g in grad(out, inputs, create_graph=run != "grad")]
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_a_zero_gradient_meeting_an_infinite_slope_is_an_error_not_zero(run):
+    # At x = 0 sqrt's slope is infinite and the gradient reaching it is 0: 0 * inf has no value.
+    # sqrt(x) * 0 has slope 0 there but sqrt(x) * sqrt(x) = x has slope 1, and both reach sqrt
+    # with a gradient of 0, so no rule can answer from the numbers: it is an error, not 0.
+    for build in (lambda x: x.sqrt() * 0.0, lambda x: x.sqrt() * x.sqrt()):
+        x = Value(0.0)
+        x.grad = 7.0
+        with pytest.raises(ZeroDivisionError, match=r"sqrt\(0\.0\)"):
+            _run(run, build(x), [x])
+        assert x.grad == 7.0
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_an_underflowed_gradient_never_hides_an_infinite_slope(run):
+    # d/dx 1/(1/x) = 1. On the way back, the gradient reaching 1/x is -1e-170/1e170 = -1e-340,
+    # which underflows to 0, and 1/x's own slope -1/x^2 = -1e340 overflows to -inf.
+    x = Value(1e-170)
+    out = 1 / (1 / x)
+    assert out.data == pytest.approx(1e-170)
+    # (with create_graph the slope is a Value, whose own forward step overflows)
+    words = r"1\.0 / 1e-170.*too large" if run == "grad(create_graph=True)" else r"1\.0 / 1e-170.*0 \* inf"
+    with pytest.raises(OverflowError, match=words):
+        _run(run, out, [x])
+    assert x.grad == 0.0
+
+
+def test_chain_rule_step_gives_local_derivatives_and_contributions():
+    a, b = Value(3.0), Value(-2.0)
+    out = a * b
+    assert chain_rule_step(out, 0.5) == ((-2.0, 3.0), (-1.0, 1.5))
+    local, contributions = chain_rule_step(out, Value(0.5), create_graph=True)
+    assert local == (b, a) and [c.data for c in contributions] == [-1.0, 1.5]
+    assert chain_rule_step(a, 1.0) == ((), ())  # a leaf passes nothing on
+    with pytest.raises(OverflowError, match=r"1e\+200 \* 1e\+200"):
+        chain_rule_step(Value(1e200) * Value(2.0), 1e200)
 
 
 def test_large_but_finite_gradients_are_not_an_error():
@@ -668,3 +710,104 @@ def test_gradients_of_zero_to_a_positive_value_power_are_zero():
     out = a ** b
     out.backward()
     assert (out.data, a.grad, b.grad) == (0.0, 0.0, 0.0)
+
+
+def test_zero_to_the_power_zero_has_gradient_zero_for_base_and_exponent():
+    # a ** 0 = 1 for every a, so d/da = 0 at a = 0 too (not 0 * 0 ** -1); 0 ** b = 0 for every
+    # b > 0, so d/db = 0, and at b = 0 it is that limit (PyTorch and JAX give the same).
+    for run in RUNS:
+        a, b = Value(0.0), Value(0.0)
+        out = a ** b
+        assert out.data == 1.0
+        assert _run(run, out, [a, b]) == [0.0, 0.0], run
+    # Away from a = 0 the slope in b at b = 0 keeps its slope: d2/da db of a^b at b = 0 is 1/a.
+    a, b = Value(2.0), Value(0.0)
+    (d_da,) = grad(a ** b, [a], create_graph=True)
+    assert grad(d_da, [b]) == [0.5]
+
+
+# --- dot and sum_values: the numbers of the plain expressions ------------------------------------
+
+def _plain_dot(weights: list[float], inputs: list[float], bias: float | None) -> float:
+    total = weights[0] * inputs[0]
+    for w, x in zip(weights[1:], inputs[1:]):
+        total = total + w * x
+    return total if bias is None else total + bias
+
+
+def test_dot_adds_left_to_right_with_the_bias_last():
+    assert dot([1e20, -1e20], [1, 1], 1.0).data == 1.0  # the bias first would give 0.0
+    assert dot([1e308, -1e308], [1, 1], 1e308).data == 1e308  # no overflow on the way
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 3, 16, 100):
+        for bias in (None, 0.25):
+            # terms of very different sizes, where the order of the additions shows
+            weights = list(rng.normal(size=n) * 10.0 ** rng.integers(-8, 8, size=n))
+            inputs = list(rng.normal(size=n))
+            expected = _plain_dot(weights, inputs, bias)
+            assert dot(weights, inputs, bias).data == expected
+            assert dots([weights], inputs, [bias])[0].data == expected
+            assert batch_dots([weights], [inputs], [bias])[0][0].data == expected
+
+
+def test_sum_values_gives_a_finite_sum_whose_partial_sums_overflow():
+    # math.fsum refuses this (its partial sums overflow), though the sum is 1e308.
+    assert sum_values([1e308, 1e308, -1e308]).data == 1e308
+    assert sum_values([0.1] * 10).data == 1.0  # rounded once, from the exact sum
+    with pytest.raises(OverflowError, match=r"sum\(1e\+308, 1e\+308\).*too large for a float"):
+        sum_values([1e308, 1e308])
+
+
+def test_a_forward_step_that_overflows_to_nan_says_so():
+    # 1e308 * 10 - 1e308 * 10 is inf - inf inside the dot: the message must not read "nan: too large"
+    with pytest.raises(OverflowError) as caught:
+        dot([1e308, -1e308], [10, 10])
+    message = str(caught.value)
+    assert "dot(" in message and "overflowed to infinity" in message and "nan:" not in message
+
+
+# --- copies and pickles ------------------------------------------------------------------------
+
+def _deep_graph(depth: int) -> tuple[Value, Value, Value]:
+    x, w = Value(0.5, label="x"), Value(-1.5, label="w")
+    node = x
+    for _ in range(depth):
+        node = (node * w).tanh() + x ** 2 - node.leaky_relu(0.2) / 3
+    return x, w, node
+
+
+@pytest.mark.parametrize("copy_graph", [
+    lambda graph: pickle.loads(pickle.dumps(graph)),
+    lambda graph: copy.deepcopy(graph),
+], ids=["pickle", "deepcopy"])
+def test_graphs_pickle_and_deep_copy_at_any_depth(copy_graph, default_recursion_limit):
+    x, w, out = _deep_graph(20_000)  # 140,000 nodes deep
+    x.m, out.note = 0.25, "mine"
+    x2, w2, out2 = copy_graph((x, w, out))
+    assert out2 is not out and out2.data == out.data and out2._op == out._op == "-"
+    assert (x2.label, x2.m, out2.note) == ("x", 0.25, "mine")
+    order, order2 = topological_order(out), topological_order(out2)
+    assert [(n.data, n._op, len(n._prev)) for n in order] == [(n.data, n._op, len(n._prev)) for n in order2]
+    assert x2 in order2 and w2 in order2  # the leaves are the copy's own, shared, not copies of copies
+    out.backward()
+    out2.backward()
+    assert (x2.grad, w2.grad) == (x.grad, w.grad)
+
+
+def test_a_model_pickles_and_its_copy_trains_alone():
+    from micrograd_plus.nn import MLP
+    model = MLP(2, [4, 1], seed=0)
+    twin = pickle.loads(pickle.dumps(model))
+    assert [p.data for p in twin.parameters()] == [p.data for p in model.parameters()]
+    twin([1.0, 2.0]).backward()
+    assert all(p.grad == 0.0 for p in model.parameters())
+    assert any(p.grad != 0.0 for p in twin.parameters())
+    assert [p.data for p in copy.deepcopy(model).parameters()] == [p.data for p in model.parameters()]
+
+
+def test_copy_copy_shares_the_operands():
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    c.label = "c"
+    twin = copy.copy(c)
+    assert twin is not c and twin._prev == (a, b) and (twin.data, twin.label, twin._op) == (6.0, "c", "*")

@@ -114,3 +114,10 @@ def test_an_opaque_op_has_no_gradient_and_gradcheck_says_so():
 
     with pytest.raises(GradcheckError, match="gave 0.0"):
         gradcheck(sine, [Value(0.3)])
+
+
+@pytest.mark.parametrize("h", [0, 0.0, -1e-6, float("nan"), float("inf"), "1e-6", True])
+def test_a_step_that_is_not_a_positive_number_is_refused_with_a_clear_error(h):
+    for check in (gradcheck, numerical_gradient):
+        with pytest.raises(ValueError, match=r"step h must be a positive finite number.*got"):
+            check(lambda a: a * a, [Value(2.0)], h=h)
