@@ -90,6 +90,18 @@ def test_numbers_in_feedback_are_rounded(capsys):
     assert "`accuracy` = 0.341 is not right yet" in capsys.readouterr().out
 
 
+def test_a_wrong_value_a_list_or_a_tuple_is_shown_rounded(capsys):
+    # A learner's Value, list or tuple is echoed with the same rounding as a plain number.
+    assert shown([0.1 + 0.2, 2.0]) == "[0.3, 2]" and shown((0.34099999999999997,)) == "(0.341,)"
+    assert shown(Value(0.34099999999999997)) == "Value(data=0.341, grad=0)"
+    check_numbers([Answer("a_grad", Value(0.34099999999999997), 0.5)], "done")
+    printed = capsys.readouterr().out
+    assert "Value(data=0.341, grad=0)" in printed and "0.34099999999999997" not in printed
+    check_numbers([Answer("a_grad", [0.34099999999999997], 0.5)], "done")
+    printed = capsys.readouterr().out
+    assert "got list: [0.341]" in printed and "0.34099999999999997" not in printed
+
+
 @pytest.mark.parametrize("given, expected, says", [
     (-4.0, 4.0, "wrong sign"),
     (85.0, 0.85, "percentage"),

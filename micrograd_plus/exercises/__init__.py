@@ -54,12 +54,24 @@ _CODE = re.compile(r"`([^`]+)`")
 
 
 def shown(x: Any) -> str:
-    """A number as a reader wants to see it: 0.341, not 0.34099999999999997; anything else as repr."""
+    """A number as a reader wants to see it: 0.341, not 0.34099999999999997. Lists and tuples show
+    their numbers so, and a Value its data and grad; anything else is shown as repr."""
+    if isinstance(x, list):
+        return "[" + ", ".join(shown(item) for item in x) + "]"
+    if isinstance(x, tuple):
+        return "(" + ", ".join(shown(item) for item in x) + ("," if len(x) == 1 else "") + ")"
+    if _is_value(x):
+        return f"Value(data={shown(x.data)}, grad={shown(x.grad)})"
     if isinstance(x, bool) or not isinstance(x, Real):
         return repr(x)
     if isinstance(x, int) or (math.isfinite(x) and float(x).is_integer() and abs(x) < 1e15):
         return f"{x:g}" if not isinstance(x, int) else str(x)
     return f"{x:.4g}"
+
+
+def _is_value(x: Any) -> bool:
+    """A Value of this engine, micrograd's or the reader's own: anything with data and grad."""
+    return hasattr(x, "data") and hasattr(x, "grad")
 
 
 def _as_html(passed: bool, message: str, hint: str) -> str:
@@ -149,14 +161,14 @@ class Answer:
         given = self.given
         if is_missing(given):
             return f"`{self.name}` is still `...`: replace it with your answer."
-        if hasattr(given, "data") and hasattr(given, "grad"):
-            return (f"`{self.name}` is a Value ({given!r}); give a plain number, "
+        if _is_value(given):
+            return (f"`{self.name}` is a Value ({shown(given)}); give a plain number, "
                     f"e.g. its `.data` or its `.grad`.")
         if callable(given):
             return (f"`{self.name}` is a function, not a number: call it, with its input in "
                     f"brackets after its name.")
         if not isinstance(given, Real) or isinstance(given, bool):
-            return f"`{self.name}` should be a number, got {type(given).__name__}: {given!r}."
+            return f"`{self.name}` should be a number, got {type(given).__name__}: {shown(given)}."
         if not math.isfinite(given):
             return f"`{self.name}` is {given!r}; it should be a finite number."
         if not self._close(given, self.expected):

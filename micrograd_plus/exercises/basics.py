@@ -297,9 +297,9 @@ def check_graph(e: Any) -> Feedback:
     wrong = [name for name, data in leaves.items() if found[name] != data]
     if wrong:
         return report(False, "These leaves hold the wrong numbers: "
-                      + ", ".join(f"{name} = {found[name]!r} (expected {leaves[name]!r})" for name in wrong) + ".")
+                      + ", ".join(f"{name} = {shown(found[name])} (expected {shown(leaves[name])})" for name in wrong) + ".")
     if e.label != "e" or total.label == "":
-        return report(False, f"The structure and numbers are right (e.data = {e.data!r}). Now label the "
+        return report(False, f"The structure and numbers are right (e.data = {shown(e.data)}). Now label the "
                              "sum and the result too.",
                       "Set `s.label = 's'` on the sum and `e.label = 'e'` on the result, then draw again.")
     return report(True, f"e = (x + y) * z = {e.data:g}, built from 5 labelled nodes.")
@@ -470,7 +470,7 @@ def check_perceptron_update(w: Any, b: Any) -> Feedback:
     if is_missing(w):
         return report(False, "`w` is still `...`: replace it with a list of two numbers.")
     if not isinstance(w, (list, tuple)) or len(w) != 2:
-        return report(False, f"`w` should be a list of two numbers, got {w!r}.", "e.g. `w = [1.0, 2.0]`.")
+        return report(False, f"`w` should be a list of two numbers, got {shown(w)}.", "e.g. `w = [1.0, 2.0]`.")
     subtracted = "you subtracted the input: it said 0 where the label is 1, so error = +1 and the input is added."
     unchanged = "that is the old value: -0.3 is not above 0, so it said 0, a mistake, and the rule changes it."
     return check_numbers(
@@ -506,7 +506,7 @@ def check_gate_weights(gate: str, w: Sequence[float], b: float) -> Feedback:
         return report(False, "`w` or `b` is still `...`: give two weights and a bias, e.g. "
                              "`w = [1.0, 1.0]` and `b = -0.5`.")
     if not isinstance(w, (list, tuple)) or len(w) != 2:
-        return report(False, f"`w` should be a list of two numbers, got {w!r}.")
+        return report(False, f"`w` should be a list of two numbers, got {shown(w)}.")
     wrong = []
     for x0 in (0, 1):
         for x1 in (0, 1):
@@ -574,7 +574,7 @@ def check_mse(mean_squared_error: Any) -> Feedback:
         if hasattr(got, "data"):
             got = got.data
         if not isinstance(got, (int, float)):
-            return report(False, f"{call} gave {got!r}, not a number.",
+            return report(False, f"{call} gave {shown(got)}, not a number.",
                           "Return one number: the mean of the squared misses.")
         if abs(got - expected) <= 1e-9:
             continue

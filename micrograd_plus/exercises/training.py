@@ -16,7 +16,7 @@ from ..losses import binary_cross_entropy_with_logits, cross_entropy
 from ..nn import MLP
 from ..optim import SGD
 from ..train import accuracy, train_step
-from . import Answer, Feedback, check_numbers, is_missing, report
+from . import Answer, Feedback, check_numbers, is_missing, report, shown
 
 __all__ = [
     "check_gradient_step", "check_learning_rate",
@@ -82,7 +82,7 @@ def check_learning_rate(learning_rate: Any) -> Feedback:
     if problem := _number_problem("learning_rate", learning_rate):
         return report(False, problem, "Give a plain positive number such as 0.1.")
     if learning_rate <= 0:
-        return report(False, f"A learning rate of {learning_rate!r} does not step downhill.",
+        return report(False, f"A learning rate of {shown(learning_rate)} does not step downhill.",
                       "The learning rate must be positive: the minus sign in the update already "
                       "points the step downhill.")
     steps, minimum = 10, 3.0
@@ -238,7 +238,7 @@ def check_training_step(step: Any) -> Feedback:
                       "The order is: predictions, loss (binary_cross_entropy_with_logits), "
                       "zero_grad, backward, step.")
     if isinstance(loss, Value) or _number_problem("the returned loss", loss):
-        return report(False, f"The parameters are right, but your step returned {loss!r}.",
+        return report(False, f"The parameters are right, but your step returned {shown(loss)}.",
                       "Return the loss as a number: `return loss.data`.")
     if abs(loss - expected_loss) > 1e-9:
         return report(False, f"The parameters are right, but the returned loss {loss:.4g} is not "
@@ -339,7 +339,7 @@ def check_deeper_network(sizes: Any) -> Feedback:
                              "e.g. [a, b, c, 3].")
     if not isinstance(sizes, (list, tuple)) or not all(
             isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes):
-        return report(False, f"`{name}` should be a list of whole numbers above 0, got {sizes!r}.",
+        return report(False, f"`{name}` should be a list of whole numbers above 0, got {shown(sizes)}.",
                       "Write the neurons in each layer, in order, e.g. [4, 4, 4, 3].")
     sizes = list(sizes)
     if sizes[-1] != 3:
@@ -391,7 +391,7 @@ def check_softmax(probabilities: Any) -> Feedback:
     if is_missing(probabilities):
         return report(False, f"`{name}` is still `...`: replace it with your list of three numbers.")
     if not isinstance(probabilities, (list, tuple)):
-        return report(False, f"`{name}` should be a list of three numbers, got {probabilities!r}.",
+        return report(False, f"`{name}` should be a list of three numbers, got {shown(probabilities)}.",
                       "Exponentiate each score, then divide each by the sum of all three.")
     if len(probabilities) != len(expected):
         return report(False, f"`{name}` has {len(probabilities)} numbers; there are 3 scores.")
