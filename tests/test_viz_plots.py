@@ -328,6 +328,21 @@ def test_plot_line_draws_the_line_it_names():
     assert figure.axes[0].get_title() == "y = -2 * x + 1"
 
 
+def test_loss_landscapes_name_the_walk_in_the_legend():
+    # The legend says which optimiser walked (an Adam path is not "gradient descent").
+    one = plot_loss_landscape_1d(lambda w: w * w, [1.0, 0.5, 0.2], label="Adam")
+    two = plot_loss_landscape_2d(lambda a, b: a * a + b * b, [(1.0, 1.0), (0.5, 0.4)],
+                                 label="momentum 0.8", resolution=10)
+    one_texts = [t.get_text() for t in one.axes[0].get_legend().get_texts()]
+    two_texts = [t.get_text() for t in two.axes[0].get_legend().get_texts()]
+    assert "Adam (2 steps)" in one_texts and not any("gradient descent" in t for t in one_texts)
+    assert "momentum 0.8 (1 step)" in two_texts
+    plain = plot_loss_landscape_2d(lambda a, b: a * a + b * b, [(1.0, 1.0), (0.5, 0.4)], resolution=10)
+    assert "gradient descent (1 step)" in [t.get_text() for t in plain.axes[0].get_legend().get_texts()]
+    with pytest.raises(TypeError, match="label= names the walk.*got int: 3"):
+        plot_loss_landscape_2d(lambda a, b: a * a + b * b, [(1.0, 1.0)], label=3)
+
+
 def test_loss_landscapes_take_a_title():
     one = plot_loss_landscape_1d(lambda w: w * w, [1.0, 0.5], title="my curve")
     two = plot_loss_landscape_2d(lambda a, b: a * a + b * b, [(1.0, 1.0)], title="my map", resolution=10)

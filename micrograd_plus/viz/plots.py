@@ -771,17 +771,30 @@ def _path_range(path: np.ndarray, default: tuple[float, float]) -> tuple[float, 
     return low - pad, high + pad
 
 
+def _steps(count: int) -> str:
+    return f"{count} step" if count == 1 else f"{count} steps"
+
+
+def _check_label(label: Any, function: str) -> None:
+    if not isinstance(label, str):
+        raise TypeError(f"{function}: label= names the walk in the legend and should be text, "
+                        f"e.g. label='Adam'; got {type(label).__name__}: {label!r}.")
+
+
 def plot_loss_landscape_1d(loss: Callable[[Value], Any], path: Sequence[float] = (),
                            ax: Axes | None = None, xlim: tuple[float, float] = (-3.0, 3.0),
-                           parameter: str = "w", title: str = "loss landscape") -> Figure:
+                           parameter: str = "w", title: str = "loss landscape",
+                           label: str = "gradient descent") -> Figure:
     """The loss as a function of one parameter, and the path gradient descent took on it.
 
     ``loss`` maps a parameter (given as a Value) to the loss; ``path`` lists the parameter after
-    each step, starting point first. The range widens to show the whole path.
+    each step, starting point first. The range widens to show the whole path. ``label`` names
+    the walk in the legend ("momentum", "Adam", ...), followed by its number of steps.
 
     Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
     docstring); with ``ax`` it draws into your figure and returns that.
     """
+    _check_label(label, "plot_loss_landscape_1d")
     steps = np.asarray(list(path), dtype=float)
     low, high = _path_range(steps, xlim)
     figure, ax = _new_axes(ax, (7.5, 5.0))
@@ -790,7 +803,7 @@ def plot_loss_landscape_1d(loss: Callable[[Value], Any], path: Sequence[float] =
     if steps.size:
         heights = [_loss_at(loss, w) for w in steps]
         ax.plot(steps, heights, "-o", color=CLASS_COLOURS[5], lw=1.5, ms=7, zorder=3,
-                label=f"gradient descent ({steps.size - 1} steps)")
+                label=f"{label} ({_steps(steps.size - 1)})")
         ax.plot(steps[0], heights[0], "s", color="black", ms=10, zorder=4, label="start")
         ax.plot(steps[-1], heights[-1], "*", color="black", ms=16, zorder=4, label="end")
     _style(ax, title, parameter, "loss")
@@ -807,14 +820,17 @@ def plot_loss_landscape_2d(loss: Callable[[Value, Value], Any],
                            xlim: tuple[float, float] = (-3.0, 3.0),
                            ylim: tuple[float, float] = (-3.0, 3.0),
                            parameters: tuple[str, str] = ("w0", "w1"), resolution: int = 80,
-                           title: str = "loss landscape") -> Figure:
+                           title: str = "loss landscape", label: str = "gradient descent") -> Figure:
     """Contours of the loss over two parameters, and the path gradient descent took.
 
     ``loss`` maps two parameters (Values) to the loss; ``path`` lists (p0, p1) after each step.
+    ``label`` names the walk in the legend ("momentum", "Adam", ...), followed by its number of
+    steps.
 
     Shown as a cell's last value, or by ``plt.show()`` / ``display(fig)`` (see the module
     docstring); with ``ax`` it draws into your figure and returns that.
     """
+    _check_label(label, "plot_loss_landscape_2d")
     steps = np.asarray([list(p) for p in path], dtype=float).reshape(-1, 2)
     (x0, x1), (y0, y1) = _path_range(steps[:, 0], xlim), _path_range(steps[:, 1], ylim)
     figure, ax = _new_axes(ax, (7.0, 6.0))
@@ -827,7 +843,7 @@ def plot_loss_landscape_2d(loss: Callable[[Value, Value], Any],
     bar.ax.tick_params(labelsize=TICK_SIZE)
     if len(steps):
         ax.plot(steps[:, 0], steps[:, 1], "-o", color="#ff8c00", lw=2, ms=5,
-                label=f"gradient descent ({len(steps) - 1} steps)")
+                label=f"{label} ({_steps(len(steps) - 1)})")
         ax.plot(*steps[0], "s", color="white", mec="black", ms=11, label="start")
         ax.plot(*steps[-1], "*", color="white", mec="black", ms=17, label="end")
         if _is_narrow(ax):
