@@ -255,3 +255,56 @@ def deep_chains(min_steps: int = 60, max_steps: int = 200):
 def wide_sums(max_width: int = 60):
     """Short expressions whose sum and dot nodes take many operands."""
     return expressions(ops=("sum", "dot", "*", "tanh", "+"), max_steps=4, max_width=max_width)
+
+
+# --- graphs at the edges of every op's domain ----------------------------------------------------
+
+EDGE_VALUES = (0.0, -0.0, 5e-324, -5e-324, 1e-300, 1e-170, -1e-170, 1e-160, 0.5, -0.5, 1.0,
+               -1.0, 2.0, 3.0, 1e150, 1e170, -1e170, 1e300, 709.0)
+# The ops with an edge (a slope that is infinite or undefined somewhere), and the ops that make
+# a gradient 0 or tiny in front of them, come up three times as often.
+EDGE_OPS = ALL_OPS + ("sqrt", "/", "**", "log", POWER, "*", "ReLU") * 2
+
+
+def _forward_or_none(step: Step, values: Sequence[float]) -> float | None:
+    try:
+        with no_grad():
+            return apply(VALUE_BACKEND, step, [Value(values[i]) for i in step.operands]).data
+    except (ArithmeticError, ValueError):
+        return None
+
+
+@st.composite
+def edge_expressions(draw, max_steps: int = 8) -> Expression:
+    """Random graphs over every op with inputs at the edges of the ops' domains (0, -0.0, the
+    smallest float, numbers whose products underflow or overflow). No margins: a step whose
+    forward fails becomes tanh of its first operand, so the graph is always defined, but its
+    gradients may not be (sqrt at 0, 0 * inf): those are the cases to test."""
+    values = list(draw(st.lists(st.sampled_from(EDGE_VALUES), min_size=1, max_size=3)))
+    inputs = tuple(values)
+    steps: list[Step] = []
+    for _ in range(draw(st.integers(1, max_steps))):
+        op = draw(st.sampled_from(EDGE_OPS))
+        any_node = st.integers(0, len(values) - 1)
+        if op in NARY_OPS:
+            width = draw(st.integers(1, 3))
+            count = 2 * width + draw(st.integers(0, 1)) if op == "dot" else width + 1
+            operands = tuple(draw(any_node) for _ in range(count))
+        else:
+            operands = tuple(draw(any_node) for _ in range(2 if op in BINARY_OPS else 1))
+        constant = {POWER: lambda: draw(st.sampled_from(EXPONENTS)),
+                    LEAKY_RELU: lambda: draw(st.sampled_from(SLOPES))}.get(op, lambda: None)()
+        step = Step(op, operands, constant)
+        result = _forward_or_none(step, values)
+        if result is None:
+            step = Step("tanh", operands[:1])
+            result = math.tanh(values[operands[0]])
+        steps.append(step)
+        values.append(result)
+    used = {i for step in steps for i in step.operands}
+    sinks = tuple(i for i in range(len(values)) if i not in used)
+    if len(sinks) > 1:
+        candidate = Step("sum", sinks)
+        steps.append(candidate if _forward_or_none(candidate, values) is not None
+                     else Step("tanh", (len(values) - 1,)))
+    return Expression(inputs, tuple(steps))

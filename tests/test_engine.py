@@ -811,3 +811,44 @@ def test_copy_copy_shares_the_operands():
     c.label = "c"
     twin = copy.copy(c)
     assert twin is not c and twin._prev == (a, b) and (twin.data, twin.label, twin._op) == (6.0, "c", "*")
+
+
+ERROR = "error"
+
+
+@pytest.mark.parametrize("name, make, inputs, exact", [
+    # (op, inputs at an edge of its domain, the exact gradient there, or ERROR where none exists)
+    ("sqrt at 0", Value.sqrt, [0.0], ERROR),  # slope +inf
+    ("sqrt at the smallest float", Value.sqrt, [5e-324], [0.5 / math.sqrt(5e-324)]),
+    ("log at the smallest float", Value.log, [5e-324], ERROR),  # 1 / 5e-324 is beyond any float
+    ("log near 0", Value.log, [1e-300], [1e300]),
+    ("a / tiny b", lambda a, b: a / b, [1.0, 1e-200], ERROR),  # d/db = -1e400
+    ("0 / b", lambda a, b: a / b, [0.0, 1e-300], [1e300, 0.0]),
+    ("0 ** 0", lambda a, b: a ** b, [0.0, 0.0], [0.0, 0.0]),
+    ("0 ** 0.5", lambda a, b: a ** b, [0.0, 0.5], ERROR),  # d/da = 0.5 / sqrt(0)
+    ("0 ** 1", lambda a, b: a ** b, [0.0, 1.0], [1.0, 0.0]),
+    ("0 ** 2", lambda a, b: a ** b, [0.0, 2.0], [0.0, 0.0]),
+    ("2 ** 0", lambda a, b: a ** b, [2.0, 0.0], [0.0, math.log(2.0)]),
+    ("(-2) ** 2", lambda a, b: a ** b, [-2.0, 2.0], ERROR),  # d/db needs log(-2)
+    ("0 ** constant 0", lambda a: a ** 0, [0.0], [0.0]),
+    ("0 ** constant 0.5", lambda a: a ** 0.5, [0.0], ERROR),
+    ("0 ** constant 1", lambda a: a ** 1, [0.0], [1.0]),
+    ("0 ** constant 3", lambda a: a ** 3, [0.0], [0.0]),
+    ("(-2) ** constant -1", lambda a: a ** -1, [-2.0], [-0.25]),
+    ("tiny ** constant -1", lambda a: a ** -1, [1e-160], ERROR),  # -1e320
+    ("relu at 0", Value.relu, [0.0], [0.0]),  # a kink: 0, as in PyTorch
+    ("abs at 0", abs, [0.0], [0.0]),
+    ("leaky relu at 0", Value.leaky_relu, [0.0], [0.01]),
+    ("tanh far out", Value.tanh, [1000.0], [0.0]),
+    ("sigmoid far out", Value.sigmoid, [-1000.0], [0.0]),
+    ("exp near its largest", Value.exp, [709.0], [math.exp(709.0)]),
+])
+def test_every_rule_at_the_edges_of_its_domain(name, make, inputs, exact):
+    for run in RUNS:
+        values = [Value(x) for x in inputs]
+        out = make(*values)
+        if exact == ERROR:
+            with pytest.raises(NUMERIC_ERRORS):
+                _run(run, out, values)
+        else:
+            assert _run(run, out, values) == pytest.approx(exact, rel=1e-15), f"{name} in {run}"

@@ -16,10 +16,10 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from micrograd_plus.engine import OP_RULES, Value, grad
+from micrograd_plus.engine import OP_RULES, Value, chain_rule_step, grad, topological_order
 from micrograd_plus.gradcheck import numerical_gradient
 from strategies import (ALL_OPS, LEAKY_RELU, POWER, VALUE_BACKEND, Expression, deep_chains,
-                        examples, expressions, value_inputs, wide_sums)
+                        edge_expressions, examples, expressions, value_inputs, wide_sums)
 
 
 def test_strategies_use_every_op_in_the_table():
@@ -178,3 +178,60 @@ def test_second_derivatives_through_create_graph_match_sympy(expression):
         for j, h in enumerate(second):
             exact = exact_value(sympy.diff(formula, symbols[i], symbols[j]), point)
             assert_matches(h, exact, f"d2/dx{i}dx{j}", expression, scale + abs(exact))
+
+
+# --- one rule for backward(), grad() and each chain-rule step, at the edges ----------------------
+
+NUMERIC_ERRORS = (ArithmeticError, ValueError)
+
+
+def _outcome(compute):
+    """The gradients ``compute`` gives, or 'error' if it raises a numeric error."""
+    try:
+        return compute()
+    except NUMERIC_ERRORS:
+        return "error"
+
+
+def _by_steps(expression: Expression) -> list[float]:
+    """The gradients as chain_rule_step gives them, one step per node, added up by hand."""
+    xs = value_inputs(expression)
+    out = expression.output(VALUE_BACKEND, xs)
+    totals = {out: 1.0}
+    for node in reversed(topological_order(out)):
+        upstream = totals.get(node, 0.0)
+        for operand, contribution in zip(node._prev, chain_rule_step(node, upstream)[1]):
+            totals[operand] = totals.get(operand, 0.0) + contribution
+    if not all(math.isfinite(total) for total in totals.values()):
+        raise OverflowError("a gradient overflowed")
+    return [totals.get(x, 0.0) for x in xs]
+
+
+def _by_backward(expression: Expression) -> list[float]:
+    xs = value_inputs(expression)
+    expression.output(VALUE_BACKEND, xs).backward()
+    return [x.grad for x in xs]
+
+
+def _by_grad(expression: Expression, create_graph: bool) -> list[float]:
+    xs = value_inputs(expression)
+    gradients = grad(expression.output(VALUE_BACKEND, xs), xs, create_graph=create_graph)
+    return [getattr(g, "data", g) for g in gradients]
+
+
+@given(edge_expressions())
+@examples(300)
+def test_backward_grad_and_the_chain_rule_steps_follow_one_rule_at_the_edges(expression):
+    # Same numbers everywhere, or an error everywhere: never 0 in one and an error in another
+    # (issue 16, items 4 and 10), and never a gradient that is not a finite number.
+    outcomes = {
+        "backward()": _outcome(lambda: _by_backward(expression)),
+        "grad()": _outcome(lambda: _by_grad(expression, create_graph=False)),
+        "grad(create_graph=True)": _outcome(lambda: _by_grad(expression, create_graph=True)),
+        "chain_rule_step": _outcome(lambda: _by_steps(expression)),
+    }
+    reference = outcomes["chain_rule_step"]
+    for run, outcome in outcomes.items():
+        assert outcome == reference, f"{run}: {outcome}, chain_rule_step: {reference}\n{expression}"
+    if reference != "error":
+        assert all(math.isfinite(g) for g in reference), f"{reference}\n{expression}"

@@ -1,5 +1,7 @@
-"""micrograd drop-in: micrograd's README example, the two tests micrograd ships, its nn demo and
-the "build micrograd" lecture flow, written against micrograd_plus with only the import changed.
+"""micrograd drop-in: micrograd's README example, the two tests micrograd ships, its nn demo, the
+"build micrograd" lecture flow and the lecture's ways of extending Value (an op added with a
+_backward closure, a subclass, attributes of your own such as an AdamW's state, weak references),
+written against micrograd_plus with only the import changed.
 
 Where micrograd itself is installed (the test extra installs micrograd 0.1.0), the same code also
 runs on micrograd and the numbers are compared one to one.
@@ -13,7 +15,7 @@ import random
 
 import pytest
 
-from micrograd_plus import Value
+from micrograd_plus import Value, grad
 from micrograd_plus.data import make_moons
 from micrograd_plus.nn import MLP, Layer, Neuron
 
@@ -330,3 +332,121 @@ def test_lecture_style_topological_sort_over_prev():
     for node in reversed(topo):
         node._backward()
     assert (a.grad, b.grad) == (6.0, -4.0)
+
+
+# --- extending Value the lecture's way (issue 15) ---------------------------------------------------
+
+def lecture_exp(self):
+    """An op added as the lecture adds ops: the forward number, then a closure for the backward."""
+    out = Value(math.exp(self.data), (self,), "my_exp")
+
+    def _backward():
+        self.grad += out.data * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def lecture_tanh(self):
+    """The lecture's tanh: an op this engine knows ('tanh'), backward still by the closure."""
+    x = self.data
+    t = (math.exp(2 * x) - 1) / (math.exp(2 * x) + 1)
+    out = Value(t, (self,), "tanh")
+
+    def _backward():
+        self.grad += (1 - t ** 2) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+class Cube(Value):
+    """A subclass that brings its own chain-rule step."""
+
+    def __init__(self, x: Value) -> None:
+        super().__init__(x.data ** 3, (x,), "cube")
+
+    def _backward(self) -> None:
+        (x,) = self._prev
+        x.grad += 3 * x.data ** 2 * self.grad
+
+
+def test_an_op_added_with_a_backward_closure_is_differentiated_through():
+    x, w = Value(0.3, label="x"), Value(-1.2, label="w")
+    out = lecture_exp(x * w) * lecture_tanh(x) + Cube(w)
+    out.backward()
+    u = math.exp(x.data * w.data)
+    t = math.tanh(x.data)
+    assert x.grad == pytest.approx(w.data * u * t + u * (1 - t ** 2), rel=1e-12)
+    assert w.grad == pytest.approx(x.data * u * t + 3 * w.data ** 2, rel=1e-12)
+    # grad() runs each node's own step too, on the side: the same numbers, .grad untouched
+    before = (x.grad, w.grad)
+    assert grad(out, [x, w]) == pytest.approx([before[0], before[1]], rel=1e-12)
+    assert (x.grad, w.grad) == before
+    # A closure adds numbers, so it cannot build the graph of a second derivative: a clear error.
+    with pytest.raises(TypeError, match=r"create_graph=True.*'my_exp'.*function of your own"):
+        grad(out, [x], create_graph=True)
+
+
+def test_a_closure_step_is_what_the_chain_rule_step_reports():
+    from micrograd_plus.engine import chain_rule_step
+    a = Value(2.0)
+    out = lecture_exp(a)
+    out.grad = 5.0
+    local, contributions = chain_rule_step(out, 3.0)
+    assert local is None and contributions == (3.0 * math.exp(2.0),)
+    assert (a.grad, out.grad) == (0.0, 5.0)  # run on the side, every grad put back
+
+
+def test_setting_op_gives_the_node_that_rule():
+    x = Value(0.5)
+    out = Value(math.tanh(0.5), (x,))
+    assert out._op == ""
+    out._op = "tanh"
+    out.backward()
+    assert x.grad == pytest.approx(1 - math.tanh(0.5) ** 2, rel=1e-15)
+
+
+def test_values_carry_attributes_of_your_own():
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    for node, colour in ((a, "red"), (b, "blue"), (c, "green")):
+        setattr(node, "_vis_color", colour)  # a client's picture tags its nodes
+    assert [n._vis_color for n in (a, b, c)] == ["red", "blue", "green"]
+    c.backward()
+    assert (a.grad, b.grad, c._vis_color) == (2.0, 1.0, "green")
+
+
+def test_a_lecture_style_adamw_keeps_its_state_on_the_parameters():
+    X, y = moons_batch()
+    random.seed(1337)
+    model = MLP(2, [8, 1])
+    params = model.parameters()
+    for p in params:
+        p.m, p.v = 0.0, 0.0
+    beta1, beta2, lr, weight_decay = 0.9, 0.999, 0.05, 1e-4
+    losses = []
+    for t in range(1, 16):
+        total_loss, _ = demo_loss(model, X, y, Value)
+        model.zero_grad()
+        total_loss.backward()
+        for p in params:
+            p.m = beta1 * p.m + (1 - beta1) * p.grad
+            p.v = beta2 * p.v + (1 - beta2) * p.grad ** 2
+            m_hat, v_hat = p.m / (1 - beta1 ** t), p.v / (1 - beta2 ** t)
+            p.data -= lr * (m_hat / (v_hat ** 0.5 + 1e-8) + weight_decay * p.data)
+        losses.append(total_loss.data)
+    assert losses[-1] < 0.8 * losses[0]
+    assert all(isinstance(p.m, float) for p in params)
+
+
+def test_values_can_be_weakly_referenced():
+    import gc
+    import weakref
+    a = Value(3.0)
+    graph = a * 2 + 1
+    refs = weakref.WeakValueDictionary({"a": a, "out": graph})
+    assert refs["out"] is graph
+    del graph
+    gc.collect()
+    assert "out" not in refs and refs["a"] is a
