@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import html
+import io
 import math
 import re
 import sys
@@ -366,10 +367,19 @@ def test_dashboard_refuses_a_nan_learning_rate_in_the_widget_and_keeps_working()
         TrainingDashboard(learning_rate=float("nan"))
 
 
-def test_dashboard_says_what_is_wrong_with_hidden_sizes():
-    dashboard = TrainingDashboard(n=30)
+def test_dashboard_says_what_is_wrong_with_hidden_sizes_and_keeps_its_network():
+    dashboard = TrainingDashboard(n=30, hidden="8, 8")
+    dashboard.step(2)
+    model = dashboard.model
     dashboard.hidden.value = "8, x"
     assert "whole numbers separated by commas" in dashboard.status.value
+    assert "keeps its hidden layers (8, 8)" in dashboard.status.value
+    assert dashboard.model is model and dashboard.epoch == 2
+    dashboard.step(1)  # still trains, and still says why the entry was not taken
+    assert dashboard.epoch == 3 and "keeps its hidden layers" in dashboard.status.value
+    dashboard.hidden.value = "3"
+    assert [len(layer.neurons) for layer in dashboard.model.layers] == [3, 1]
+    assert "keeps" not in dashboard.status.value
     with pytest.raises(ValueError, match="got 'eight'"):
         parse_hidden("eight")
 
@@ -472,3 +482,40 @@ def test_descent_explorer_explains_its_log_scale():
     explorer = GradientDescentExplorer()
     assert "log scale" in explorer.note.value and "10 times" in explorer.note.value
     assert explorer.note in explorer.children
+
+
+def test_a_new_dashboard_stops_the_one_playing():
+    # Running the dashboard's cell again makes a new one; the old one must not train unseen.
+    async def notebook_session():
+        old = TrainingDashboard(dataset="xor", hidden=(2,), n=20)
+        old.play()
+        await asyncio.sleep(0.05)
+        new = TrainingDashboard(dataset="xor", hidden=(2,), n=20)
+        return old.is_playing, new.is_playing, old.pause_button.disabled
+
+    assert asyncio.run(notebook_session()) == (False, False, True)
+
+
+def test_dashboard_picture_shows_what_each_hidden_neuron_computes():
+    from PIL import Image
+
+    from micrograd_plus.widgets import _dashboard_picture as picture
+
+    dashboard = TrainingDashboard(dataset="spirals", hidden="4, 3", n=40)
+    points = np.array([[0.5, -1.0], [2.0, 0.25]])
+    first, second, output = picture.layer_outputs(dashboard.model, points)
+    assert first.shape == (2, 4) and second.shape == (2, 3) and output.shape == (2, 1)
+    for row, point in zip(range(2), points):
+        hidden = dashboard.model.layers[0]([Value(c) for c in point])
+        assert first[row] == pytest.approx([v.data for v in hidden])
+        assert output[row, 0] == pytest.approx(dashboard.model([Value(c) for c in point]).data)
+    # Fits a 1280x720 screen's output area (848 px) with room for the controls.
+    with Image.open(io.BytesIO(bytes(dashboard.image.value))) as shown:
+        assert shown.size[0] <= 848 and shown.size[1] <= 400
+    # A neuron's map follows its weights: change one neuron and its box changes.
+    before = np.asarray(Image.open(io.BytesIO(dashboard._png)).convert("RGB")).copy()
+    dashboard.model.layers[0].neurons[0].w[0].data += 3.0
+    dashboard.redraw()
+    after = np.asarray(Image.open(io.BytesIO(dashboard._png)).convert("RGB"))
+    changed = np.argwhere((before != after).any(axis=2))
+    assert len(changed) and changed[:, 1].max() > picture.BOUNDARY_SIZE  # the network panel too

@@ -7,8 +7,10 @@ so that training, the controls' callbacks and the notebook's own cells never run
 moment: none of them can see the model or its optimizer halfway through a step, and the
 widgets are only ever updated from the kernel's own thread. (The engine's ``no_grad`` is per
 thread, so a thread would not stop other cells' graphs from recording; it would race them for
-the model.) The pictures are redrawn at most every REDRAW_SECONDS, not after every
-epoch, into one ``ipywidgets.Image`` whose value is replaced, so the output never grows.
+the model.) The picture is redrawn at most every REDRAW_SECONDS, not after every
+epoch, into one ``ipywidgets.Image`` whose value is replaced, so the output never grows; it is
+drawn straight into pixels (``_dashboard_picture``), a few milliseconds, so it follows training
+live.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from ..losses import binary_cross_entropy_with_logits
 from ..nn import ACTIVATIONS, MLP
 from ..optim import SGD, Adam
 from ..train import History, accuracy, train_step
-from ..viz import draw_network, plot_decision_boundary, plot_history
-from ._display import FallbackBox, button, image_widget, new_figure, png_bytes
+from . import _dashboard_picture as picture
+from ._display import FallbackBox, button, image_widget
 
 DATASETS = ("xor", "moons", "circles", "spirals")
 OPTIMIZERS = {
@@ -39,7 +41,7 @@ OPTIMIZERS = {
     "SGD + momentum": lambda params, lr: SGD(params, lr=lr, momentum=0.9),
     "Adam": lambda params, lr: Adam(params, lr=lr),
 }
-REDRAW_SECONDS = 0.3  # at most ~3 pictures a second: a redraw costs as much as a few epochs
+REDRAW_SECONDS = 0.15  # at most ~7 pictures a second, each a few milliseconds to draw
 YIELD_SECONDS = 0.005  # the pause after each epoch in which the kernel answers clicks
 # Every data set here has two classes, so the network has one output, a logit, and the loss
 # is binary cross-entropy on it (smooth, unlike hinge, so the loss curve reads well).
@@ -92,9 +94,11 @@ class TrainingDashboard(FallbackBox):
     Buttons: ``play_button`` / ``pause_button`` (train in the background), ``step_button`` (one
     epoch) and ``reset_button`` (new weights). Settings: ``learning_rate`` (applies at once),
     and ``dataset``, ``noise``, ``train_fraction``, ``hidden`` (e.g. '8, 8'), ``activation`` and
-    ``optimizer``, each of which starts over with a new network. The picture shows the decision
-    boundary (training points filled, validation points hollow), the train and validation loss
-    per epoch, and the network with its weights. From Python: ``step(k)``, ``play()``,
+    ``optimizer``, each of which starts over with a new network (an invalid ``hidden`` entry
+    keeps the network and says why). The picture shows the decision boundary (training points
+    filled, validation points hollow), the network with every neuron drawn as a small map of
+    what it computes over the plane and every weight as a line, and the train and validation
+    loss per epoch. A new dashboard (its cell run again) pauses any that is playing. From Python: ``step(k)``, ``play()``,
     ``pause()``, ``reset()``; ``history`` holds the curves.
     """
 
@@ -141,12 +145,16 @@ class TrainingDashboard(FallbackBox):
                                            value=activation, description="activation")
         self.optimizer = widgets.Dropdown(options=list(OPTIMIZERS), value=optimizer,
                                           description="optimizer")
-        self.image = image_widget(max_width="1300px")
+        self.image = image_widget(max_width=f"{picture.WIDTH}px")
         self.status = widgets.HTML()
         self.status.add_class("mgp-dashboard-status")
 
         self._message = ""
+        self._sizes = parse_hidden(hidden)
         self._build()
+        # Running the cell again makes a new dashboard: the old one stops training unseen.
+        for other in list(TrainingDashboard._playing):
+            other.pause()
 
         row = lambda *children: widgets.HBox(list(children), layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__([
@@ -157,26 +165,24 @@ class TrainingDashboard(FallbackBox):
             self.status, self.image])
         self.add_class("mgp-dashboard")
         self.learning_rate.observe(self._on_learning_rate, names="value")
-        for control in (self.dataset, self.noise, self.train_fraction, self.hidden,
-                        self.activation, self.optimizer):
+        for control in (self.dataset, self.noise, self.train_fraction, self.activation,
+                        self.optimizer):
             control.observe(lambda change: self.reset(), names="value")
+        self.hidden.observe(self._on_hidden, names="value")
         self._sync_buttons()
         self.redraw()
 
     # --- the model and its data ------------------------------------------------------------------
 
     def _build(self) -> None:
-        """New data, split and network from the current settings (the history starts over)."""
-        try:
-            sizes = parse_hidden(self.hidden.value)
-        except ValueError as error:
-            self._message = str(error)
-            sizes = ()
-        else:
-            self._message = ""
+        """New data, split and network from the current settings (the history starts over);
+        the hidden layers of the last valid entry."""
+        self._message = ""
+        sizes = self._sizes
         X, y = make_dataset(self.dataset.value, self.n, self.noise.value, self.seed)
         self.X_train, self.X_val, self.y_train, self.y_val = train_test_split(
             X, y, test_fraction=1 - self.train_fraction.value, seed=self.seed)
+        self.plane = picture.Plane(X)
         self.model = MLP(2, [*sizes, 1], activation=self.activation.value, seed=self.seed)
         self.optimizer_ = OPTIMIZERS[self.optimizer.value](self.model.parameters(),
                                                            self.learning_rate.value)
@@ -271,6 +277,19 @@ class TrainingDashboard(FallbackBox):
         if was_playing:
             self.play()
 
+    def _on_hidden(self, change) -> None:
+        try:
+            sizes = parse_hidden(change["new"])
+        except ValueError as error:
+            # Keep the network (and its training so far): a typo should not throw it away.
+            kept = ", ".join(map(str, self._sizes)) or "none"
+            self._message = (f"{error}. The network keeps its hidden layers ({kept}) until "
+                             f"the entry is corrected.")
+            self.status.value = self._status()
+            return
+        self._sizes = sizes
+        self.reset()
+
     def _on_learning_rate(self, change) -> None:
         new = change["new"]
         if not _is_learning_rate(new):  # the slider clamps numbers, not nan, to its range
@@ -308,23 +327,11 @@ class TrainingDashboard(FallbackBox):
     # --- pictures ------------------------------------------------------------------------------
 
     def redraw(self) -> None:
-        """Redraw boundary, loss curves and network, and the status line, in place."""
-        figure, (ax_boundary, ax_loss, ax_network) = new_figure(
-            18, 5.4, ncols=3, width_ratios=[1, 1, 1.5])
-        plot_decision_boundary(self.model, self.X_train, self.y_train, ax=ax_boundary)
-        ax_boundary.scatter([x[0] for x in self.X_val], [x[1] for x in self.X_val],
-                            facecolors="none", edgecolors="black", s=40, linewidths=1.2,
-                            label="validation")
-        ax_boundary.legend(fontsize=11, loc="best", framealpha=0.85)
-        ax_boundary.set_title(f"{self.dataset.value}, epoch {self.epoch}", fontsize=16)
-        if self.epoch:
-            plot_history(self.history, ax=ax_loss)
-        else:
-            ax_loss.text(0.5, 0.5, "press play or step", ha="center", va="center",
-                         transform=ax_loss.transAxes, fontsize=14, color="#57606a")
-            ax_loss.set_axis_off()
-        draw_network(self.model, ax=ax_network)
-        self._png = png_bytes(figure, dpi=80)
+        """Redraw boundary, network (each neuron's map) and loss curves, and the status line,
+        in place."""
+        self._png = picture.draw(self.model, self.plane, self.X_train, self.y_train, self.X_val,
+                                 self.y_val, self.history.train_loss, self.history.val_loss,
+                                 f"{self.dataset.value}, epoch {self.epoch}")
         self.image.value = self._png
         self.status.value = self._status()
 
