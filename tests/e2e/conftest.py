@@ -28,20 +28,28 @@ def lab_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser_context(tmp_path_factory):
+def playwright():
+    """One Playwright for the run: its sync API cannot be started twice in one thread."""
     playwright_api = pytest.importorskip(
         "playwright.sync_api", reason="Playwright is missing: pip install -e '.[e2e]'")
-    from .lab import CHROMIUM, CHROMIUM_FLAGS, check_chromium
+    from .lab import check_chromium
 
     check_chromium()
-    with playwright_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM),
-            headless=True, args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1000})
-        try:
-            yield context
-        finally:
-            context.close()
+    with playwright_api.sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser_context(playwright, tmp_path_factory):
+    from .lab import CHROMIUM, CHROMIUM_FLAGS
+
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM),
+        headless=True, args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1000})
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="session")

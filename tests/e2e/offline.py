@@ -16,9 +16,7 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-import pytest
-
-from .lab import CHROMIUM, CHROMIUM_FLAGS, check_chromium
+from .lab import CHROMIUM, CHROMIUM_FLAGS
 
 # The proxy also sees Chromium's own background calls (updates, sign-in, autofill).
 CHROMIUM_SERVICES = re.compile(r"\s(https?://)?[\w.-]+\.(google\.com|googleapis\.com|gvt1\.com)[:/]")
@@ -67,24 +65,20 @@ def serve(folder: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def offline_browser(profile: Path):
+def offline_browser(playwright, profile: Path):
     """A Chromium context that reaches 127.0.0.1 only; yields (context, proxy, URLs requested)."""
-    playwright_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright is missing: pip install -e '.[e2e]'")
-    check_chromium()
     proxy = RefusingProxy()
     seen: list[str] = []
-    with playwright_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True,
-            viewport={"width": 1400, "height": 1000},
-            args=[*CHROMIUM_FLAGS, f"--proxy-server=http://127.0.0.1:{proxy.port}"])
-        context.on("request", lambda request: seen.append(request.url))
-        try:
-            yield context, proxy, seen
-        finally:
-            context.close()
-            proxy.close()
+    context = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), headless=True,
+        viewport={"width": 1400, "height": 1000},
+        args=[*CHROMIUM_FLAGS, f"--proxy-server=http://127.0.0.1:{proxy.port}"])
+    context.on("request", lambda request: seen.append(request.url))
+    try:
+        yield context, proxy, seen
+    finally:
+        context.close()
+        proxy.close()
 
 
 def assert_nothing_left(base: str, proxy: RefusingProxy, seen: list[str]) -> None:

@@ -16,11 +16,11 @@ LESSON = "08_gradient_descent"  # formulas ($L(w) = (w - 3)^2$) and the descent 
 TYPESET_TIMEOUT_MS = 60_000
 
 
-def test_book_page_reads_offline(tmp_path, screenshots):
+def test_book_page_reads_offline(playwright, tmp_path, screenshots):
     from micrograd_plus.book import export_lesson
 
     page_path = export_lesson(ROOT / "notebooks" / f"{LESSON}.ipynb", tmp_path / "book")
-    with serve(page_path.parent) as base, offline_browser(tmp_path / "chromium") as (
+    with serve(page_path.parent) as base, offline_browser(playwright, tmp_path / "chromium") as (
             context, proxy, seen):
         page = context.new_page()
         page.goto(f"{base}/{page_path.name}")

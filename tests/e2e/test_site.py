@@ -54,9 +54,10 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def offline_page(tmp_path_factory):
+def offline_page(playwright, tmp_path_factory):
     """A Chromium page that can reach 127.0.0.1 only; yields (page, proxy, requests seen)."""
-    with offline_browser(tmp_path_factory.mktemp("chromium-site")) as (context, proxy, seen):
+    with offline_browser(playwright, tmp_path_factory.mktemp("chromium-site")) as (
+            context, proxy, seen):
         yield context.new_page(), proxy, seen
 
 
