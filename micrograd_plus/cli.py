@@ -231,7 +231,8 @@ def run_lab(folder: Path, port: int | None = None, open_browser: bool = True) ->
     if importlib.util.find_spec("jupyterlab") is None:
         print(f"JupyterLab is not installed in this Python ({sys.executable}). Install it with\n\n"
               f"    {sys.executable} -m pip install \"micrograd-plus[notebook]\"\n\n"
-              f"or open the lessons in {folder} with any Jupyter you have.", file=sys.stderr)
+              f"or copy the lessons out with `micrograd-plus lessons {folder}` and open them with "
+              f"any Jupyter you have.", file=sys.stderr)
         return 1
     copied = copy_lessons(folder)
     print(copied.summary(), flush=True)

@@ -91,6 +91,7 @@ def test_lab_without_jupyterlab_says_how_to_get_it(tmp_path, capsys, monkeypatch
     assert cli.main(["lab", str(tmp_path / "lessons")]) == 1
     err = capsys.readouterr().err
     assert 'pip install "micrograd-plus[notebook]"' in err and sys.executable in err
+    assert f"micrograd-plus lessons {tmp_path / 'lessons'}" in err
     assert not (tmp_path / "lessons").exists()
 
 
