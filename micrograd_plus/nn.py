@@ -348,6 +348,15 @@ class Layer(Module):
         return [(f"neurons.{j}.{name}", p)
                 for j, neuron in enumerate(self.neurons) for name, p in neuron.named_parameters()]
 
+    def weights(self, grad: bool = False) -> list[list[float]]:
+        """The weight matrix as frameworks store it: one row per neuron, one column per input.
+        Numbers (``.data``), or with ``grad=True`` their gradients (``.grad``)."""
+        return [[w.grad if grad else w.data for w in neuron.w] for neuron in self.neurons]
+
+    def biases(self, grad: bool = False) -> list[float]:
+        """One bias per neuron (``.data``), or with ``grad=True`` their gradients."""
+        return [neuron.b.grad if grad else neuron.b.data for neuron in self.neurons]
+
     def architecture(self) -> dict[str, Any]:
         return {"type": "Layer", "nin": self.nin, "nout": len(self.neurons),
                 "activation": self.neurons[0].activation}

@@ -21,6 +21,17 @@ def test_mlp_matches_micrograd_shape_and_parameter_count():
     assert isinstance(model([Value(0.5), Value(-1.0)]), Value)
 
 
+def test_a_layer_gives_its_weight_matrix_and_biases_and_their_gradients():
+    # One row per neuron, as a framework's weight matrix: lesson 16 copies them into PyTorch.
+    layer = Layer(3, 2, activation="linear", seed=0)
+    assert layer.weights() == [[w.data for w in layer.neurons[0].w], [w.data for w in layer.neurons[1].w]]
+    assert layer.biases() == [layer.neurons[0].b.data, layer.neurons[1].b.data]
+    outputs = layer([1.0, 2.0, 3.0])
+    (outputs[0] * 2 + outputs[1]).backward()
+    assert layer.weights(grad=True) == [[2.0, 4.0, 6.0], [1.0, 2.0, 3.0]]
+    assert layer.biases(grad=True) == [2.0, 1.0]
+
+
 def test_global_random_seed_reproduces_micrograd_style_initialisation():
     random.seed(1337)
     first = [p.data for p in MLP(2, [4, 1]).parameters()]

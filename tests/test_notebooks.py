@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import base64
 import importlib
+import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -40,6 +41,12 @@ PICTURE_TYPES = ("image/svg+xml", "image/png")
 # Besides the standard library and micrograd_plus's public names, a lesson may import these.
 # torch is for lesson 16, which runs its PyTorch part only when torch is installed.
 OTHER_IMPORTS = {"matplotlib", "ipywidgets", "IPython", "torch"}
+# Numbers a lesson's text vouches for, checked where the lesson prints them: (pattern, test).
+# Lesson 16 says its gradients and PyTorch's agree "to about 15 decimal places" (only when
+# torch is installed, as in CI).
+PRINTED_CLAIMS = {
+    "16_next_steps": [(r"largest difference over all 17 gradients: (\S+)", lambda found: float(found) < 1e-12)],
+}
 # Most lessons have one to three exercises; the Python on-ramp has one per piece of Python.
 MOST_EXERCISES = {"01_just_enough_python": 7}
 
@@ -197,6 +204,11 @@ def test_notebook_runs_and_draws(path: Path, kernel_manager):
                 for width in [png_width(content)] if width > OUTPUT_WIDTH_PX + 2]
     assert not too_wide, (f"{path.name}: pictures {too_wide} px wide do not fit a "
                           f"{OUTPUT_WIDTH_PX} px output area; draw them through a library plot")
+    said = "".join(printed_text(cell) for cell in notebook.cells if cell.cell_type == "code")
+    for pattern, holds in PRINTED_CLAIMS.get(path.stem, []):
+        found = re.search(pattern, said)
+        if found is not None or importlib.util.find_spec("torch") is not None:
+            assert found and holds(found.group(1)), f"{path.name}: expected {pattern!r} to hold, printed {found}"
     most = MOST_EXERCISES.get(path.stem, 3)
     assert 1 <= solutions_run <= most, (
         f"{path.name}: expected 1 to {most} 'your turn' exercises with a checked solution, found {solutions_run}"
