@@ -20,7 +20,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from ..engine import OP_RULES, OpRule, Value, leaky_relu_rule, power_rule, topological_order
+from ..engine import (OP_RULES, OpRule, Value, _own_backward, chain_rule_step, leaky_relu_rule,
+                      power_rule, topological_order)
 from .text import visible
 
 __all__ = ["Graph", "check_value", "rule_named", "REQUIRED_ATTRIBUTES"]
@@ -131,35 +132,25 @@ class Graph:
             return None
 
     def sent(self, node: Any) -> list[float]:
-        """What ``node`` sends each of ``operands(node)`` with the gradient it has now: the
-        engine's rule for a micrograd_plus Value, else what its own ``_backward()`` adds (run
-        with the operands' gradients set aside and put back). A repeated operand gets it all
-        at its first place."""
+        """What ``node`` sends each of ``operands(node)`` with the gradient it has now, as
+        backward() would (``engine.chain_rule_step``: the engine's rule, or the node's own
+        ``_backward()`` run with the gradients it touches put back). An operand a node of
+        another class holds twice gets it all at its first place."""
         operands = self.operands(node)
         if not node.grad:
             return [0.0] * len(operands)
-        if not self.runs_own_backward(node):
-            return [node.grad * d for d in node.local_derivatives()]
-        distinct = list(dict.fromkeys(operands))
-        kept = [x.grad for x in distinct]
-        kept_own = node.grad
-        try:
-            for x in distinct:
-                x.grad = 0.0
-            node._backward()
-            added = {x: x.grad for x in distinct}
-        finally:
-            for x, grad in zip(distinct, kept):
-                x.grad = grad
-            node.grad = kept_own
-        return [added.pop(x, 0.0) for x in operands]
+        contributions = chain_rule_step(node, node.grad)[1]
+        if isinstance(node, Value):
+            return list(contributions)
+        received: dict = {}
+        for operand, contribution in zip(node._prev, contributions):
+            received[operand] = received.get(operand, 0.0) + contribution
+        return [received.pop(operand, 0.0) for operand in operands]
 
     def runs_own_backward(self, node: Any) -> bool:
         """Whether stepping runs ``node._backward()`` rather than the engine's rule: a value of
         another class, or a micrograd_plus Value given a _backward of its own."""
-        if not isinstance(node, Value):
-            return True
-        return getattr(node._backward, "__func__", None) is not Value._backward
+        return not isinstance(node, Value) or _own_backward(node) is not None
 
     # --- the whole graph -----------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ back afterwards (also after an error), so stepping never changes them. This work
 micrograd-style value (see ``nodes``): micrograd's, or a learner's own class.
 
 The sentences take their formulas from the engine's op table and, for micrograd_plus's Value,
-their numbers from ``node.local_derivatives()``: nothing is worked out a second time. For a
+their numbers from ``engine.chain_rule_step``, the step backward() takes: nothing is worked out
+a second time. For a
 value of another class the numbers are what its own ``_backward()`` did; where the op table has
 a rule for its op the sentence shows the rule, and says so when the code did something else.
 """
@@ -19,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence, Union
 
-from ..engine import Value
+from ..engine import Value, chain_rule_step
 from .nodes import Graph
 from .text import expression, format_number, value_names
 
@@ -167,24 +168,23 @@ def _step(graph: Graph, node: Any, names: dict, arrivals: dict[Any, int]) -> tup
     before = {operand: operand.grad for operand in distinct}
     node._backward()
     after = {operand: operand.grad for operand in distinct}
-    rule = graph.rule(node)
     sends = upstream_grad != 0.0 or any(after[x] != before[x] for x in distinct)
-    local = graph.local_derivatives(node) if sends and rule is not None else None
     terms = []
     if not graph.runs_own_backward(node):
-        # The engine's rule, operand by operand, as Value._backward applies it.
+        # backward()'s own numbers for this step, operand by operand, as it adds them up.
+        local, contributions = chain_rule_step(node, upstream_grad) if sends else (None, None)
         total = dict(before)
         for position, operand in enumerate(operands):
+            total_before = total[operand]
             if local is None:
                 local_derivative, contribution = None, 0.0
             else:
-                local_derivative = local[position]
-                contribution = upstream_grad * local_derivative
-            total_before = total[operand]
-            total[operand] = total_before + contribution if local is not None else total_before
+                local_derivative, contribution = local[position], contributions[position]
+                total[operand] = total_before + contribution
             terms.append(_term(graph, node, names, arrivals, operand, position, local_derivative,
                                contribution, total_before, total[operand]))
         return tuple(terms)
+    local = graph.local_derivatives(node) if sends and graph.rule(node) is not None else None
     rule_operands = graph.rule_operands(node)
     for position, operand in enumerate(distinct):
         contribution = after[operand] - before[operand]
