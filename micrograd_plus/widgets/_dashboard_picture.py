@@ -31,6 +31,7 @@ BOUNDARY_SIZE = 370       # the decision boundary's square, in px
 MAP_RESOLUTION = 64       # grid points per side of the boundary's shading
 NEURON_RESOLUTION = 24    # grid points per side of a neuron's map
 TEXT_PX, SMALL_TEXT_PX = 16, 14
+PALETTE_COLOURS = 128
 LOSS_COLOURS = {"training": (34, 34, 34), "validation": (204, 121, 167)}  # black, pink
 _POSITIVE, _NEGATIVE, _ZERO = (178, 24, 43), (77, 77, 77), (255, 255, 255)  # maps and weights
 
@@ -101,18 +102,24 @@ def draw(model: Any, plane: Plane, X_train, y_train, X_val, y_val,
     _losses(canvas, train_loss, val_loss, left=BOUNDARY_SIZE + 20, top=245,
             width=WIDTH - BOUNDARY_SIZE - 20, height=HEIGHT - 245)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1)  # fast to write; sent once, shown once
+    # 128 colours are plenty for these maps, and make the PNG about three times faster to write
+    # and a third of the size to send.
+    image.quantize(PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE).save(
+        buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 
 def _boundary(image, canvas, model, plane, X_train, y_train, X_val, y_val, caption) -> None:
     size, top = BOUNDARY_SIZE, 20
     score = layer_outputs(model, plane.grid(MAP_RESOLUTION))[-1][:, 0]
-    coarse = Image.fromarray(np.tanh(score).reshape(MAP_RESOLUTION, MAP_RESOLUTION)
-                             .astype(np.float32), mode="F")
-    fine = np.asarray(coarse.resize((size, size), Image.BILINEAR))
-    shading = _blend(fine, _rgb(CLASS_COLOURS[0]), _rgb(CLASS_COLOURS[1]), strength=0.45)
-    # The boundary itself: a dark line where the score changes sign.
+    coarse = np.tanh(score).reshape(MAP_RESOLUTION, MAP_RESOLUTION)
+    # Coloured at the grid's resolution and enlarged by Pillow: a few ms instead of tens.
+    shading = np.array(Image.fromarray(_blend(coarse, _rgb(CLASS_COLOURS[0]),
+                                              _rgb(CLASS_COLOURS[1]), strength=0.45))
+                       .resize((size, size), Image.BILINEAR))
+    # The boundary itself: a dark line where the (enlarged) score changes sign.
+    fine = np.asarray(Image.fromarray(coarse.astype(np.float32), mode="F")
+                      .resize((size, size), Image.BILINEAR))
     positive = fine > 0
     edge = np.zeros_like(positive)
     edge[:, 1:] |= positive[:, 1:] != positive[:, :-1]

@@ -306,8 +306,8 @@ class TrainingDashboard(FallbackBox):
             while True:
                 self._train_one_epoch()
                 if time.monotonic() - last_draw >= REDRAW_SECONDS:
+                    last_draw = time.monotonic()  # from the start: the drawing counts too
                     self.redraw()
-                    last_draw = time.monotonic()
                 await asyncio.sleep(YIELD_SECONDS)
         except ArithmeticError as error:
             self._message = self._diverged(error)
