@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 from micrograd_plus import data
 from micrograd_plus.nn import MLP, Layer, Perceptron
 from micrograd_plus.train import History, accuracy, fit
-from micrograd_plus.viz import (draw_network, plot_activation, plot_decision_boundary,
+from micrograd_plus.viz import (draw_network, panels, plot_activation, plot_decision_boundary,
                                 plot_history, plot_loss_landscape_1d, plot_loss_landscape_2d,
                                 plot_against_rule, plot_learning, plot_line, plot_log_loss,
                                 plot_margin_losses, plot_mistakes_per_pass, plot_nudge_each_input,
@@ -326,6 +326,19 @@ def test_plot_line_draws_the_line_it_names():
     (line,) = [l for l in figure.axes[0].get_lines() if len(l.get_xdata()) > 2]
     assert line.get_ydata()[0] == pytest.approx(-2.0 * -3.0 + 1.0)
     assert figure.axes[0].get_title() == "y = -2 * x + 1"
+
+
+def test_activations_side_by_side_keep_their_legends_off_the_curves():
+    # Lesson 05 draws four activations in a 2 x 2 grid: each legend sits under its panel's
+    # axis label, where it covers neither a curve nor the panel beside it.
+    figure, axes = panels(2, rows=2)
+    for ax, name in zip(axes, ["tanh", "sigmoid", "relu", "leaky_relu"]):
+        plot_activation(name, ax=ax)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    for ax in axes:
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert legend.y1 < ax.get_window_extent(renderer).y0, ax.get_title()
 
 
 def test_loss_landscapes_name_the_walk_in_the_legend():

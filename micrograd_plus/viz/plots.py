@@ -613,7 +613,10 @@ def plot_activation(name: str, ax: Axes | None = None, xlim: tuple[float, float]
     ax.plot(zs, slopes, color=CLASS_COLOURS[5], lw=2.5, ls="--", label=f"d {name}(z) / dz")
     _style(ax, name, "z", "")
     ax.set_xlim(*xlim)
-    ax.legend(fontsize=LEGEND_SIZE, loc="upper left", framealpha=0.85)
+    if _is_narrow(ax):  # side by side, a legend inside would cover a curve or a neighbour
+        _legend_below(ax)
+    else:
+        ax.legend(fontsize=LEGEND_SIZE, loc="upper left", framealpha=0.85)
     ax.grid(alpha=0.3)
     return figure
 
