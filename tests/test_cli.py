@@ -97,8 +97,9 @@ def test_lab_without_jupyterlab_says_how_to_get_it(tmp_path, capsys, monkeypatch
 
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs the git checkout (not an sdist)")
 def test_make_lab_opens_a_working_copy_git_ignores():
-    dry_run = subprocess.run(["make", "-n", "-B", "lab"], cwd=ROOT, capture_output=True,
-                             text=True, check=True).stdout
+    # --no-print-directory: under `make test` this make is a sub-make, which names its folder.
+    dry_run = subprocess.run(["make", "-n", "-B", "--no-print-directory", "lab"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
     command = dry_run.strip().splitlines()[-1]
     match = re.search(r"micrograd-plus lab (\S+)", command)
     assert match, f"make lab should run `micrograd-plus lab DIR`; it runs {command!r}"
