@@ -35,9 +35,10 @@ def write_atomically(path: str | os.PathLike, data: bytes | str) -> Path:
     except FileNotFoundError:
         existing = None
     if existing is not None and not stat.S_ISREG(existing.st_mode):
-        kind = "a folder" if stat.S_ISDIR(existing.st_mode) else "not a regular file"
-        raise ValueError(f"Cannot write {shown}: it is {kind}. Give the path of a file to create "
-                         f"or replace, such as {shown / 'model.json' if kind == 'a folder' else 'model.json'}.")
+        folder = stat.S_ISDIR(existing.st_mode)
+        example = shown / "model.json" if folder else "model.json"
+        raise ValueError(f"Cannot write {shown}: it is {'a folder' if folder else 'not a regular file'}. "
+                         f"Give the path of a file to create or replace, such as {example}.")
     if not target.parent.is_dir():
         raise FileNotFoundError(f"Cannot write {shown}: the folder {target.parent} does not exist. "
                                 f"Create it first (os.makedirs) or choose another folder.")
@@ -47,8 +48,8 @@ def write_atomically(path: str | os.PathLike, data: bytes | str) -> Path:
     try:
         try:
             # O_EXCL: never write into a file someone else made; the mode is reduced by the umask.
-            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                             mode)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            handle = os.open(temporary, flags, mode)
             try:
                 if existing is not None:
                     os.chmod(handle if os.chmod in os.supports_fd else temporary, mode)
