@@ -319,3 +319,18 @@ def test_lesson_16_the_same_graph_for_one_example_or_a_whole_batch(seed):
     scalar.backward()
     leaves = {node.label: node for node in batched.topological_order(total) if node.label}
     assert_close(leaves["W1"].grad, [[w.grad for w in n.w] for n in net.layers[0].neurons], "W1")
+
+
+def test_the_training_dashboard_trains_and_validates_on_the_batched_path(monkeypatch):
+    from micrograd_plus.widgets import TrainingDashboard
+
+    calls = []
+    for name in ("step", "evaluate", "outputs"):
+        real = getattr(batched, name)
+        monkeypatch.setattr(batched, name, lambda *args, real=real, name=name, **kwargs:
+                            calls.append(name) or real(*args, **kwargs))
+    dashboard = TrainingDashboard(dataset="spirals", hidden=(8, 8), seed=0)
+    dashboard.step(3)
+    assert calls.count("step") == 3 and calls.count("evaluate") == 3
+    assert "outputs" in calls  # the decision boundary and the accuracies of the redraw
+    assert all(isinstance(loss, float) for loss in dashboard.history.val_loss)
