@@ -199,9 +199,7 @@ class scalar_path:
 
 def fit_steps_factory(sizes: list[int], data: str, steps: int = 5):
     """A run of ``fit`` on W1's data ('moons': hinge + 1e-4 L2) or the digits ('digits':
-    cross-entropy), SGD: ``run(epochs)`` trains that many full-batch epochs. A step's time is
-    the difference between 1 + ``steps`` epochs and 1, divided by ``steps`` (``fit_step``), so
-    fit's once-per-call checks are not billed to every step."""
+    cross-entropy), SGD: ``run(epochs, callbacks)`` trains that many full-batch epochs."""
     from micrograd_plus import nn, optim
     from micrograd_plus.train import fit
 
@@ -209,22 +207,23 @@ def fit_steps_factory(sizes: list[int], data: str, steps: int = 5):
     model = nn.MLP(sizes[0], sizes[1:], seed=1337)
     optimizer = optim.SGD(model.parameters(), lr=0.01)
 
-    def run(epochs: int) -> None:
-        fit(model, X, y, loss=loss, optimizer=optimizer, epochs=epochs, l2=l2, progress=False)
+    def run(epochs: int, callbacks=()) -> None:
+        fit(model, X, y, loss=loss, optimizer=optimizer, epochs=epochs, l2=l2, progress=False,
+            callbacks=callbacks)
     return run, steps
 
 
-def fit_step(run: Callable[[int], None], steps: int, repeats: int) -> Timing:
-    """The time of one fit step: (1 + steps epochs) - (1 epoch), over steps, per repeat."""
+def fit_step(run: Callable[..., None], steps: int, repeats: int) -> Timing:
+    """The time of one fit step: from one epoch's end to the next (a callback notes the times),
+    so fit's once-per-call checks are not billed to every step; the median and range over
+    ``steps`` steps in each of ``repeats`` runs."""
     gc.collect()
     run(1)
     samples = []
     for _ in range(repeats):
-        start = time.perf_counter()
-        run(1)
-        middle = time.perf_counter()
-        run(1 + steps)
-        samples.append(((time.perf_counter() - middle) - (middle - start)) / steps)
+        ends = []
+        run(1 + steps, [lambda epoch, history, model: ends.append(time.perf_counter()) and None])
+        samples += [later - earlier for earlier, later in zip(ends, ends[1:])]
     return Timing.of(samples)
 
 
@@ -624,7 +623,8 @@ def main() -> None:
             timed(torch_vectorised_factory([2, 16, 16, 1], "moons"), args.repeats))
     emit()
     emit("Ratios are how many times longer micrograd's step takes. A `fit` step is one "
-         "full-batch epoch of `fit` (hinge + 1e-4 L2, SGD): fit(6 epochs) - fit(1 epoch), over 5.")
+         "full-batch epoch of `fit` (hinge + 1e-4 L2, SGD), from one epoch's end to the next: "
+         "the median and range of 5 steps in each run.")
     emit()
 
     emit("## W2: backward over a chain of n relu nodes")

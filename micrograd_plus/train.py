@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any, Callable, Sequence, Union
 
+import numpy as np
 from tqdm.auto import tqdm
 
 try:  # the C functions under signal's wrappers, which convert to enums: 0.4 us, not 46 us, a step
@@ -136,7 +137,10 @@ def _as_class(label: int) -> int:
     return 0 if label == -1 else label  # micrograd's moons demo labels the classes -1 and +1
 
 
-def _count_correct(scores: list, targets: Sequence, threshold: float) -> int:
+def _count_correct(scores: list | np.ndarray, targets: Sequence, threshold: float) -> int:
+    if isinstance(scores, np.ndarray):  # the batched path's outputs, one row per example
+        decided = scores > threshold if scores.ndim == 1 else scores.argmax(axis=1)
+        return int(np.count_nonzero(decided == [_as_class(t) for t in targets]))
     return sum(_decide(s, threshold) == _as_class(t) for s, t in zip(scores, targets))
 
 
@@ -215,7 +219,7 @@ def _forward_backward_step(model, X: Sequence, y: Sequence, loss_fn: LossFunctio
             raise
         if done is not None:
             loss_number, numbers = done
-            scores = numbers.tolist()
+            scores = numbers  # an array: a list per example would be thousands of objects for gc
         else:
             scores = [_numbers(output) for output in outputs]
             loss_number = loss.data
@@ -427,7 +431,7 @@ def _evaluate(model, X: Sequence, y: Sequence, loss_fn: LossFunction, threshold:
     done = batched and batched.evaluate(model, X, y, loss_fn)
     if done is not None:
         loss, numbers = done
-        return loss, _count_correct(numbers.tolist(), y, threshold)
+        return loss, _count_correct(numbers, y, threshold)
     # Recorded rather than inside no_grad(): Ctrl-C landing as no_grad's generator switches
     # recording off, before its with-block starts, would leave it off. The graph is freed here.
     outputs = batch_outputs(model, X)

@@ -289,7 +289,8 @@ def test_a_step_frees_its_graph_before_the_collector_resumes_and_returns_numbers
     before = values_alive()
     loss, scores = _forward_backward_step(model, X, y, hinge, SGD(model.parameters(), lr=0.1), 1e-3)
     assert values_alive() == before
-    assert type(loss) is float and len(scores) == 20 and all(type(s) is float for s in scores)
+    # numbers, not Values (the batched path gives them as a numpy array of floats)
+    assert type(loss) is float and len(scores) == 20 and all(isinstance(s, float) for s in scores)
 
 
 def test_fit_trains_a_plain_function_as_the_model():
