@@ -519,3 +519,32 @@ def test_dashboard_picture_shows_what_each_hidden_neuron_computes():
     after = np.asarray(Image.open(io.BytesIO(dashboard._png)).convert("RGB"))
     changed = np.argwhere((before != after).any(axis=2))
     assert len(changed) and changed[:, 1].max() > picture.BOUNDARY_SIZE  # the network panel too
+
+
+def test_neuron_playground_key_presses_make_one_redraw(monkeypatch):
+    playground = NeuronPlayground(activation="tanh")
+    drawn = []
+    monkeypatch.setattr(playground, "redraw", lambda: drawn.append(playground.weights[0].value))
+
+    async def hold_the_arrow_key():
+        for k in range(1, 6):  # five presses, as a held-down key sends them
+            playground.weights[0].value = -3.0 + 0.01 * k
+        await asyncio.sleep(0.2)
+
+    asyncio.run(hold_the_arrow_key())
+    assert drawn == [pytest.approx(-2.95)]
+
+
+def test_neuron_playground_shows_the_output_over_the_input_plane():
+    from PIL import Image
+
+    playground = NeuronPlayground(inputs=(2.0, 0.0), weights=(-3.0, 1.0), bias=6.88)
+    with Image.open(io.BytesIO(playground._png)) as picture:
+        assert picture.size[0] <= 580  # beside the sliders in an 848 px output area
+        pixels = np.asarray(picture.convert("RGB"))
+    # The right-hand panel is the plane: tanh(-3 x0 + x1 + 6.88) is near +1 (red) on the left
+    # of it and near -1 (grey-black) on the right.
+    reds = (pixels[:, :, 0] > 90) & (pixels[:, :, 1] < 40) & (pixels[:, :, 2] < 50)
+    greys = (pixels.max(axis=2) < 60)
+    width = pixels.shape[1]
+    assert reds[:, width // 2:].sum() > 500 and greys[:, width // 2:].sum() > 500

@@ -1,24 +1,35 @@
 """NeuronPlayground: one neuron, ``out = act(w0*x0 + w1*x1 + b)``, with a slider for every number.
 
 The neuron is an ``nn.Neuron``; each change rebuilds its graph, runs ``backward()`` and redraws
-``viz.draw_dot`` (data and gradients) and ``viz.plot_activation`` with the current point and
-the tangent whose slope is the local derivative the chain rule uses at that point.
+``viz.draw_dot`` (data and gradients), ``viz.plot_activation`` with the current point and the
+tangent whose slope is the local derivative the chain rule uses at that point, and the neuron's
+output over the whole input plane (x0, x1), the current input marked on it.
+
+Changes that arrive together (a held-down arrow key sends one per step) make one redraw: each
+change only schedules a redraw a moment later on the kernel's event loop, which reads the
+sliders as they are by then. Everything is computed before anything is shown, so the graph,
+the pictures and the table always show the same numbers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import math
 from numbers import Real
 
 import ipywidgets as widgets
+import numpy as np
 
+from .. import batched
 from ..engine import Value
 from ..nn import ACTIVATIONS, Neuron
 from ..viz import draw_dot, plot_activation
 from ._display import FallbackBox, graph_svg, image_widget, new_figure, png_bytes
 
 SLIDER_RANGE = 3.0
+COALESCE_SECONDS = 0.05  # changes this close together make one redraw
+PLANE_RESOLUTION = 41
 LARGEST = 1e6  # past this a slider's steps of 0.01 and the curve's axis stop meaning anything
 
 
@@ -55,18 +66,21 @@ class NeuronPlayground(FallbackBox):
         self.weights = [self._slider(f"w{i}", v) for i, v in enumerate(weights)]
         self.bias = self._slider("b", bias)
         self.activation = widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
-                                           description="activation")
+                                           description="activation",
+                                           layout=widgets.Layout(width="245px"),
+                                           style={"description_width": "70px"})
         self.graph = widgets.HTML(layout=widgets.Layout(overflow="auto"))
         self.graph.add_class("mgp-neuron-graph")
-        self.curve = image_widget(max_width="460px")
+        self.curve = image_widget(max_width="580px")  # the activation curve and the plane
         self.readout = widgets.HTML()
         self.readout.add_class("mgp-neuron-output")
         self.output: Value | None = None
+        self._pending: asyncio.Handle | None = None
 
-        controls = widgets.VBox([widgets.HTML("<b>inputs</b>"), *self.inputs,
-                                 widgets.HTML("<b>weights and bias</b>"), *self.weights, self.bias,
-                                 self.activation, self.readout],
-                                layout=widgets.Layout(min_width="320px"))
+        # Sliders and table beside the pictures, under the graph: under 600 px in all, what a
+        # 720p screen leaves a notebook.
+        controls = widgets.VBox([*self.inputs, *self.weights, self.bias, self.activation,
+                                 self.readout], layout=widgets.Layout(width="255px"))
         lower = widgets.HBox([controls, self.curve],
                              layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
         super().__init__([self.graph, lower])
@@ -83,6 +97,21 @@ class NeuronPlayground(FallbackBox):
                                   f"{html.escape(_out_of_range(slider.description, new))}</div>"
                                   + self.readout.value)
             return
+        self._schedule_redraw()
+
+    def _schedule_redraw(self) -> None:
+        """Redraw once, COALESCE_SECONDS from now, for every change until then; at once when no
+        event loop runs (a script, a test)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.redraw()
+            return
+        if self._pending is None:
+            self._pending = loop.call_later(COALESCE_SECONDS, self._redraw_pending)
+
+    def _redraw_pending(self) -> None:
+        self._pending = None
         self.redraw()
 
     @staticmethod
@@ -90,7 +119,9 @@ class NeuronPlayground(FallbackBox):
         limit = max(SLIDER_RANGE, abs(value))
         slider = widgets.FloatSlider(value=value, min=-limit, max=limit, step=0.01,
                                      description=name, readout_format=".2f",
-                                     continuous_update=False)
+                                     continuous_update=False,
+                                     layout=widgets.Layout(width="245px"),
+                                     style={"description_width": "28px"})
         slider.add_class(f"mgp-{name}")
         return slider
 
@@ -116,22 +147,30 @@ class NeuronPlayground(FallbackBox):
         # The weighted sum z is the activation's operand (or the output itself when linear).
         z = output if activation == "linear" else output._prev[0]
         slope = 1.0 if activation == "linear" else output.local_derivatives()[0]
-        self.graph.value = graph_svg(draw_dot(output))
-        self._png = png_bytes(self._draw_curve(activation, z.data, output.data, slope))
-        self.curve.value = self._png
+        graph = graph_svg(draw_dot(output))
+        picture = png_bytes(self._draw_pictures(activation, z.data, output.data, slope))
         w, b = self.neuron.w, self.neuron.b
-        rows = [("z = w0·x0 + w1·x1 + b", z.data), (f"out = {activation}(z)", output.data),
-                ("d out / dz", slope), ("d out / dw0", w[0].grad), ("d out / dw1", w[1].grad),
-                ("d out / db", b.grad), ("d out / dx0", self._x[0].grad),
-                ("d out / dx1", self._x[1].grad)]
-        cells = "".join(f"<tr><td style='padding-right:12px'>{html.escape(name)}</td>"
-                        f"<td style='text-align:right'><code>{value:.4g}</code></td></tr>"
-                        for name, value in rows)
-        self.readout.value = (f"<div style='font-size:15px'><b class='mgp-neuron-value'>output = "
-                              f"{output.data:.4f}</b><table>{cells}</table></div>")
+        # Two numbers a row, so the table fits under the sliders in a 720p screen's height.
+        rows = [(("z", z.data), ("d out/dz", slope)),
+                (("d out/dw0", w[0].grad), ("d out/dx0", self._x[0].grad)),
+                (("d out/dw1", w[1].grad), ("d out/dx1", self._x[1].grad)),
+                (("d out/db", b.grad), None)]
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(name)}</td>"
+                             f"<td style='text-align:right;padding-right:8px'>{value:.4g}</td>"
+                             for name, value in filter(None, row)) + "</tr>"
+            for row in rows)
+        readout = (f"<div style='font-size:14px;line-height:1.2;white-space:nowrap'>"
+                   f"<b class='mgp-neuron-value'>output = {output.data:.4f}</b> = "
+                   f"{activation}(z)<table style='line-height:1.2'>{cells}</table></div>")
+        # All three at once, after the slow part: they never show different numbers for long.
+        self._png = picture
+        self.graph.value, self.curve.value, self.readout.value = graph, picture, readout
 
-    def _draw_curve(self, activation: str, z: float, out: float, slope: float):
-        figure, (ax,) = new_figure(4.6, 3.2)
+    def _draw_pictures(self, activation: str, z: float, out: float, slope: float):
+        """The activation curve with the current point and its tangent, and beside it the
+        neuron's output over the input plane with the current input marked."""
+        figure, (ax, ax_plane) = new_figure(5.8, 3.3, ncols=2)
         # Widen the curve past ±4 when z runs out there, so the current point stays on it.
         low, high = min(-4.0, z - 1.0), max(4.0, z + 1.0)
         plot_activation(activation, ax=ax, xlim=(low, high))
@@ -139,8 +178,26 @@ class NeuronPlayground(FallbackBox):
         ax.plot([z - half, z + half], [out - slope * half, out + slope * half], color="black",
                 lw=1.5, label=f"slope here: {slope:.3g}")
         ax.plot([z], [out], "o", color="#ff8c00", ms=9, zorder=5)
-        ax.legend(loc="upper left", fontsize=9)
+        # under the plot, where it covers neither the curve nor the current point
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), fontsize=11, frameon=False)
+        self._draw_plane(figure, ax_plane, out)
         return figure
+
+    def _draw_plane(self, figure, ax, out: float) -> None:
+        x0, x1 = (slider.value for slider in self.inputs)
+        limit = max(SLIDER_RANGE, abs(x0), abs(x1))
+        axis = np.linspace(-limit, limit, PLANE_RESOLUTION)
+        a, b = np.meshgrid(axis, axis)
+        plane = np.asarray(batched.outputs(self.neuron, np.column_stack([a.ravel(), b.ravel()])),
+                           dtype=float).reshape(PLANE_RESOLUTION, PLANE_RESOLUTION)
+        largest = float(np.nanmax(np.abs(plane))) or 1.0
+        shading = ax.imshow(plane, origin="lower", extent=(-limit, limit, -limit, limit),
+                            cmap="RdGy_r", vmin=-largest, vmax=largest, interpolation="bilinear")
+        ax.plot([x0], [x1], "o", color="#ff8c00", ms=9, markeredgecolor="black", zorder=5)
+        ax.set_xlabel("x0")
+        ax.set_ylabel("x1")
+        ax.set_title(f"out over (x0, x1)")
+        figure.colorbar(shading, ax=ax, location="bottom", shrink=0.9, label="out")
 
     def summary(self) -> str:
         return f"NeuronPlayground: {self.activation.value} neuron, output = {self.output.data:.4f}"

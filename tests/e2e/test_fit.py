@@ -96,3 +96,18 @@ def test_library_plot_text_is_readable_as_shown(fit_page, screenshots):
           f"px in a {shown['area_width']:.0f} px output area, smallest text {text_px:.1f} px")
     assert shown["right"] <= shown["area_right"] + 1
     assert text_px >= SMALLEST_TEXT_PX, f"the plot's smallest text is {text_px:.1f} px on screen"
+
+
+def test_neuron_playground_fits_the_screen(fit_page, screenshots):
+    page, screen = fit_page
+    height = int(screen.split("x")[1])
+    output = output_of(page, "the neuron playground")
+    playground = output.locator(".mgp-neuron")
+    playground.wait_for(state="visible")
+    box, area = playground.bounding_box(), output.bounding_box()
+    playground.screenshot(path=str(screenshots / f"fit-{screen}-neuron-playground.png"))
+    print(f"\n{screen} NeuronPlayground: {box['width']:.0f} x {box['height']:.0f} px in a "
+          f"{area['width']:.0f} px output area")
+    assert box["x"] + box["width"] <= area["x"] + area["width"] + 1
+    # The notebook panel under JupyterLab's menu and tab bar is the screen height less ~120 px.
+    assert box["height"] <= height - 120, f"{box['height']:.0f} px tall"
