@@ -646,6 +646,7 @@ def chain_rule_step(node: Value, upstream_grad, create_graph: bool = False) -> t
         return None, _run_own_backward(node, own_backward, upstream_grad)
     if not create_graph:
         return _rule_step(node, upstream_grad)
+    _rule_step(node, _data(upstream_grad))  # the same checks in numbers first: the same errors
     try:
         local_derivatives = node._rule.local_derivatives(*node._prev, node)
         return local_derivatives, tuple(upstream_grad * d for d in local_derivatives)
