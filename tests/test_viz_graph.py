@@ -600,3 +600,15 @@ def test_the_stepper_fits_the_output_area():
     svg = BackpropStepper(L)._svg("backward", 3)
     width, smallest = shown_size(svg)
     assert width <= FIT_WIDTH_PX and smallest >= SMALLEST_TEXT_PX, (width, smallest)
+
+
+def test_the_stepper_fits_its_box_without_scrolling():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    L = (c + a).tanh()
+    L.label = "L"
+    svg = BackpropStepper(L)._svg("backward", 4)
+    height_pt = float(re.search(r'<svg[^>]* height="([\d.]+)pt"', svg).group(1))
+    width, smallest = shown_size(svg)
+    assert height_pt * 4 / 3 <= 641 and width <= FIT_WIDTH_PX and smallest >= SMALLEST_TEXT_PX

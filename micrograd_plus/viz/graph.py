@@ -91,6 +91,7 @@ class _Layout:
     groups: list[tuple[str, list[_Neuron]]] = field(default_factory=list)
     absorbed: dict[Value, str] = field(default_factory=dict)  # hidden value -> its group's key
     cut: int | None = None  # draw only this many nodes, those nearest the output
+    fit_height: float | None = None  # inches the picture is scaled down to fit, if any
     total: int | None = None  # with a cut: how many nodes the whole picture has, if known
     shown: set | None = None  # with a cut: the values that can be drawn (None: all)
     names: dict[Value, str] = field(init=False)
@@ -217,7 +218,8 @@ class StepPictures:
     """``draw_dot(root, step=k)`` and ``draw_dot(root, forward_step=k)`` for any k, the graph
     read, its steps worked out and its layout decided once for all of them (the stepper widget
     and the films draw many). ``who`` names the caller in errors. Unless ``max_nodes`` is None,
-    a graph of more than LARGEST_GRAPH values is refused after reading only that many.
+    a graph of more than LARGEST_GRAPH values is refused after reading only that many. With
+    ``max_height_px`` the pictures are also scaled down to that height (a widget's box).
 
     Every backward picture gives each box the width it has at the end of the pass, so the
     layout stays put from one step to the next (measured by Graphviz, once: font metrics differ
@@ -226,7 +228,8 @@ class StepPictures:
 
     def __init__(self, root: Any, who: str, *, flow: bool = False,
                  collapse: Collapse | None = None, model: Any = None, rankdir: str | None = None,
-                 max_nodes: int | None = 500, format: str = "svg") -> None:
+                 max_nodes: int | None = 500, format: str = "svg",
+                 max_height_px: float | None = None) -> None:
         graph = Graph(root, who)
         order = graph.order() if max_nodes is None else whole_order(graph, who)
         names = value_names(order)
@@ -236,7 +239,7 @@ class StepPictures:
         self.layout, self.note = _fitted_layout(
             graph, order, collapse, model, rankdir, max_nodes,
             lambda layout: _State.stepping(graph.root, self.backward_steps,
-                                           [len(self.backward_steps)])[0], flow)
+                                           [len(self.backward_steps)])[0], flow, max_height_px)
         self.flow, self.format = flow, format
         self._widths: dict[str, str] | None = None
 
@@ -278,16 +281,18 @@ def _drawn(layout: _Layout, state: _State, flow: bool, format: str,
         if key in scene.nodes and scene.nodes[key].get("shape") == "record":
             scene.nodes[key]["width"] = width
     use_renderer()
-    return _digraph(scene, state, flow, layout.rankdir, format)
+    return _digraph(scene, state, flow, layout.rankdir, format, layout.fit_height)
 
 
 def _fitted_layout(graph: Graph, order: list, collapse: Collapse | None, model: Any,
                    rankdir: str | None, max_nodes: int | None,
-                   final_state: Callable[[_Layout], _State], flow: bool) -> tuple[_Layout, str]:
+                   final_state: Callable[[_Layout], _State], flow: bool,
+                   max_height_px: float | None = None) -> tuple[_Layout, str]:
     """The layout (and a note on what it leaves out) whose picture, drawn with the labels of
     ``final_state(layout)`` and scaled down to the output area, has the largest smallest text:
     the first of left to right, top to bottom, neurons collapsed, layers collapsed (as far as
-    ``rankdir`` and ``collapse`` leave the choice) that keeps every text SMALLEST_TEXT_PX."""
+    ``rankdir`` and ``collapse`` leave the choice) that keeps every text SMALLEST_TEXT_PX;
+    with ``max_height_px``, scaled down to that height too (a widget's box)."""
     directions = [rankdir] if rankdir else ["LR", "TB"]
     whole = collapse is not None or max_nodes is None  # asked for this picture of the graph
     levels: list[Collapse | None] = [collapse] if whole else [None, "neuron", "layer"]
@@ -295,9 +300,12 @@ def _fitted_layout(graph: Graph, order: list, collapse: Collapse | None, model: 
     for level in levels:
         for direction in directions:
             layout, note = _limited_layout(graph, order, level, model, direction, max_nodes)
+            if max_height_px is not None:
+                layout.fit_height = max_height_px / _PX_PER_INCH
             if best is not None and level is not None and not layout.groups:
                 return best[1], best[2]  # no neurons to collapse: nothing else to try
-            smallest = _smallest_text_px(_drawn(layout, final_state(layout), flow, "svg"))
+            smallest = _smallest_text_px(_drawn(layout, final_state(layout), flow, "svg"),
+                                         layout.fit_height)
             if best is None or smallest > best[0]:
                 best = (smallest, layout, note)
             if smallest >= SMALLEST_TEXT_PX:
@@ -306,11 +314,13 @@ def _fitted_layout(graph: Graph, order: list, collapse: Collapse | None, model: 
     return best[1], best[2]
 
 
-def _smallest_text_px(picture: graphviz.Digraph) -> float:
-    """The on-screen size of the smallest text of ``picture`` once scaled to the output area."""
-    natural_width = float(picture.pipe(format="plain", encoding="utf-8",
-                                       quiet=True).split(maxsplit=3)[2])  # graph scale W H
-    scale = min(1.0, _FIT_INCHES / natural_width)
+def _smallest_text_px(picture: graphviz.Digraph, fit_height: float | None) -> float:
+    """The on-screen size of the smallest text of ``picture`` once scaled to the output area
+    (and to ``fit_height`` inches)."""
+    natural = picture.pipe(format="plain", encoding="utf-8", quiet=True).split(maxsplit=4)
+    natural_width, natural_height = float(natural[2]), float(natural[3])  # graph scale W H
+    scale = min(1.0, _FIT_INCHES / natural_width,
+                fit_height / natural_height if fit_height else 1.0)
     return _SMALL_FONT_PT * _PX_PER_POINT * scale
 
 
@@ -344,10 +354,11 @@ def _limited_layout(graph: Graph, order: list, collapse: Collapse | None, model:
 
 
 def _digraph(scene: _Scene, state: _State, flow: bool, rankdir: str,
-             format: str) -> graphviz.Digraph:
+             format: str, fit_height: float | None = None) -> graphviz.Digraph:
     # size: dot scales a wider drawing down to the output area's width (never up); in graph_attr,
     # so that a raster copy (rendering.render_png) can set a size of its own.
-    graph = graphviz.Digraph(format=format, graph_attr={"size": f"{_FIT_INCHES:.3f},1000"})
+    size = f"{_FIT_INCHES:.3f},{fit_height or 1000:.3f}"
+    graph = graphviz.Digraph(format=format, graph_attr={"size": size})
     graph.attr(rankdir=rankdir, fontname=_FONT, bgcolor="white")
     graph.attr("node", fontname=_FONT, fontsize=str(_NODE_FONT_PT))
     graph.attr("edge", fontname=_FONT, fontsize=str(_SMALL_FONT_PT), color="#555555")

@@ -21,6 +21,7 @@ from ._display import FallbackBox, button, graph_svg
 
 DIRECTIONS = ("backward", "forward")
 SPEEDS = (0.2, 3.0)  # the speed slider's range, in seconds per step
+GRAPH_HEIGHT_PX = 640  # the graph is scaled down to fit this box, never scrolled inside it
 
 
 class BackpropStepper(FallbackBox):
@@ -46,7 +47,7 @@ class BackpropStepper(FallbackBox):
             raise ValueError(f"seconds_per_step must be a number of seconds from {low} to "
                              f"{high} (the speed slider's range), got {seconds_per_step!r}")
         self.root = root
-        self._pictures = StepPictures(root, "BackpropStepper")
+        self._pictures = StepPictures(root, "BackpropStepper", max_height_px=GRAPH_HEIGHT_PX)
         self._steps = {"backward": self._pictures.backward_steps,
                        "forward": self._pictures.forward_steps}
         self._svg_cache: dict[tuple[str, int], str] = {}
@@ -67,7 +68,8 @@ class BackpropStepper(FallbackBox):
         widgets.link((self.play, "value"), (self.step, "value"))
         self.status = widgets.HTML()
         self.status.add_class("mgp-stepper-status")
-        self.graph = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="640px"))
+        self.graph = widgets.HTML(layout=widgets.Layout(overflow="auto",
+                                                        max_height=f"{GRAPH_HEIGHT_PX}px"))
         self.graph.add_class("mgp-stepper-graph")
         self.sentence = widgets.HTML()
         self.sentence.add_class("mgp-stepper-sentence")
