@@ -37,7 +37,9 @@ class LabServer:
         self.notebook_path = notebook_path  # where the app opens a notebook: lab/tree, notebooks
 
     def notebook_url(self, name: str) -> str:
-        return f"{self.url}/{self.notebook_path}/{name}?token={self.token}"
+        # reset: a fresh workspace, so notebooks an earlier test opened are not restored beside it
+        reset = "&reset" if self.notebook_path == "lab/tree" else ""
+        return f"{self.url}/{self.notebook_path}/{name}?token={self.token}{reset}"
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else "(no log)"
