@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any, Callable, Sequence, Union
 
-import numpy as np
 from tqdm.auto import tqdm
 
 try:  # the C functions under signal's wrappers, which convert to enums: 0.4 us, not 46 us, a step
@@ -137,10 +136,12 @@ def _as_class(label: int) -> int:
     return 0 if label == -1 else label  # micrograd's moons demo labels the classes -1 and +1
 
 
-def _count_correct(scores: list | np.ndarray, targets: Sequence, threshold: float) -> int:
-    if isinstance(scores, np.ndarray):  # the batched path's outputs, one row per example
+def _count_correct(scores: Any, targets: Sequence, threshold: float) -> int:
+    # numpy is not imported here (fit runs without it, in the browser offline): the batched
+    # path's outputs are an array, one row per example, known by its ndim.
+    if hasattr(scores, "ndim"):
         decided = scores > threshold if scores.ndim == 1 else scores.argmax(axis=1)
-        return int(np.count_nonzero(decided == [_as_class(t) for t in targets]))
+        return int((decided == [_as_class(t) for t in targets]).sum())
     return sum(_decide(s, threshold) == _as_class(t) for s, t in zip(scores, targets))
 
 
