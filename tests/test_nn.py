@@ -345,6 +345,27 @@ def test_a_file_far_too_large_is_refused_without_reading_it(tmp_path, monkeypatc
     assert opened == []
 
 
+def test_models_and_their_optimizers_pickle_and_deep_copy():
+    import copy
+    import pickle
+
+    from micrograd_plus.optim import Adam
+
+    model = MLP(2, [4, 1], seed=0)
+    optimizer = Adam(model.parameters(), lr=0.1)
+    model([1.0, 2.0]).backward()
+    optimizer.step()
+    for clone_model, clone_optimizer in (pickle.loads(pickle.dumps((model, optimizer))),
+                                         copy.deepcopy((model, optimizer))):
+        assert clone_model.state_dict() == model.state_dict()
+        assert clone_model([0.5, -1.0]).data == model([0.5, -1.0]).data
+        # the optimizer still holds the model's own parameters, not copies of them
+        assert all(p is q for p, q in zip(clone_optimizer.params, clone_model.parameters()))
+        assert clone_optimizer.mean == optimizer.mean and clone_optimizer.steps == 1
+    perceptron = Perceptron(3, seed=0)
+    assert pickle.loads(pickle.dumps(perceptron)).w == perceptron.w
+
+
 def test_forward_graph_of_a_network_uses_one_dot_node_per_neuron():
     model = MLP(2, [4, 1], seed=0)
     ops = [node._op for node in topological_order(model([1.0, 2.0]))]
