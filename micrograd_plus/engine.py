@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache, reduce
-from itertools import filterfalse, repeat
+from itertools import filterfalse
 from numbers import Real
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -51,7 +51,8 @@ class OpRule:
     node whose gradient is 0 passes on exactly 0 and backward() may skip it; an op that can have
     an infinite slope (sqrt at 0) is never skipped, so that 0 * inf is an error, not 0.
     ``remake`` is how to make a rule again that is not an entry of OP_RULES (its functions are
-    lambdas, which pickle cannot store): the function and its argument, e.g. ``(power_rule, (2.0,))``.
+    lambdas, which pickle cannot store): the function and its arguments, e.g.
+    ``(power_rule, (2.0,))``.
     """
 
     name: str
@@ -655,30 +656,10 @@ def chain_rule_step(node: Value, upstream_grad, create_graph: bool = False) -> t
 
 
 def _rule_step(node: Value, upstream_grad: float) -> tuple:
-    """``chain_rule_step`` with numbers, from the node's rule (backward() calls this per node)."""
-    operands = node._prev
-    rule = node._rule.local_derivatives
-    try:
-        # Unpacking one or two operands by hand is three times faster than the general way.
-        if len(operands) == 2:
-            a, b = operands
-            d_a, d_b = local_derivatives = rule(a.data, b.data, node.data)
-            contribution_a, contribution_b = contributions = (upstream_grad * d_a, upstream_grad * d_b)
-            # x - x is 0 for a finite x and nan for inf or nan
-            finite = contribution_a - contribution_a + contribution_b - contribution_b == 0.0
-        elif len(operands) == 1:
-            (d_a,) = local_derivatives = rule(operands[0].data, node.data)
-            contribution_a = upstream_grad * d_a
-            contributions = (contribution_a,)
-            finite = contribution_a - contribution_a == 0.0
-        else:
-            local_derivatives = rule(*[operand.data for operand in operands], node.data)
-            contributions = tuple(map(operator.mul, repeat(upstream_grad), local_derivatives))
-            total = sum(contributions)
-            finite = total - total == 0.0  # (a false alarm if only the sum overflows: checked)
-    except (ArithmeticError, ValueError) as error:
-        raise _backward_error(node, error) from None
-    if not finite:
+    """``chain_rule_step`` in numbers, from the node's rule in OP_RULES."""
+    local_derivatives = node.local_derivatives()
+    contributions = tuple(upstream_grad * d for d in local_derivatives)
+    if not all(map(math.isfinite, contributions)):
         _check_contributions(node, upstream_grad, local_derivatives, contributions)
     return local_derivatives, contributions
 
