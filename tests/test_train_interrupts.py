@@ -76,7 +76,7 @@ NOP = dis.opmap["NOP"]
 def _traced(run, interrupt_at: float) -> tuple[int, bool]:
     """Run with a trace on every bytecode; send SIGINT to this process at bytecode
     ``interrupt_at``. Returns how many bytecodes ran and whether the interrupt was answered:
-    KeyboardInterrupt came out, or Python dropped it in a finalizer."""
+    KeyboardInterrupt came out, Python dropped it in a finalizer, or the run ended before."""
     count = 0
 
     def tracer(frame, event, arg):
@@ -110,7 +110,9 @@ def _traced(run, interrupt_at: float) -> tuple[int, bool]:
     # Ctrl-C that Python handles inside a finalizer or a weakref callback (tqdm has both) is
     # dropped by Python itself ("Exception ignored in ..."): nothing for training to raise.
     dropped = any(isinstance(item.exc_value, KeyboardInterrupt) for item in lost)
-    return count, interrupted or dropped
+    # A run's length moves by a few bytecodes (when a finalizer runs): a point past its end is
+    # never reached, and then there was no interrupt to answer.
+    return count, interrupted or dropped or count < interrupt_at
 
 
 @pytest.fixture
@@ -133,8 +135,8 @@ def python_handles_ctrl_c():
 def test_ctrl_c_anywhere_leaves_the_last_complete_step(python_handles_ctrl_c, name, collector_on):
     states = _states_after_each_step(name)
     assert len(states) == (5 if name.startswith("fit") else 3)
-    total, interrupted = _traced(_scenario(name)[2], math.inf)
-    assert not interrupted and total > 1000
+    total, _ = _traced(_scenario(name)[2], math.inf)
+    assert total > 1000
     rng = random.Random(f"{name}{collector_on}")
     evenly_spread = {1 + i * total // POINTS for i in range(POINTS)}
     points = sorted(evenly_spread | set(rng.sample(range(1, total), min(POINTS, total - 1))))
