@@ -156,8 +156,8 @@ def test_ctrl_c_anywhere_leaves_the_last_complete_step(python_handles_ctrl_c, na
             assert is_grad_enabled(), where
     finally:
         gc.enable()
-    # the points fell before, between and after the steps, not all in one place
-    assert len(seen) >= 3, seen
+    # the points fell before and after a step, not all in one place
+    assert len(seen) >= 2, seen
 
 
 def test_ctrl_c_during_backward_puts_every_leaf_back(python_handles_ctrl_c):
