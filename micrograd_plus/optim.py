@@ -7,16 +7,12 @@ data and settings give the same parameters after any number of steps.
 from __future__ import annotations
 
 import math
-import operator
-from itertools import repeat
 from numbers import Real
 from typing import Iterable
 
 from .engine import Value
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
-
-_DATA, _GRAD = operator.attrgetter("data"), operator.attrgetter("grad")
 
 
 def _check(name: str, value: float, high: float | None = None, positive: bool = False) -> float:
@@ -103,19 +99,19 @@ class SGD(Optimizer):
     def step(self) -> None:
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
         params = self.params
-        data = list(map(_DATA, params))  # map in C: this runs once per parameter per step
-        gradients = list(map(_GRAD, params))
         if weight_decay:
-            gradients = [g + weight_decay * d for g, d in zip(gradients, data)]
+            gradients = [p.grad + weight_decay * p.data for p in params]
+        else:
+            gradients = [p.grad for p in params]
         velocity = gradients
         if momentum != 0.0 and self.velocity is not None:
             velocity = [momentum * v + g for v, g in zip(self.velocity, gradients)]
-        new_data = list(map(operator.sub, data, map(operator.mul, repeat(lr), velocity)))
+        new_data = [p.data - lr * v for p, v in zip(params, velocity)]
         _check_finite(self, new_data)
         if momentum != 0.0:
             self.velocity = velocity
-        for p, number in zip(params, new_data):
-            p.data = number
+        for p, data in zip(params, new_data):
+            p.data = data
 
 
 class Adam(Optimizer):
