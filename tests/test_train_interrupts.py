@@ -117,14 +117,8 @@ def _traced(run, interrupt_at: float) -> tuple[int, bool]:
 
 @pytest.fixture
 def python_handles_ctrl_c():
-    """Python's own Ctrl-C handler, and no garbage-collector callbacks: Python drops a
-    KeyboardInterrupt raised inside one (hypothesis, imported by other tests in this process,
-    installs one), which would make an injected Ctrl-C vanish before fit could see it."""
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    callbacks = gc.callbacks[:]
-    gc.callbacks.clear()
     yield
-    gc.callbacks[:] = callbacks
     signal.signal(signal.SIGINT, previous)
 
 
