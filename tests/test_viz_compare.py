@@ -81,3 +81,10 @@ def test_loss_curves_can_show_the_validation_loss():
     assert ax.lines[0].get_ydata().tolist() == [1.2, 0.9] and ax.get_title() == "validation loss"
     with pytest.raises(ValueError, match="'bare' has no validation loss"):
         plot_loss_curves({"bare": History(epochs=[1], train_loss=[1.0])}, validation=True)
+
+
+def test_loss_curves_start_at_zero_unless_asked_to_zoom_in():
+    history = History(epochs=[1, 2], train_loss=[2.6, 2.5])
+    assert plot_loss_curves({"run": history}).axes[0].get_ylim()[0] == 0
+    zoomed = plot_loss_curves({"run": history}, from_zero=False).axes[0]
+    assert zoomed.get_ylim()[0] > 2.0 and "does not start at 0" in zoomed.get_ylabel()

@@ -47,9 +47,12 @@ def plot_seed_spread(runs: Sequence[Any], test: str, ax: Axes | None = None,
 
 
 def plot_loss_curves(histories: dict[str, Any], ax: Axes | None = None, title: str = "",
-                     validation: bool = False) -> Figure:
+                     validation: bool = False, from_zero: bool = True) -> Figure:
     """The loss per epoch of several ``History`` objects on one axis, one colour each (keys are
-    the legend labels): the training loss, or with ``validation=True`` the validation loss."""
+    the legend labels): the training loss, or with ``validation=True`` the validation loss.
+
+    The loss axis starts at 0, so heights compare honestly; ``from_zero=False`` fits it to the
+    curves instead, to show a small gap between them (say so where you show it)."""
     if not histories:
         raise ValueError("histories is empty: pass a dict of label -> History")
     which = "val_loss" if validation else "train_loss"
@@ -64,7 +67,10 @@ def plot_loss_curves(histories: dict[str, Any], ax: Axes | None = None, title: s
         epochs = (list(history.epochs) or list(range(1, len(losses) + 1)))[:len(losses)]
         ax.plot(epochs, losses, lw=2.5, color=CLASS_COLOURS[k % len(CLASS_COLOURS)], label=label)
     _style(ax, title or ("validation loss" if validation else "training loss"), "epoch", "loss")
-    ax.set_ylim(bottom=0)
+    if from_zero:
+        ax.set_ylim(bottom=0)
+    else:
+        ax.set_ylabel("loss (the axis does not start at 0)")
     ax.legend(fontsize=LEGEND_SIZE, frameon=False)
     ax.grid(alpha=0.3)
     return figure
