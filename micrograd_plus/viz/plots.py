@@ -401,12 +401,24 @@ def _is_narrow(ax: Axes) -> bool:
 
 
 def _legend_below(ax: Axes) -> None:
-    """The legend under a narrow panel, below its tick labels and axis label, covering nothing."""
+    """The legend under a narrow panel, below its tick labels and axis label, covering nothing:
+    in two columns when they fit the panel's width, so that it takes half the height (a tall
+    legend squeezes the plot above it)."""
     below_labels = 1.3 * (TICK_SIZE + LABEL_SIZE) + 12  # points: two lines of text and padding
     anchor = ax.transAxes + ScaledTranslation(0, -below_labels / 72, ax.figure.dpi_scale_trans)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=anchor,
-              fontsize=LEGEND_SIZE, markerscale=1.2, handletextpad=0.3, framealpha=1.0,
-              edgecolor="#555555")
+    style = dict(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=anchor,
+                 fontsize=LEGEND_SIZE, markerscale=1.2, handletextpad=0.3, framealpha=1.0,
+                 edgecolor="#555555")
+    if len(ax.get_legend_handles_labels()[1]) > 2:
+        legend = ax.legend(ncols=2, columnspacing=1.0, **style)
+        # The panel's share of the figure's width: its own width is not final before the layout
+        # engine has run.
+        spec = ax.get_subplotspec()
+        columns = spec.get_gridspec().ncols if spec is not None else 1
+        share = ax.figure.bbox.width / columns if spec is not None else ax.get_window_extent().width
+        if legend.get_window_extent().width <= 0.9 * share:
+            return
+    ax.legend(**style)
 
 
 def _legend_clear_of_data(ax: Axes) -> None:

@@ -251,7 +251,8 @@ def _visible_path(landscape: Landscape, points: list[tuple[float, ...]]) -> list
 
 
 LOG_SCALE_NOTE = (
-    "<small>The right-hand plot's vertical axis is a <b>log scale</b>: each step up the axis is "
+    "<small>The right-hand plot shows, for each step, the <b>gap</b> between the loss and the "
+    "loss at the minimum the walk heads for. Its vertical axis is a <b>log scale</b>: each step up the axis is "
     "10 times the one below (0.01, 0.1, 1, 10), so a tiny gap and a huge one fit on one "
     "picture. A straight line going down means the gap shrinks by the same factor every step; "
     "a line going up means each step makes things worse.</small>")
@@ -364,7 +365,7 @@ class GradientDescentExplorer(FallbackBox):
         gap[gap <= 16 * np.finfo(float).eps * max(1.0, abs(bottom))] = np.nan
         ax_loss.semilogy(range(len(gap)), gap, "-o", color=colour, ms=3)
         ax_loss.set_xlabel("step", fontsize=15)
-        ax_loss.set_ylabel("loss − loss at the minimum\n(log scale)", fontsize=15)
+        ax_loss.set_ylabel("gap to the\nminimum (log)", fontsize=15)
         ax_loss.set_title(trajectory.regime, color=colour, fontweight="bold", fontsize=16)
         ax_loss.tick_params(labelsize=13)
         ax_loss.grid(True, which="major", alpha=0.3)
