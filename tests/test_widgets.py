@@ -116,6 +116,20 @@ def test_explorer_learning_rate_slider_changes_regime_picture_and_sentence():
     assert explorer.image.value != picture and bytes(explorer.image.value).startswith(PNG_MAGIC)
 
 
+@pytest.mark.parametrize("landscape", sorted(LANDSCAPES))
+def test_explorer_picture_keeps_everything_it_draws_inside_it(landscape):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    explorer = GradientDescentExplorer(landscape=landscape)
+    figure = explorer._draw(explorer._current(), explorer.trajectory)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    drawn = figure.get_tightbbox(canvas.get_renderer())  # inches, every artist that is drawn
+    page = figure.bbox_inches.padded(0.02)
+    assert page.containsx(drawn.x0) and page.containsx(drawn.x1), (drawn, page)
+    assert page.containsy(drawn.y0) and page.containsy(drawn.y1), (drawn, page)
+
+
 def test_explorer_ravine_descends_in_two_dimensions_from_the_start_slider():
     explorer = GradientDescentExplorer(landscape="ravine", learning_rate=0.05)
     assert (explorer.start.min, explorer.start.max) == LANDSCAPES["ravine"].bounds[0]
