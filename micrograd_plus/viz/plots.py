@@ -401,22 +401,22 @@ def _is_narrow(ax: Axes) -> bool:
 
 
 def _legend_below(ax: Axes) -> None:
-    """The legend under a narrow panel, below its tick labels and axis label, covering nothing:
-    in two columns when they fit the panel's width, so that it takes half the height (a tall
-    legend squeezes the plot above it)."""
+    """The legend under a panel, below its tick labels and axis label, covering nothing: in one
+    row when it fits the panel's width, else in two columns when they fit, else in one column
+    (a tall legend squeezes the plot above it)."""
     below_labels = 1.3 * (TICK_SIZE + LABEL_SIZE) + 12  # points: two lines of text and padding
     anchor = ax.transAxes + ScaledTranslation(0, -below_labels / 72, ax.figure.dpi_scale_trans)
     style = dict(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=anchor,
                  fontsize=LEGEND_SIZE, markerscale=1.2, handletextpad=0.3, framealpha=1.0,
-                 edgecolor="#555555")
-    if len(ax.get_legend_handles_labels()[1]) > 2:
-        legend = ax.legend(ncols=2, columnspacing=1.0, **style)
-        # The panel's share of the figure's width: its own width is not final before the layout
-        # engine has run.
-        spec = ax.get_subplotspec()
-        columns = spec.get_gridspec().ncols if spec is not None else 1
-        share = ax.figure.bbox.width / columns if spec is not None else ax.get_window_extent().width
-        if legend.get_window_extent().width <= 0.9 * share:
+                 edgecolor="#555555", columnspacing=1.0)
+    # The panel's share of the figure's width: its own width is not final before the layout
+    # engine has run.
+    spec = ax.get_subplotspec()
+    share = (ax.figure.bbox.width / spec.get_gridspec().ncols if spec is not None
+             else ax.get_window_extent().width)
+    entries = len(ax.get_legend_handles_labels()[1])
+    for columns in sorted({entries, 2} - {0, 1}, reverse=True):
+        if ax.legend(ncols=columns, **style).get_window_extent().width <= 0.9 * share:
             return
     ax.legend(**style)
 
@@ -861,10 +861,7 @@ def plot_loss_landscape_2d(loss: Callable[[Value, Value], Any],
                 label=f"{label} ({_steps(len(steps) - 1)})")
         ax.plot(*steps[0], "s", color="white", mec="black", ms=11, label="start")
         ax.plot(*steps[-1], "*", color="white", mec="black", ms=17, label="end")
-        if _is_narrow(ax):
-            _legend_below(ax)
-        else:
-            ax.legend(fontsize=LEGEND_SIZE, framealpha=0.85, loc="upper right")
+        _legend_below(ax)  # inside, it would hide part of the loss surface
     _style(ax, title, *parameters)
     return figure
 
