@@ -119,6 +119,21 @@ def test_a_bad_target_in_a_later_mini_batch_is_an_error_before_training():
         assert model.state_dict() == before
 
 
+@pytest.mark.parametrize("loss, bad, outputs, message", [
+    ("bce", 1.5, 1, "target 37 is 1.5"),
+    ("mse", float("nan"), 1, "target 37 is nan"),
+    ("cross_entropy", True, 2, "class index 37 is True"),  # True is not the class 1 here
+    ("cross_entropy", 2, 2, "class index 37 is 2"),
+])
+def test_the_target_check_names_the_bad_targets_own_index_among_many_repeats(loss, bad, outputs,
+                                                                             message):
+    # fit checks one of each distinct target; the error must still name the real position.
+    X, y = make_moons(40, seed=0)
+    y[37] = bad
+    with pytest.raises(ValueError, match=message):
+        fit(MLP(2, [3, outputs], seed=0), X, y, loss=loss, progress=False)
+
+
 def test_garbage_arguments_are_refused_before_anything_changes():
     X, y = make_moons(10, seed=0)
     model, other = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=1)
