@@ -19,7 +19,7 @@ from lecture_value import OwnValue, lecture_neuron
 from micrograd_plus.engine import Value, dot
 from micrograd_plus.nn import MLP
 from micrograd_plus.viz import count_nodes, draw_dot, gradients_after, backward_steps, save_graph
-from micrograd_plus.viz import rendering
+from micrograd_plus.viz import presentation, rendering, style
 from micrograd_plus.viz.graph import FIT_WIDTH_PX, FLOW_COLOURS, SMALLEST_TEXT_PX
 from micrograd_plus.viz.steps import explain
 from micrograd_plus.viz.text import format_number
@@ -612,3 +612,84 @@ def test_the_stepper_fits_its_box_without_scrolling():
     height_pt = float(re.search(r'<svg[^>]* height="([\d.]+)pt"', svg).group(1))
     width, smallest = shown_size(svg)
     assert height_pt * 4 / 3 <= 641 and width <= FIT_WIDTH_PX and smallest >= SMALLEST_TEXT_PX
+
+
+def svg_of(picture: graphviz.Digraph) -> str:
+    return picture.pipe(format="svg", encoding="utf-8", quiet=True)
+
+
+@pytest.fixture
+def presenting():
+    """viz.presentation() on for one test: its text scale."""
+    presentation()
+    yield style.text_scale()
+    presentation(False)
+
+
+FITTED = [lambda: lecture_graph()[-1], lesson_neuron, lambda: tiny_network([1.0, -2.0]),
+          lambda: lesson_network()[0]]
+FITTED_IDS = ["L of lesson 04", "neuron of lesson 05", "two-layer network", "MLP(2, [4, 4, 1])"]
+
+
+def lesson_network():
+    net = MLP(2, [4, 4, 1], seed=0)
+    return net([Value(1.0, label="x0"), Value(-1.0, label="x1")]), net
+
+
+@pytest.mark.parametrize("make", FITTED, ids=FITTED_IDS)
+def test_presentation_draws_graph_text_larger_and_still_fits(make):
+    out = make()
+    out.backward()
+    _, normal = shown_size(svg_of(draw_dot(out)))
+    presentation()
+    try:
+        width, projected = shown_size(svg_of(draw_dot(out)))
+    finally:
+        presentation(False)
+    assert width <= FIT_WIDTH_PX, width
+    assert projected >= SMALLEST_TEXT_PX * style.PRESENTATION_SCALE, projected
+    assert projected > normal * 1.05, (normal, projected)
+
+
+def test_presentation_off_draws_the_normal_sizes_and_a_stepper_keeps_its_own():
+    *_, L = lecture_graph()
+    normal = draw_dot(L).source
+    stepper = BackpropStepper(L)  # made before presentation(): all its steps stay as they are
+    presentation()
+    try:
+        projected = draw_dot(L).source
+        later_step = stepper._svg("backward", 2)
+    finally:
+        presentation(False)
+    assert "fontsize=22.4" in projected and "fontsize=22.4" not in normal
+    assert 'font-size="16.00"' in later_step and 'font-size="22.40"' not in later_step
+    assert draw_dot(L).source == normal
+
+
+def test_a_neuron_too_wide_either_way_stacks_its_boxes_before_collapsing(presenting):
+    # Projected, lesson 05's neuron is too wide left to right and top to bottom; its boxes are
+    # drawn with data and grad under the name, and every weight is still there.
+    source = draw_dot(lesson_neuron(), flow=True).source
+    assert "neuron (tanh)" not in source
+    assert all(f"{name} | data" in source for name in ("w0", "w1", "x0", "x1", "b"))
+    assert "{ w0 | data" not in source  # left to right, braces would put the fields side by side
+
+
+def test_a_network_is_collapsed_no_further_than_it_must_be():
+    out, net = lesson_network()
+    out.backward()
+    picture = draw_dot(out, model=net)
+    assert "layer 1, neuron 1 (ReLU)" in picture.source and "4 ReLU neurons" not in picture.source
+    width, smallest = shown_size(svg_of(picture))
+    assert width <= FIT_WIDTH_PX and smallest >= SMALLEST_TEXT_PX, (width, smallest)
+
+
+def test_the_stepper_in_presentation_fits_its_box_with_larger_text(presenting):
+    *_, L = lecture_graph()
+    stepper = BackpropStepper(L)
+    svg = stepper._svg("backward", 3)
+    height_pt = float(re.search(r'<svg[^>]* height="([\d.]+)pt"', svg).group(1))
+    width, smallest = shown_size(svg)
+    assert width <= FIT_WIDTH_PX and height_pt * 4 / 3 <= 641
+    assert smallest >= SMALLEST_TEXT_PX * presenting, smallest
+    assert f"font-size:{15 * presenting:g}px" in stepper.sentence.value

@@ -15,6 +15,7 @@ import io
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 from PIL import Image
 
@@ -24,6 +25,8 @@ from micrograd_plus.experiments import train_over_seeds
 from micrograd_plus.nn import MLP, Layer, Perceptron
 from micrograd_plus.train import fit
 from micrograd_plus.viz import style
+from micrograd_plus.widgets import NeuronPlayground
+from micrograd_plus.widgets import neuron as neuron_widget
 
 TICK_PX, TEXT_PX, INSIDE_PX = 12, 14, 12
 
@@ -98,10 +101,13 @@ def png_width(figure) -> int:
     return Image.open(io.BytesIO(figure._repr_png_())).width
 
 
-def text_sizes_px(figure) -> tuple[list[float], list[tuple[str, float, bool]]]:
+def text_sizes_px(figure, shrink: float | None = None
+                  ) -> tuple[list[float], list[tuple[str, float, bool]]]:
     """(tick label sizes, [(text, size, is a title, axis label or legend)] of every other text),
-    in on-screen px, as the notebook shows the figure."""
-    shrink = min(1.0, style.OUTPUT_WIDTH_PX / png_width(figure))
+    in on-screen px, as the notebook shows the figure: shrunk to the output area, unless
+    ``shrink`` says how much larger or smaller than drawn it is shown."""
+    if shrink is None:
+        shrink = min(1.0, style.OUTPUT_WIDTH_PX / png_width(figure))
     with style.text_scaled(figure):
         figure.canvas.draw()
         ticks = {id(label) for ax in figure.axes for axis in (ax.xaxis, ax.yaxis)
@@ -161,3 +167,56 @@ def test_presentation_makes_the_text_larger_and_keeps_the_width():
 def test_presentation_refuses_a_scale_it_cannot_use(scale):
     with pytest.raises(ValueError, match="scale must be a number from 1 to 3"):
         viz.presentation(scale=scale)
+
+
+def neuron_pictures(inputs=(2.0, 0.0)):
+    """The NeuronPlayground's curve-and-plane figure as it draws it, and how much the widget
+    scales it on screen (its PNG is shown FIGURE_WIDTH_PX wide, beside the sliders)."""
+    playground = NeuronPlayground(inputs=inputs)
+    out = playground.output
+    z = out._prev[0]
+    figure = playground._draw_pictures("tanh", z.data, out.data, out.local_derivatives()[0])
+    width = Image.open(io.BytesIO(style.png(figure, tight=False))).width
+    return figure, neuron_widget.FIGURE_WIDTH_PX / width
+
+
+def in_view(axis, location: float) -> bool:
+    low, high = sorted(axis.get_view_interval())
+    return low <= location <= high
+
+
+def overlaps(figure) -> list[str]:
+    """Texts that run into each other or off the figure, as drawn (presentation size if on)."""
+    canvas = FigureCanvasAgg(figure)
+    with style.text_scaled(figure):
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        unseen = {id(label) for ax in figure.axes for axis in (ax.xaxis, ax.yaxis)
+                  for tick in axis.get_major_ticks() + axis.get_minor_ticks()
+                  if not in_view(axis, tick.get_loc())
+                  for label in (tick.label1, tick.label2)}  # not drawn: outside the axis
+        shown = [t for t in figure.findobj(Text)
+                 if t.get_visible() and t.get_text().strip() and id(t) not in unseen]
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in shown]
+    page = figure.bbox.padded(1)
+    found = [f"{text!r} runs off the figure" for text, box in boxes
+             if not (page.containsx(box.x0) and page.containsx(box.x1)
+                     and page.containsy(box.y0) and page.containsy(box.y1))]
+    found += [f"{a!r} runs into {b!r}" for i, (a, box) in enumerate(boxes)
+              for b, other in boxes[i + 1:] if box.overlaps(other)]
+    return found
+
+
+@pytest.mark.parametrize("presenting", [False, True], ids=["normal", "presentation"])
+@pytest.mark.parametrize("inputs", [(2.0, 0.0), (-2.5, 3.0)])
+def test_neuron_playground_pictures_read_from_the_back(presenting, inputs):
+    if presenting:
+        viz.presentation()
+    scale = style.text_scale()
+    figure, shown = neuron_pictures(inputs)
+    assert shown == pytest.approx(1.0), "the figure is not shown one to one beside the sliders"
+    ticks, others = text_sizes_px(figure, shown)
+    assert min(ticks) >= TICK_PX * scale, f"tick labels {min(ticks):.1f} px"
+    small = [(text, round(size, 1)) for text, size, _ in others if size < TEXT_PX * scale]
+    assert not small, f"words smaller than {TEXT_PX * scale:.1f} px: {small}"
+    assert not overlaps(figure)

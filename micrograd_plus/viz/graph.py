@@ -11,7 +11,9 @@ draws each neuron or layer of a network as one node, which happens by itself pas
 Every picture fits a notebook output area ``FIT_WIDTH_PX`` wide: a wider drawing is scaled down
 to it, but never so far that its smallest text is under ``SMALLEST_TEXT_PX`` on screen; before
 that, the graph is drawn top to bottom instead of left to right (unless ``rankdir`` is given),
-then with its neurons collapsed, then its layers (unless ``collapse`` is given).
+then with its neurons collapsed, then its layers (unless ``collapse`` is given). In
+``viz.presentation()`` mode all text is drawn ``style.text_scale()`` times larger, and so is
+that smallest size: a projected graph fits the same width and changes layout sooner.
 
 Everything this module writes into a label is ASCII (user labels are kept as given): graphviz-pure
 prints a warning on stderr for each character it has no width for, and Jupyter's display of a
@@ -33,6 +35,7 @@ import graphviz
 from ..engine import Value
 from .nodes import Graph
 from .rendering import use_renderer
+from .style import text_scale
 from .steps import BackwardStep, ForwardStep, gradients_after, stepped, stepped_forward
 from .text import format_number, value_names
 
@@ -54,8 +57,8 @@ _HIGHLIGHT = "#ff8c00"
 _DEAD_FILL = "#e0e0e0"
 _PENDING_FILL = "#f4f4f4"
 _FONT = "Helvetica"
-_NODE_FONT_PT, _SMALL_FONT_PT = 16, 14  # values; ops, edge numbers and the legend
-SMALLEST_TEXT_PX = 12  # no text of a picture is shown smaller than this (CSS px)
+_NODE_FONT_PT, _SMALL_FONT_PT = 16, 14  # values; ops, edge numbers and the legend (x text_scale)
+SMALLEST_TEXT_PX = 12  # no text of a picture is shown smaller than this (CSS px; x text_scale)
 _PX_PER_INCH, _PX_PER_POINT = 96, 96 / 72  # CSS pixels
 # JupyterLab shows an SVG at its own size (it shrinks only images): a graph fits the narrowest
 # output area the lessons are read in, 848 px in JupyterLab on a 1280 px wide screen.
@@ -94,6 +97,8 @@ class _Layout:
     fit_height: float | None = None  # inches the picture is scaled down to fit, if any
     total: int | None = None  # with a cut: how many nodes the whole picture has, if known
     shown: set | None = None  # with a cut: the values that can be drawn (None: all)
+    text_scale: float = field(default_factory=text_scale)  # presentation() as it was when made
+    stacked: bool = False  # each box's fields one above the other: narrower, taller boxes
     names: dict[Value, str] = field(init=False)
     index: dict[Value, int] = field(init=False)
 
@@ -113,6 +118,11 @@ class _Layout:
     @property
     def horizontal(self) -> bool:
         return self.rankdir in ("LR", "RL")
+
+    @property
+    def flipped_records(self) -> bool:
+        """Whether a box's fields are written in braces (see _record)."""
+        return self.horizontal != self.stacked
 
     def read_values(self) -> list:
         """The values the picture shows, in a box of their own or inside a group's."""
@@ -281,7 +291,8 @@ def _drawn(layout: _Layout, state: _State, flow: bool, format: str,
         if key in scene.nodes and scene.nodes[key].get("shape") == "record":
             scene.nodes[key]["width"] = width
     use_renderer()
-    return _digraph(scene, state, flow, layout.rankdir, format, layout.fit_height)
+    return _digraph(scene, state, flow, layout.rankdir, format, layout.fit_height,
+                    layout.text_scale)
 
 
 def _fitted_layout(graph: Graph, order: list, collapse: Collapse | None, model: Any,
@@ -291,37 +302,42 @@ def _fitted_layout(graph: Graph, order: list, collapse: Collapse | None, model: 
     """The layout (and a note on what it leaves out) whose picture, drawn with the labels of
     ``final_state(layout)`` and scaled down to the output area, has the largest smallest text:
     the first of left to right, top to bottom, neurons collapsed, layers collapsed (as far as
-    ``rankdir`` and ``collapse`` leave the choice) that keeps every text SMALLEST_TEXT_PX;
-    with ``max_height_px``, scaled down to that height too (a widget's box)."""
+    ``rankdir`` and ``collapse`` leave the choice) that keeps every text SMALLEST_TEXT_PX
+    (times the presentation text scale); with ``max_height_px``, scaled down to that height
+    too (a widget's box)."""
     directions = [rankdir] if rankdir else ["LR", "TB"]
+    # Boxes with their fields side by side first, then one above the other (narrower).
+    shapes = [(direction, stacked) for stacked in (False, True) for direction in directions]
     whole = collapse is not None or max_nodes is None  # asked for this picture of the graph
     levels: list[Collapse | None] = [collapse] if whole else [None, "neuron", "layer"]
     best: tuple[float, _Layout, str] | None = None
     for level in levels:
-        for direction in directions:
+        for direction, stacked in shapes:
             layout, note = _limited_layout(graph, order, level, model, direction, max_nodes)
+            layout.stacked = stacked
             if max_height_px is not None:
                 layout.fit_height = max_height_px / _PX_PER_INCH
             if best is not None and level is not None and not layout.groups:
                 return best[1], best[2]  # no neurons to collapse: nothing else to try
             smallest = _smallest_text_px(_drawn(layout, final_state(layout), flow, "svg"),
-                                         layout.fit_height)
+                                         layout)
             if best is None or smallest > best[0]:
                 best = (smallest, layout, note)
-            if smallest >= SMALLEST_TEXT_PX:
+            if smallest >= SMALLEST_TEXT_PX * layout.text_scale:
                 return layout, note
     assert best is not None
     return best[1], best[2]
 
 
-def _smallest_text_px(picture: graphviz.Digraph, fit_height: float | None) -> float:
-    """The on-screen size of the smallest text of ``picture`` once scaled to the output area
-    (and to ``fit_height`` inches)."""
+def _smallest_text_px(picture: graphviz.Digraph, layout: _Layout) -> float:
+    """The on-screen size of the smallest text of ``picture``, drawn from ``layout``, once
+    scaled to the output area (and to its ``fit_height`` inches)."""
     natural = picture.pipe(format="plain", encoding="utf-8", quiet=True).split(maxsplit=4)
     natural_width, natural_height = float(natural[2]), float(natural[3])  # graph scale W H
+    fit_height = layout.fit_height
     scale = min(1.0, _FIT_INCHES / natural_width,
                 fit_height / natural_height if fit_height else 1.0)
-    return _SMALL_FONT_PT * _PX_PER_POINT * scale
+    return _SMALL_FONT_PT * layout.text_scale * _PX_PER_POINT * scale
 
 
 def _limited_layout(graph: Graph, order: list, collapse: Collapse | None, model: Any,
@@ -353,15 +369,16 @@ def _limited_layout(graph: Graph, order: list, collapse: Collapse | None, model:
     return layout, note
 
 
-def _digraph(scene: _Scene, state: _State, flow: bool, rankdir: str,
-             format: str, fit_height: float | None = None) -> graphviz.Digraph:
+def _digraph(scene: _Scene, state: _State, flow: bool, rankdir: str, format: str,
+             fit_height: float | None, scale: float) -> graphviz.Digraph:
     # size: dot scales a wider drawing down to the output area's width (never up); in graph_attr,
     # so that a raster copy (rendering.render_png) can set a size of its own.
     size = f"{_FIT_INCHES:.3f},{fit_height or 1000:.3f}"
     graph = graphviz.Digraph(format=format, graph_attr={"size": size})
-    graph.attr(rankdir=rankdir, fontname=_FONT, bgcolor="white")
-    graph.attr("node", fontname=_FONT, fontsize=str(_NODE_FONT_PT))
-    graph.attr("edge", fontname=_FONT, fontsize=str(_SMALL_FONT_PT), color="#555555")
+    small = _font_size(_SMALL_FONT_PT, scale)
+    graph.attr(rankdir=rankdir, fontname=_FONT, fontsize=small, bgcolor="white")  # the legend
+    graph.attr("node", fontname=_FONT, fontsize=_font_size(_NODE_FONT_PT, scale))
+    graph.attr("edge", fontname=_FONT, fontsize=small, color="#555555")
     if flow and state.known is None:
         graph.attr(label=_legend(state), labelloc="b", labeljust="c")
     for key, attrs in scene.nodes.items():
@@ -369,6 +386,10 @@ def _digraph(scene: _Scene, state: _State, flow: bool, rankdir: str,
     for tail, head, attrs in scene.edges:
         graph.edge(tail, head, **attrs)
     return graph
+
+
+def _font_size(points: float, scale: float) -> str:
+    return f"{points * scale:g}"
 
 
 def _measured_widths(graph: graphviz.Digraph) -> dict[str, str]:
@@ -471,15 +492,16 @@ def _scale(grads: dict[Value, float], root: Value) -> float:
 # --- building the scene ----------------------------------------------------------------------------
 
 def _build_scene(layout: _Layout, state: _State, flow: bool) -> _Scene:
-    names, index, absorbed, horizontal = (layout.names, layout.index, layout.absorbed,
-                                          layout.horizontal)
+    names, index, absorbed, flipped = (layout.names, layout.index, layout.absorbed,
+                                       layout.flipped_records)
     scene = _Scene(root_key=f"v{index[state.root]}")
     for node in layout.drawn_values():
         i = index[node]
-        scene.nodes[f"v{i}"] = _value_node(node, names[node], state, flow, horizontal)
+        scene.nodes[f"v{i}"] = _value_node(node, names[node], state, flow, flipped)
         operands = layout.graph.operands(node)
         if operands:
-            scene.nodes[f"v{i}op"] = _op_node(layout.graph, node, state, flow)
+            scene.nodes[f"v{i}op"] = _op_node(layout.graph, node, state, flow,
+                                              layout.text_scale)
             scene.edges.append((f"v{i}op", f"v{i}", _out_edge(node, state)))
             for position, operand in enumerate(operands):
                 # An operand beyond a graph read only near its output comes from 'more'.
@@ -488,7 +510,7 @@ def _build_scene(layout: _Layout, state: _State, flow: bool) -> _Scene:
                 scene.edges.append((tail, f"v{i}op", _edge(node, position, state, flow)))
     for key, members in layout.groups:
         scene.nodes[key] = _group_node(layout.graph, members, layout.collapse, state, flow,
-                                       horizontal)
+                                       flipped)
         _group_edges(scene, key, members, absorbed, index, state, flow)
     if state.root in absorbed:
         scene.root_key = absorbed[state.root]
@@ -496,17 +518,17 @@ def _build_scene(layout: _Layout, state: _State, flow: bool) -> _Scene:
 
 
 def _value_node(node: Value, name: str, state: _State, flow: bool,
-                horizontal: bool) -> dict[str, str]:
+                flipped: bool) -> dict[str, str]:
     if state.known is not None:
         known = node in state.known
         fields = [name, f"data {format_number(node.data)}" if known else "data ?"]
-        attrs = {"shape": "record", "label": _record(fields, horizontal)}
+        attrs = {"shape": "record", "label": _record(fields, flipped)}
         if not known:
             attrs.update(style="dashed,filled", fillcolor=_PENDING_FILL, fontcolor="#777777")
     else:
         grad = state.grad(node)
         fields = [name, f"data {format_number(node.data)}", f"grad {format_number(grad)}"]
-        attrs = {"shape": "record", "label": _record(fields, horizontal)}
+        attrs = {"shape": "record", "label": _record(fields, flipped)}
         if flow and state.reached(node):
             attrs.update(_flow_fill(grad, state.flow_scale))
     if node is state.active:
@@ -514,9 +536,11 @@ def _value_node(node: Value, name: str, state: _State, flow: bool,
     return attrs
 
 
-def _op_node(graph: Graph, node: Any, state: _State, flow: bool) -> dict[str, str]:
+def _op_node(graph: Graph, node: Any, state: _State, flow: bool,
+             scale: float) -> dict[str, str]:
     op = _op_label(graph.op(node))
-    attrs = {"label": op, "shape": "ellipse", "fontsize": str(_SMALL_FONT_PT), "ordering": "in",
+    attrs = {"label": op, "shape": "ellipse", "fontsize": _font_size(_SMALL_FONT_PT, scale),
+             "ordering": "in",
              "margin": "0.05,0.02"}
     if flow and state.known is None and _is_dead_relu(graph, node):
         attrs.update(label=f"{op}\\n(dead)", style="dashed,filled",
@@ -656,7 +680,7 @@ def _absorb_parameters(groups: list[tuple[str, list[_Neuron]]], users: dict[Valu
 
 
 def _group_node(graph: Graph, members: list[_Neuron], collapse: Collapse | None, state: _State,
-                flow: bool, horizontal: bool) -> dict[str, str]:
+                flow: bool, flipped: bool) -> dict[str, str]:
     first = members[0]
     outputs = [n.output for n in members]
     grads = [state.grad(out) for out in outputs]
@@ -672,7 +696,7 @@ def _group_node(graph: Graph, members: list[_Neuron], collapse: Collapse | None,
             title += f", {dead} dead"
         fields = [title, "data " + _values(out.data for out in outputs),
                   "grad " + _values(grads)]
-    attrs = {"shape": "record", "label": _record(fields, horizontal), "style": "rounded,bold"}
+    attrs = {"shape": "record", "label": _record(fields, flipped), "style": "rounded,bold"}
     if flow and state.known is None and state.reached(first.output):
         strongest = max(grads, key=abs)
         attrs.update(_flow_fill(strongest, state.flow_scale))
@@ -741,10 +765,11 @@ def _keep_nearest(scene: _Scene, limit: int, total: int | None) -> None:
 _RECORD_SPECIAL = re.compile(r'([{}|<>"\\])')
 
 
-def _record(fields: list[str], horizontal: bool) -> str:
-    """A record label with its fields side by side, whichever way the graph runs."""
+def _record(fields: list[str], flipped: bool) -> str:
+    """A record label. Graphviz writes a record's fields across the graph's direction (one
+    above the other left to right, side by side top to bottom); ``flipped`` turns them."""
     body = " | ".join(_escape_record(f) for f in fields)
-    return f"{{ {body} }}" if horizontal else body
+    return f"{{ {body} }}" if flipped else body
 
 
 def _escape_record(text: str) -> str:

@@ -8,11 +8,13 @@ point of text is DPI / 72 = 1.39 px on screen. Tick labels and legends are 12 pt
 labels 14 pt (19 px), titles 16 pt (22 px); numbers written inside a drawing are never smaller
 than ``SMALLEST_SIZE`` (9 pt, 12.5 px).
 
-``presentation()`` makes the text of every picture drawn after it larger, for a projector.
+``presentation()`` makes the text of every picture drawn after it larger, for a projector:
+matplotlib figures here, and Graphviz graphs (viz.graph and the stepper read ``text_scale()``).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Iterator
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["presentation"]
+__all__ = ["presentation", "text_scale"]
 
 DPI = 100
 OUTPUT_WIDTH_PX = 900
@@ -43,19 +45,31 @@ def figure_size(width: float, height: float) -> tuple[float, float]:
 
 def presentation(on: bool = True, scale: float = PRESENTATION_SCALE) -> None:
     """Projector mode: every picture drawn from now on shows its text ``scale`` times larger
-    (1.4 by default), the library's plots, the widgets and your own matplotlib figures alike.
-    The figures keep their width, so they still fit the notebook. ``presentation(False)`` goes
-    back to the normal sizes.
+    (1.4 by default), the library's plots, graphs (``draw_dot``, the stepper), the widgets and
+    your own matplotlib figures alike. The pictures keep fitting the notebook: figures keep
+    their width, and a graph that would need text smaller than ``scale`` times the usual
+    smallest is drawn top to bottom or collapsed instead. ``presentation(False)`` goes back to
+    the normal sizes.
     """
-    import matplotlib
-
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 1.0 <= scale <= 3.0:
         raise ValueError(f"scale must be a number from 1 to 3 (1.4 suits most projectors), "
                          f"got {scale!r}.")
     global _text_scale
     _text_scale = float(scale) if on else 1.0
-    default = matplotlib.rcParamsDefault["font.size"]
-    matplotlib.rcParams["font.size"] = default * _text_scale  # your own figures follow too
+    # Graphs need no matplotlib (the offline browser site may not have loaded it); the
+    # library's plots are scaled as they are drawn (text_scaled), with or without this.
+    if importlib.util.find_spec("matplotlib") is not None:
+        import matplotlib
+
+        default = matplotlib.rcParamsDefault["font.size"]
+        matplotlib.rcParams["font.size"] = default * _text_scale  # your own figures follow too
+
+
+def text_scale() -> float:
+    """How many times larger than the normal sizes text is drawn now: 1.0, or the ``scale``
+    given to ``presentation()`` while it is on. Anything that draws text of its own (a graph,
+    a widget's picture) multiplies its sizes by this."""
+    return _text_scale
 
 
 @contextmanager

@@ -25,11 +25,18 @@ from .. import batched
 from ..engine import Value
 from ..nn import ACTIVATIONS, Neuron
 from ..viz import draw_dot, plot_activation
+from ..viz.style import text_scale
+from matplotlib.ticker import MaxNLocator  # after viz, which loads matplotlib in the browser site
+from matplotlib.transforms import ScaledTranslation
 from ._display import FallbackBox, graph_svg, image_widget, new_figure, png_bytes
 
 SLIDER_RANGE = 3.0
 COALESCE_SECONDS = 0.05  # changes this close together make one redraw
 PLANE_RESOLUTION = 41
+# The pictures beside the sliders: FIGURE_WIDTH_PX wide on screen (0.8 px a point at 100 dpi,
+# shown one to one); text of its own in points, never under 12 px (ticks) and 14 px (words).
+FIGURE_WIDTH_PX, FIGURE_HEIGHT_PX = 580, 330
+TICK_PT, LABEL_PT, TITLE_PT = 10, 11, 12
 LARGEST = 1e6  # past this a slider's steps of 0.01 and the curve's axis stop meaning anything
 
 
@@ -71,7 +78,7 @@ class NeuronPlayground(FallbackBox):
                                            style={"description_width": "70px"})
         self.graph = widgets.HTML(layout=widgets.Layout(overflow="auto"))
         self.graph.add_class("mgp-neuron-graph")
-        self.curve = image_widget(max_width="580px")  # the activation curve and the plane
+        self.curve = image_widget(max_width=f"{FIGURE_WIDTH_PX}px")  # the curve and the plane
         self.readout = widgets.HTML()
         self.readout.add_class("mgp-neuron-output")
         self.output: Value | None = None
@@ -170,7 +177,10 @@ class NeuronPlayground(FallbackBox):
     def _draw_pictures(self, activation: str, z: float, out: float, slope: float):
         """The activation curve with the current point and its tangent, and beside it the
         neuron's output over the input plane with the current input marked."""
-        figure, (ax, ax_plane) = new_figure(5.8, 3.3, ncols=2)
+        # Taller in presentation mode, where the text is larger but the width stays.
+        scale = text_scale()
+        figure, (ax, ax_plane) = new_figure(FIGURE_WIDTH_PX / 100, FIGURE_HEIGHT_PX * scale / 100,
+                                            ncols=2)
         # Widen the curve past ±4 when z runs out there, so the current point stays on it.
         low, high = min(-4.0, z - 1.0), max(4.0, z + 1.0)
         plot_activation(activation, ax=ax, xlim=(low, high))
@@ -178,8 +188,14 @@ class NeuronPlayground(FallbackBox):
         ax.plot([z - half, z + half], [out - slope * half, out + slope * half], color="black",
                 lw=1.5, label=f"slope here: {slope:.3g}")
         ax.plot([z], [out], "o", color="#ff8c00", ms=9, zorder=5)
-        # under the plot, where it covers neither the curve nor the current point
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), fontsize=11, frameon=False)
+        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+        # Under the plot, below the tick labels and the axis label (as large as presentation()
+        # makes them), where it covers neither the curve nor the current point.
+        below = (1.3 * (ax.xaxis.get_ticklabels()[0].get_fontsize() + ax.xaxis.label.get_fontsize())
+                 * scale + 6) / 72
+        anchor = ax.transAxes + ScaledTranslation(0, -below, figure.dpi_scale_trans)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=anchor,
+                  fontsize=LABEL_PT, frameon=False)
         self._draw_plane(figure, ax_plane, out)
         return figure
 
@@ -194,10 +210,22 @@ class NeuronPlayground(FallbackBox):
         shading = ax.imshow(plane, origin="lower", extent=(-limit, limit, -limit, limit),
                             cmap="RdGy_r", vmin=-largest, vmax=largest, interpolation="bilinear")
         ax.plot([x0], [x1], "o", color="#ff8c00", ms=9, markeredgecolor="black", zorder=5)
-        ax.set_xlabel("x0")
-        ax.set_ylabel("x1")
-        ax.set_title(f"out over (x0, x1)")
-        figure.colorbar(shading, ax=ax, location="bottom", shrink=0.9, label="out")
+        # Three whole-number ticks an axis, clear of the corners: room for them at the
+        # presentation size too.
+        tick = max(1, math.floor(0.75 * limit))
+        ticks = [-tick, 0, tick]
+        written = [f"{x:g}".replace("-", "\u2212") for x in ticks]  # a minus, as matplotlib writes
+        ax.set_xticks(ticks, written)
+        ax.set_yticks(ticks, written)
+        ax.tick_params(labelsize=TICK_PT)
+        ax.set_xlabel("x0", fontsize=LABEL_PT)
+        ax.set_ylabel("x1", fontsize=LABEL_PT)
+        ax.set_title("out over (x0, x1)", fontsize=TITLE_PT)
+        bar = figure.colorbar(shading, ax=ax, location="bottom", shrink=0.9)
+        bar.set_ticks([-largest, 0.0, largest],
+                      labels=[f"\u2212{largest:.2g}", "0", f"{largest:.2g}"])
+        bar.ax.tick_params(labelsize=TICK_PT)
+        bar.set_label("out", fontsize=LABEL_PT)
 
     def summary(self) -> str:
         return f"NeuronPlayground: {self.activation.value} neuron, output = {self.output.data:.4f}"

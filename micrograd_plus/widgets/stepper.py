@@ -22,6 +22,7 @@ from ._display import FallbackBox, button, graph_svg
 DIRECTIONS = ("backward", "forward")
 SPEEDS = (0.2, 3.0)  # the speed slider's range, in seconds per step
 GRAPH_HEIGHT_PX = 640  # the graph is scaled down to fit this box, never scrolled inside it
+SENTENCE_PX, STATUS_PX = 15, 14  # text sizes; viz.presentation() scales them as the graph's
 
 
 class BackpropStepper(FallbackBox):
@@ -36,6 +37,7 @@ class BackpropStepper(FallbackBox):
     ``root`` may be any micrograd-style value (micrograd's, or your own class): each backward
     step runs that node's own ``_backward()``. A graph of more than ``viz.graph.LARGEST_GRAPH``
     values is refused at once (too many steps to follow), whatever its size.
+    Made while ``viz.presentation()`` is on, its graph and sentences are drawn larger.
     """
 
     def __init__(self, root: Any, direction: str = "backward", seconds_per_step: float = 1.0):
@@ -51,6 +53,7 @@ class BackpropStepper(FallbackBox):
         self._steps = {"backward": self._pictures.backward_steps,
                        "forward": self._pictures.forward_steps}
         self._svg_cache: dict[tuple[str, int], str] = {}
+        self._text_scale = self._pictures.layout.text_scale  # as the pictures are drawn
 
         self.direction = widgets.ToggleButtons(options=DIRECTIONS, value=direction,
                                                style={"button_width": "90px"})
@@ -139,9 +142,10 @@ class BackpropStepper(FallbackBox):
             step = self._steps[direction][k - 1]
             text = explain(step).text
             status = f"{direction} pass: step {k} of {count}, node <b>{html.escape(step.name)}</b>"
-        self.status.value = status
-        self.sentence.value = (f"<pre style='font-size:15px;line-height:1.4;white-space:pre-wrap;"
-                               f"margin:4px 0'>{html.escape(text)}</pre>")
+        scale = self._text_scale
+        self.status.value = f"<span style='font-size:{STATUS_PX * scale:g}px'>{status}</span>"
+        self.sentence.value = (f"<pre style='font-size:{SENTENCE_PX * scale:g}px;line-height:1.4;"
+                               f"white-space:pre-wrap;margin:4px 0'>{html.escape(text)}</pre>")
         self._sentence_text = text
         self.first.disabled = self.back.disabled = k == 0
         self.next.disabled = self.last.disabled = k == count
