@@ -89,6 +89,17 @@ def _imported_modules(path: Path) -> set[str]:
 PYODIDE_MODULES = {"js", "pyodide", "pyodide_js"}
 
 
+def test_the_readmes_no_deps_route_installs_every_other_dependency():
+    # Where pip wrongly asks for graphviz-pure (a 32-bit Python on a 64-bit system), the README
+    # says to install with --no-deps and then the rest by hand: that list must stay complete.
+    readme = (ROOT / "README.md").read_text()
+    command = readme.split("pip install --no-deps micrograd-plus", 1)[1].split("`pip install ", 1)[1]
+    named = {canonical(name) for name in command.split("`", 1)[0].split()}
+    needed = {canonical(requirement.name) for requirement in DEPENDENCIES
+              if requirement.name != "graphviz-pure"}
+    assert named == needed
+
+
 def test_every_imported_package_is_declared():
     """numpy and Pillow were imported but never declared: pip could leave them out."""
     declared = {canonical(r.name) for r in DEPENDENCIES}
