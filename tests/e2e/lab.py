@@ -21,6 +21,8 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator
 
+from micrograd_plus.cli import QUIET_SETTINGS
+
 CHROMIUM = Path(os.environ.get("MICROGRAD_PLUS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -52,12 +54,14 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _quiet_settings(settings_dir: Path) -> None:
-    """Turn off the news and update pop-ups, which would cover the widgets in screenshots."""
-    plugin = settings_dir / "@jupyterlab" / "apputils-extension"
-    plugin.mkdir(parents=True, exist_ok=True)
-    (plugin / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+def _write_settings(settings_dir: Path, settings: dict[str, dict]) -> None:
+    """Front-end settings as a user would set them: plugin id ("@scope/package:plugin") ->
+    its settings, one .jupyterlab-settings file each."""
+    for plugin_id, values in settings.items():
+        package, plugin = plugin_id.split(":")
+        folder = settings_dir / package
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{plugin}.jupyterlab-settings").write_text(json.dumps(values))
 
 
 def copy_notebooks(workdir: Path, notebooks: list[Path]) -> Path:
@@ -87,23 +91,28 @@ def serving(server: LabServer, command: list[str], env: dict[str, str]) -> Itera
 
 
 @contextlib.contextmanager
-def jupyter_lab(workdir: Path, notebooks: list[Path], app: str = "jupyterlab") -> Iterator[LabServer]:
+def jupyter_lab(workdir: Path, notebooks: list[Path], app: str = "jupyterlab",
+                settings: dict[str, dict] | None = None) -> Iterator[LabServer]:
     """Copy ``notebooks`` into ``workdir``, serve them on 127.0.0.1 with a fresh token, and
     shut the server (and its kernels) down on exit, whatever happened. ``app`` is the Python
-    module that runs the front end: "jupyterlab", or "notebook" for Notebook 7."""
+    module that runs the front end: "jupyterlab", or "notebook" for Notebook 7. ``settings``
+    adds front-end settings (see _write_settings), e.g. the autosave interval."""
     root = copy_notebooks(workdir, notebooks)
-    settings = workdir / "lab-settings"
-    _quiet_settings(settings)
+    settings_dir = workdir / "lab-settings"
+    # QUIET_SETTINGS: the news and update pop-ups would cover the widgets in screenshots
+    _write_settings(settings_dir, {**QUIET_SETTINGS, **(settings or {})})
     token, port = secrets.token_hex(16), _free_port()
     env = dict(os.environ,
                JUPYTER_CONFIG_DIR=str(workdir / "config"),
                JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
-               JUPYTERLAB_SETTINGS_DIR=str(settings),
+               JUPYTERLAB_SETTINGS_DIR=str(settings_dir),
                JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"))
     command = [sys.executable, "-m", app, "--no-browser", "--ip=127.0.0.1",
                f"--port={port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-               "--LabApp.expose_app_in_browser=True"]
+               # window.jupyterapp, which the tests ask whether the kernel is idle
+               "--LabApp.expose_app_in_browser=True",
+               "--JupyterNotebookApp.expose_app_in_browser=True"]
     server = LabServer(f"http://127.0.0.1:{port}", token, root, workdir / "jupyterlab.log",
                        "lab/tree" if app == "jupyterlab" else "notebooks")
     with serving(server, command, env):

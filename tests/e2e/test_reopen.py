@@ -1,84 +1,230 @@
 """A lesson run, saved and opened again later shows each widget's last picture, in JupyterLab
 and in Notebook 7, never "Error displaying widget: model not found".
 
-The notebook with the four widgets is run here (as a learner's kernel would run it), saved
-through the server's contents API (the call the front end makes on save), and opened in Chromium
-with no kernel holding its widgets, as after closing and reopening Jupyter.
+Everything a learner does happens in Chromium: run all cells, let autosave write the notebook,
+save with Ctrl+S and with File > Save Notebook, close the notebook with File > Close and Shut
+Down Notebook, and open it again in a fresh page without running anything. The file on disk and
+the reopened page must both hold a picture for every widget, graph and plot.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import re
+import struct
+import time
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
+import nbformat
 import pytest
 
 from micrograd_plus.saved import WIDGET_VIEW
 
+from .browser import open_notebook, run_all_cells
+
 pytestmark = pytest.mark.e2e
 
-HERE = Path(__file__).parent
-WIDGETS = 4  # stepper, descent explorer, neuron playground, dashboard
-RENDER_WAIT_MS = 8_000  # long enough for a widget view to fail and say so
+LESSON = "lesson.ipynb"
+SETUP = """\
+import matplotlib.pyplot as plt
+from micrograd_plus import Value
+from micrograd_plus.viz import draw_dot
+from micrograd_plus.widgets import (BackpropStepper, GradientDescentExplorer, NeuronPlayground,
+                                    TrainingDashboard)
+a, b = Value(2.0, label='a'), Value(-3.0, label='b')
+c = a * b; c.label = 'c'
+L = (c + a).tanh(); L.label = 'L'"""
+# What a lesson shows, one picture per cell: name -> the cell's code. The stepper and the graph
+# are SVG, which a reopened notebook shows only when it is trusted: so they also show that the
+# browser's save left the file signed.
+PICTURE_CELLS = {
+    "stepper": "BackpropStepper(L)",
+    "graph": "L.backward()\ndraw_dot(L)",
+    "playground": "NeuronPlayground()",
+    "explorer": "GradientDescentExplorer()",
+    "dashboard": "TrainingDashboard(dataset='moons', hidden=(6,), n=80, learning_rate=0.05)",
+    "plot": ("xs = [x / 10 for x in range(-30, 31)]\n"
+             "plt.plot(xs, [Value(x).tanh().data for x in xs])\n"
+             "plt.title('tanh');"),
+}
+WIDGETS = ("stepper", "playground", "explorer", "dashboard")
+SMALLEST_PICTURE = (150, 80)  # px, width x height: a picture, not an icon or a broken image
+AUTOSAVE_SECONDS = 2
+# Notebook 7 also saves the widget state into the notebook ("Save Jupyter widget state in
+# notebooks"), as a learner may have turned on: the reopened lesson must not try to draw it.
+SETTINGS = {
+    "jupyterlab": {"@jupyterlab/docmanager-extension:plugin":
+                   {"autosave": True, "autosaveInterval": AUTOSAVE_SECONDS}},
+    "notebook": {"@jupyterlab/docmanager-extension:plugin":
+                 {"autosave": True, "autosaveInterval": AUTOSAVE_SECONDS},
+                 "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}},
+}
+# Autosave waits 10 times as long as its last save took before it saves again, so on a busy
+# machine the first autosave after the run can take a minute or more.
+AUTOSAVE_TIMEOUT_S = 180
+SAVE_TIMEOUT_MS = 120_000    # one save: browser -> server -> disk, on a busy machine
+RENDER_TIMEOUT_MS = 60_000   # a reopened notebook's pictures on screen
+# What a reopened cell's output shows, once it shows something: "picture" (a loaded <img> or an
+# <svg>), "error" (the widget manager's message), "widget" (a widget drawn with no kernel).
+SHOWN = """(cell) => {
+    const output = cell.querySelector('.jp-OutputArea');
+    if (!output) return false;
+    if (/Error displaying widget|model not found/.test(output.innerText)) return 'error';
+    if (output.querySelector('.jupyter-widgets')) return 'widget';
+    const picture = output.querySelector('.jp-OutputArea-output img, .jp-OutputArea-output svg');
+    if (!picture || (picture.tagName === 'IMG' && !(picture.complete && picture.naturalWidth)))
+        return false;
+    return 'picture';
+}"""
 
 
-@pytest.fixture(scope="module")
-def run_notebook() -> dict:
-    """tests/e2e/widgets.ipynb run top to bottom: every widget output has its view."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    notebook = nbformat.read(HERE / "widgets.ipynb", as_version=4)
-    NotebookClient(notebook, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(HERE)}}).execute()
-    views = [output for cell in notebook.cells for output in cell.get("outputs", [])
-             if WIDGET_VIEW in output.get("data", {})]
-    assert len(views) >= WIDGETS, f"the run made {len(views)} widget views"
-    return nbformat.from_dict(notebook)
+def write_lesson(path: Path) -> Path:
+    cells = [nbformat.v4.new_markdown_cell("# A lesson with every kind of picture"),
+             nbformat.v4.new_code_cell(SETUP)]
+    cells += [nbformat.v4.new_code_cell(source) for source in PICTURE_CELLS.values()]
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(notebook, path)
+    return path
 
 
 @pytest.fixture(scope="module", params=["jupyterlab", "notebook"])
 def server(request, tmp_path_factory):
     from .lab import jupyter_lab
 
-    with jupyter_lab(tmp_path_factory.mktemp(request.param), [], app=request.param) as running:
-        yield running
+    app = request.param
+    workdir = tmp_path_factory.mktemp(app)
+    with jupyter_lab(workdir, [write_lesson(workdir / LESSON)], app=app,
+                     settings=SETTINGS[app]) as running:
+        yield app, running
 
 
-def _save(server, name: str, notebook: dict) -> None:
-    """Save ``notebook`` as ``name`` the way a front end does: PUT /api/contents/NAME, each code
-    cell marked trusted (the learner ran it), so the server signs the file and its HTML shows."""
-    notebook = json.loads(json.dumps(notebook))
-    for cell in notebook["cells"]:
-        if cell["cell_type"] == "code":
-            cell["metadata"]["trusted"] = True
-    body = json.dumps({"type": "notebook", "format": "json", "content": notebook}).encode()
-    request = urllib.request.Request(f"{server.url}/api/contents/{name}?token={server.token}",
-                                     data=body, method="PUT",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status in (200, 201)
+def wait_until(condition: Callable[[], object], timeout_s: float, what: str):
+    """``condition()``'s first true value, asked every 0.2 s until ``timeout_s`` is over."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout_s} s for {what}")
+        time.sleep(0.2)
 
 
-def test_reopened_lesson_shows_widget_pictures(server, run_notebook, browser_context,
-                                               screenshots):
-    app = server.notebook_path.split("/")[0]
-    _save(server, "reopened.ipynb", run_notebook)
-    saved = json.loads((server.root / "reopened.ipynb").read_text())
-    assert not [output for cell in saved["cells"] for output in cell.get("outputs", [])
-                if WIDGET_VIEW in output.get("data", {})], "the saved file kept widget views"
+def picture_size(data: dict) -> tuple[int, int] | None:
+    """Width and height of the picture in a saved output's data: a PNG's pixels, an SVG's
+    viewBox; None when it holds no picture."""
+    if "image/png" in data:
+        header = base64.b64decode(data["image/png"])[:24]
+        return struct.unpack(">II", header[16:24])  # the IHDR chunk's width, height
+    if "image/svg+xml" in data:
+        svg = data["image/svg+xml"]
+        svg = "".join(svg) if isinstance(svg, list) else svg
+        view_box = re.search(r'viewBox="\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)', svg)
+        return (round(float(view_box[1])), round(float(view_box[2]))) if view_box else None
+    return None
 
+
+def saved_pictures(path: Path) -> dict[str, tuple[int, int]]:
+    """name -> size of the picture that cell holds in the notebook file at ``path``; fails when
+    the file keeps any part of a live widget (its view or the widget state)."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    outputs = {name: cell.get("outputs", [])
+               for name, cell in zip(PICTURE_CELLS, notebook["cells"][2:])}
+    kept = [name for name, cell_outputs in outputs.items()
+            if any(WIDGET_VIEW in output.get("data", {}) for output in cell_outputs)]
+    assert not kept, f"{path.name} keeps the live widget view of {kept}"
+    assert "widgets" not in notebook["metadata"], f"{path.name} keeps the widget state"
+    sizes = {}
+    for name, cell_outputs in outputs.items():
+        found = [picture_size(output["data"]) for output in cell_outputs if "data" in output]
+        sizes[name] = max(filter(None, found), default=None)
+    return sizes
+
+
+def holds_a_widget_picture(path: Path) -> bool:
+    pictures = saved_pictures(path)
+    return any(pictures[name] for name in WIDGETS)
+
+
+def use_file_menu(page, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text="File").first.click()
+    page.locator(".lm-Menu .lm-Menu-itemLabel",
+                 has_text=re.compile(f"^{re.escape(item)}$")).click()
+
+
+def save_and_wait(page, save: Callable[[], None]) -> None:
+    """Save with ``save()`` (a learner's key press or menu click) and wait until it is written.
+    Saving (not autosave) ends by making a checkpoint of the saved file, so its answer shows
+    that this save, not an autosave, has happened."""
+    checkpoints = f"/api/contents/{LESSON}/checkpoints"
+    with page.expect_response(lambda response: response.request.method == "POST"
+                              and response.url.split("?")[0].endswith(checkpoints),
+                              timeout=SAVE_TIMEOUT_MS) as answer:
+        save()
+    assert answer.value.ok, f"saving failed: {answer.value.status} {answer.value.status_text}"
+
+
+def server_json(server, endpoint: str):
+    with urllib.request.urlopen(f"{server.url}/api/{endpoint}?token={server.token}",
+                                timeout=10) as response:
+        return json.load(response)
+
+
+def test_a_saved_lesson_reopens_with_every_picture(server, browser_context, screenshots):
+    app, server = server
+    path = server.root / LESSON
+    checkpoint = server.root / ".ipynb_checkpoints" / f"{path.stem}-checkpoint.ipynb"
     page = browser_context.new_page()
+    open_notebook(page, server.notebook_url(LESSON))
+    errors = run_all_cells(page)
+    assert not errors, f"cells raised errors in {app}:\n" + "\n---\n".join(errors)
+    page.screenshot(path=str(screenshots / f"reopen-{app}-1-ran.png"))
+
+    # Autosave writes the lesson without a key press: widgets as pictures (saved_pictures
+    # fails on any widget view it finds).
+    wait_until(lambda: holds_a_widget_picture(path), AUTOSAVE_TIMEOUT_S,
+               f"{app}'s autosave to write a widget's picture into {LESSON}")
+    page.locator(".jp-Cell .jp-InputPrompt").first.click()  # into the notebook, clear of widgets
+    save_and_wait(page, lambda: page.keyboard.press("Control+s"))
+    save_and_wait(page, lambda: use_file_menu(page, "Save Notebook"))
+    sizes = saved_pictures(path)
+    assert saved_pictures(checkpoint) == sizes, "the checkpoint differs from the saved lesson"
+    small = {name: size for name, size in sizes.items()
+             if not size or size[0] < SMALLEST_PICTURE[0] or size[1] < SMALLEST_PICTURE[1]}
+    assert not small, f"{LESSON} was saved without a full-size picture for {small}"
+
+    use_file_menu(page, "Close and Shut Down Notebook…")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    wait_until(lambda: not server_json(server, "kernels"), SAVE_TIMEOUT_MS / 1000,
+               f"{app} to shut the lesson's kernel down")
+    page.close()
+
+    reopened = browser_context.new_page()
     try:
-        page.goto(server.notebook_url("reopened.ipynb"), timeout=120_000)
-        page.wait_for_selector(".jp-OutputArea-output", timeout=120_000)
-        page.wait_for_timeout(RENDER_WAIT_MS)
-        page.screenshot(path=str(screenshots / f"reopened-{app}.png"))
-        text = page.locator(".jp-Notebook").inner_text()
-        assert "Error displaying widget" not in text and "model not found" not in text
-        pictures = page.locator(".jp-OutputArea-output img, .jp-OutputArea-output svg")
-        assert pictures.count() >= WIDGETS, (
-            f"{pictures.count()} pictures shown for {WIDGETS} widgets in {app}")
+        open_notebook(reopened, server.notebook_url(LESSON))  # a new kernel, nothing run
+        cells = reopened.locator(".jp-Notebook .jp-Cell")
+        for index, name in enumerate(PICTURE_CELLS, start=2):
+            cell = cells.nth(index)
+            cell.scroll_into_view_if_needed()
+            shown = reopened.wait_for_function(SHOWN, arg=cell.element_handle(),
+                                               timeout=RENDER_TIMEOUT_MS).json_value()
+            if shown != "picture":
+                reopened.screenshot(path=str(screenshots / f"reopen-{app}-failed-{name}.png"))
+                pytest.fail(f"the reopened {name} shows {shown!r} instead of its picture in {app}: "
+                            f"{cell.locator('.jp-OutputArea').inner_text()!r}")
+            picture = cell.locator(".jp-OutputArea-output img, .jp-OutputArea-output svg").first
+            box = picture.bounding_box()
+            assert box["width"] >= SMALLEST_PICTURE[0] and box["height"] >= SMALLEST_PICTURE[1], (
+                f"the reopened {name}'s picture is {box['width']:.0f} x {box['height']:.0f} px "
+                f"on screen in {app}")
+            cell.screenshot(path=str(screenshots / f"reopen-{app}-2-{name}.png"))
+        reopened.screenshot(path=str(screenshots / f"reopen-{app}-3-reopened.png"))
+        text = reopened.locator("body").inner_text()
+        assert "Error displaying widget" not in text and "model not found" not in text, (
+            f"the reopened lesson shows a widget error in {app}")
     finally:
-        page.close()
+        reopened.close()
