@@ -174,11 +174,10 @@ def server_json(server, endpoint: str):
         return json.load(response)
 
 
-def test_a_saved_lesson_reopens_with_every_picture(server, browser_context, screenshots):
-    app, server = server
+def run_and_save(page, app: str, server, screenshots: Path) -> None:
+    """Run every cell, let autosave write the lesson, save it twice by hand, then close it and
+    shut its kernel down, as a learner does at the end of a lesson."""
     path = server.root / LESSON
-    checkpoint = server.root / ".ipynb_checkpoints" / f"{path.stem}-checkpoint.ipynb"
-    page = browser_context.new_page()
     open_notebook(page, server.notebook_url(LESSON))
     errors = run_all_cells(page)
     assert not errors, f"cells raised errors in {app}:\n" + "\n---\n".join(errors)
@@ -191,40 +190,57 @@ def test_a_saved_lesson_reopens_with_every_picture(server, browser_context, scre
     page.locator(".jp-Cell .jp-InputPrompt").first.click()  # into the notebook, clear of widgets
     save_and_wait(page, lambda: page.keyboard.press("Control+s"))
     save_and_wait(page, lambda: use_file_menu(page, "Save Notebook"))
-    sizes = saved_pictures(path)
-    assert saved_pictures(checkpoint) == sizes, "the checkpoint differs from the saved lesson"
-    small = {name: size for name, size in sizes.items()
-             if not size or size[0] < SMALLEST_PICTURE[0] or size[1] < SMALLEST_PICTURE[1]}
-    assert not small, f"{LESSON} was saved without a full-size picture for {small}"
 
     use_file_menu(page, "Close and Shut Down Notebook…")
     page.locator(".jp-Dialog .jp-mod-accept").click()
     wait_until(lambda: not server_json(server, "kernels"), SAVE_TIMEOUT_MS / 1000,
                f"{app} to shut the lesson's kernel down")
-    page.close()
+
+
+def look_at_reopened(page, app: str, server, screenshots: Path) -> None:
+    """Open the lesson in ``page`` without running anything: every picture cell shows its
+    picture, at a size that reads, and no widget error anywhere."""
+    open_notebook(page, server.notebook_url(LESSON))  # a new kernel, nothing run
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    for index, name in enumerate(PICTURE_CELLS, start=2):
+        cell = cells.nth(index)
+        cell.scroll_into_view_if_needed()
+        shown = page.wait_for_function(SHOWN, arg=cell.element_handle(),
+                                       timeout=RENDER_TIMEOUT_MS).json_value()
+        if shown != "picture":
+            page.screenshot(path=str(screenshots / f"reopen-{app}-failed-{name}.png"))
+            pytest.fail(f"the reopened {name} shows {shown!r} instead of its picture in {app}: "
+                        f"{cell.locator('.jp-OutputArea').inner_text()!r}")
+        picture = cell.locator(".jp-OutputArea-output img, .jp-OutputArea-output svg").first
+        box = picture.bounding_box()
+        assert box["width"] >= SMALLEST_PICTURE[0] and box["height"] >= SMALLEST_PICTURE[1], (
+            f"the reopened {name}'s picture is {box['width']:.0f} x {box['height']:.0f} px on "
+            f"screen in {app}")
+        cell.screenshot(path=str(screenshots / f"reopen-{app}-2-{name}.png"))
+    page.screenshot(path=str(screenshots / f"reopen-{app}-3-reopened.png"))
+    text = page.locator("body").inner_text()
+    assert "Error displaying widget" not in text and "model not found" not in text, (
+        f"the reopened lesson shows a widget error in {app}")
+
+
+def test_a_saved_lesson_reopens_with_every_picture(server, browser_context, screenshots):
+    app, server = server
+    page = browser_context.new_page()
+    try:
+        run_and_save(page, app, server, screenshots)
+    finally:
+        page.close()
+
+    path = server.root / LESSON
+    sizes = saved_pictures(path)
+    checkpoint = server.root / ".ipynb_checkpoints" / f"{path.stem}-checkpoint.ipynb"
+    assert saved_pictures(checkpoint) == sizes, "the checkpoint differs from the saved lesson"
+    small = {name: size for name, size in sizes.items()
+             if not size or size[0] < SMALLEST_PICTURE[0] or size[1] < SMALLEST_PICTURE[1]}
+    assert not small, f"{LESSON} was saved without a full-size picture for {small}"
 
     reopened = browser_context.new_page()
     try:
-        open_notebook(reopened, server.notebook_url(LESSON))  # a new kernel, nothing run
-        cells = reopened.locator(".jp-Notebook .jp-Cell")
-        for index, name in enumerate(PICTURE_CELLS, start=2):
-            cell = cells.nth(index)
-            cell.scroll_into_view_if_needed()
-            shown = reopened.wait_for_function(SHOWN, arg=cell.element_handle(),
-                                               timeout=RENDER_TIMEOUT_MS).json_value()
-            if shown != "picture":
-                reopened.screenshot(path=str(screenshots / f"reopen-{app}-failed-{name}.png"))
-                pytest.fail(f"the reopened {name} shows {shown!r} instead of its picture in {app}: "
-                            f"{cell.locator('.jp-OutputArea').inner_text()!r}")
-            picture = cell.locator(".jp-OutputArea-output img, .jp-OutputArea-output svg").first
-            box = picture.bounding_box()
-            assert box["width"] >= SMALLEST_PICTURE[0] and box["height"] >= SMALLEST_PICTURE[1], (
-                f"the reopened {name}'s picture is {box['width']:.0f} x {box['height']:.0f} px "
-                f"on screen in {app}")
-            cell.screenshot(path=str(screenshots / f"reopen-{app}-2-{name}.png"))
-        reopened.screenshot(path=str(screenshots / f"reopen-{app}-3-reopened.png"))
-        text = reopened.locator("body").inner_text()
-        assert "Error displaying widget" not in text and "model not found" not in text, (
-            f"the reopened lesson shows a widget error in {app}")
+        look_at_reopened(reopened, app, server, screenshots)
     finally:
         reopened.close()
