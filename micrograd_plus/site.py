@@ -47,13 +47,14 @@ PACKAGE = "micrograd-plus"
 # list (ipywidgets and the rest below) comes from PyPI at these versions.
 KERNEL_PACKAGES = ["micropip", "ipython", "jedi"]
 EXTRA_WHEELS = {"ipywidgets": "8.1.9", "comm": "0.2.3", "jupyterlab-widgets": "3.0.17",
-                "graphviz": "0.21", "tqdm": "4.67.1"}
+                "graphviz": "0.21", "tqdm": "4.67.1", "anywidget": "0.11.0", "psygnal": "0.16.1"}
 # What this package needs at import time, in the site; matplotlib, numpy and Pillow are loaded
 # from the CDN on first use (viz.browser.load_packages).
-PACKAGE_DEPENDS = ["ipywidgets", "graphviz", "tqdm"]
+PACKAGE_DEPENDS = ["ipywidgets", "anywidget", "graphviz", "tqdm"]
 EXTRA_DEPENDS = {"ipywidgets": ["comm", "ipython", "traitlets", "jupyterlab-widgets",
                                 "widgetsnbextension"],
-                 "comm": ["traitlets"]}
+                 "comm": ["traitlets"],
+                 "anywidget": ["ipywidgets", "psygnal", "typing-extensions"]}
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -89,9 +90,10 @@ def _wheel(name: str, version: str, wheels: Path) -> Path:
                          re.IGNORECASE)
     found = [path for path in wheels.glob("*.whl") if pattern.match(path.name)]
     if not found:
+        # platform "any": the pure-Python wheel, never one compiled for this machine
         _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-              "--only-binary=:all:", "--python-version", PYODIDE_PYTHON, "--dest", str(wheels),
-              f"{name}=={version}"])
+              "--only-binary=:all:", "--python-version", PYODIDE_PYTHON, "--platform", "any",
+              "--dest", str(wheels), f"{name}=={version}"])
         found = [path for path in wheels.glob("*.whl") if pattern.match(path.name)]
     return found[0]
 
@@ -107,8 +109,10 @@ def _entry(name: str, version: str, wheel: Path, depends: list[str], imports: li
 
 
 def _kernel_closure(packages: dict) -> list[str]:
-    """KERNEL_PACKAGES and everything they depend on, by the lock's names."""
-    needed, todo = set(), list(KERNEL_PACKAGES)
+    """KERNEL_PACKAGES, the packages of Pyodide's lock that EXTRA_DEPENDS names, and everything
+    they depend on, by the lock's names."""
+    extra = {_normal(name) for names in EXTRA_DEPENDS.values() for name in names}
+    needed, todo = set(), [*KERNEL_PACKAGES, *sorted(extra & packages.keys())]
     while todo:
         name = _normal(todo.pop())
         if name not in needed:

@@ -562,3 +562,205 @@ def test_neuron_playground_shows_the_output_over_the_input_plane():
     greys = (pixels.max(axis=2) < 60)
     width = pixels.shape[1]
     assert reds[:, width // 2:].sum() > 500 and greys[:, width // 2:].sum() > 500
+
+
+# --- TrainingDashboard: the learner's own points -----------------------------------------------
+
+def _class_pixels(png: bytes, label: int) -> np.ndarray:
+    """(row, column) of every pixel in the dashboard's boundary square drawn in class
+    ``label``'s colour (a filled point), within the palette's rounding."""
+    from PIL import Image
+
+    from micrograd_plus.viz.plots import CLASS_COLOURS
+    from micrograd_plus.widgets import _dashboard_picture as picture
+
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+    colour = [int(CLASS_COLOURS[label][i:i + 2], 16) for i in (1, 3, 5)]
+    square = pixels[picture.BOUNDARY_TOP:picture.BOUNDARY_TOP + picture.BOUNDARY_SIZE,
+                    :picture.BOUNDARY_SIZE]
+    found = np.argwhere(np.abs(square - colour).max(axis=2) <= 6)
+    return found + [picture.BOUNDARY_TOP, 0]
+
+
+def test_dashboard_click_position_maps_to_the_plane_and_back_exactly():
+    from micrograd_plus.widgets import _dashboard_picture as picture
+
+    X, _ = make_dataset("moons", 60, 0.1)
+    plane = picture.Plane(X)
+    size, top = picture.BOUNDARY_SIZE, picture.BOUNDARY_TOP
+    # the square's top-left corner is the plane's smallest x0 and largest x1
+    assert picture.point_at(plane, 0.0, top) == pytest.approx((plane.low[0], plane.high[1]))
+    assert picture.point_at(plane, size / 2, top + size / 2) == pytest.approx(
+        tuple((plane.low + plane.high) / 2))
+    for x, y in [(0.0, top), (123.25, 211.5), (size - 0.01, top + size - 0.01), (7.0, 300.75)]:
+        point = picture.point_at(plane, x, y)
+        assert plane.to_pixels(np.array([point]), size)[0] == pytest.approx([x, y - top], abs=1e-9)
+    for outside in [(size, 100.0), (-0.5, 100.0), (100.0, top - 0.5), (100.0, top + size),
+                    (600.0, 100.0)]:  # beside the square, above it, under it, on the network
+        assert picture.point_at(plane, *outside) is None
+    # The shading's grid points are the centres of equal cells: enlarged to the square, cell k
+    # of R lands where to_pixels puts it.
+    grid = plane.grid(4)
+    assert plane.to_pixels(grid[:4], size)[:, 0] == pytest.approx([46.25, 138.75, 231.25, 323.75])
+    assert plane.to_pixels(grid[::4], size)[:, 1] == pytest.approx([46.25, 138.75, 231.25, 323.75])
+
+
+def test_dashboard_draws_a_clicked_point_where_the_click_was():
+    dashboard = TrainingDashboard(dataset="your own", hidden=(3,))
+    for label, (x, y) in [(1, (123.0, 211.0)), (0, (300.5, 80.25))]:
+        dashboard.choose_class(label)
+        dashboard._clicked(x, y)  # what the picture's JavaScript reports, in image pixels
+        found = _class_pixels(dashboard._png, label)
+        near = found[(np.abs(found[:, 0] + 0.5 - y) < 8) & (np.abs(found[:, 1] + 0.5 - x) < 8)]
+        # the dot's pixels are centred on the click (a pixel's centre is at index + 0.5), to
+        # within the pixel grid Pillow draws shapes on
+        assert len(near) > 30
+        assert near.mean(axis=0) + 0.5 == pytest.approx([y, x], abs=1.0)
+    assert dashboard._added[0] == (pytest.approx(picture_point(dashboard, 123.0, 211.0)), 1)
+
+
+def picture_point(dashboard, x, y):
+    from micrograd_plus.widgets import _dashboard_picture as picture
+
+    return picture.point_at(dashboard.plane, x, y)
+
+
+def test_dashboard_holds_back_added_points_for_validation_in_the_train_fraction():
+    from micrograd_plus.widgets.dashboard import held_back
+
+    assert [held_back(k, 0.7) for k in range(10)] == [False] * 3 + [True] + [False] * 2 + [
+        True] + [False] * 2 + [True]
+    for fraction in (0.1, 0.5, 0.7, 0.9):
+        assert sum(held_back(k, fraction) for k in range(100)) == round(100 * (1 - fraction))
+        assert not held_back(0, fraction)  # a learner's first point always trains
+    dashboard = TrainingDashboard(dataset="your own", hidden=(3,), train_fraction=0.5)
+    for k in range(4):
+        dashboard.add_point(-0.5, 0.1 * k, 0)
+        dashboard.add_point(0.5, 0.1 * k, 1)
+    assert dashboard.y_train == [0, 1, 0, 1] and dashboard.y_val == [0, 1, 0, 1]
+    assert dashboard.X_val[0] == [-0.5, 0.1]
+
+
+def test_dashboard_trains_on_points_the_learner_adds():
+    dashboard = TrainingDashboard(dataset="your own", hidden=(4,), learning_rate=0.1)
+    for k in range(6):  # class 0 on the left, class 1 on the right
+        dashboard.add_point(-0.6, -0.5 + 0.2 * k, 0)
+        dashboard.add_point(0.6, -0.5 + 0.2 * k, 1)
+    dashboard.step(40)
+    assert len(dashboard.X_train) == 10 and len(dashboard.X_val) == 2
+    assert "accuracy train 100%, validation 100%" in dashboard.status.value
+    assert dashboard.model([Value(-0.6), Value(0.0)]).data < 0 < dashboard.model(
+        [Value(0.6), Value(0.0)]).data
+    # Two points of class 1 on the left: the network and its training so far are kept, the
+    # next epoch counts them (class 1's 7th point is held back, its 8th trains): both losses rise.
+    model, history = dashboard.model, dashboard.history
+    losses_before = history.train_loss[-1], history.val_loss[-1]
+    dashboard.add_point(-0.6, 0.0, 1)
+    dashboard.add_point(-0.6, 0.1, 1)
+    assert [-0.6, 0.0] in dashboard.X_val and [-0.6, 0.1] in dashboard.X_train
+    assert dashboard.model is model and dashboard.history is history and dashboard.epoch == 40
+    dashboard.step()
+    assert history.train_loss[-1] > losses_before[0] and history.val_loss[-1] > losses_before[1]
+
+
+def test_dashboard_added_points_survive_reset_and_clear_returns_to_the_data_set():
+    dashboard = TrainingDashboard(dataset="moons", hidden=(3,), n=40)
+    original = (dashboard.X_train, dashboard.X_val)
+    dashboard.step(2)
+    for k in range(5):
+        dashboard.add_point(0.5, 0.1 * k, 1)
+    assert len(dashboard.X_train) + len(dashboard.X_val) == 45 and dashboard.epoch == 2
+    assert not dashboard.clear_button.disabled
+    dashboard.reset()  # new weights, the same points
+    assert len(dashboard.X_train) + len(dashboard.X_val) == 45 and dashboard.epoch == 0
+    model = dashboard.model
+    dashboard.step(1)
+    dashboard.clear_button.click()
+    assert (dashboard.X_train, dashboard.X_val) == original and dashboard.clear_button.disabled
+    assert dashboard.model is model and dashboard.epoch == 1
+    dashboard.add_point(0.5, 0.0, 0)
+    dashboard.dataset.value = "circles"  # a new data set starts from its own points
+    assert len(dashboard.X_train) + len(dashboard.X_val) == 40 and not dashboard._added
+    assert not dashboard.noise.disabled
+    dashboard.dataset.value = "your own"
+    assert dashboard.X_train == dashboard.X_val == [] and dashboard.noise.disabled
+
+
+def test_dashboard_with_no_points_says_to_click_and_clicks_off_the_plot_say_where():
+    dashboard = TrainingDashboard(dataset="your own", hidden=(3,))
+    assert "click here to add points" not in dashboard.status.value
+    dashboard.step(3)
+    assert dashboard.epoch == 0 and "No training points yet" in dashboard.status.value
+
+    async def press_play():
+        dashboard.play()
+        return dashboard.is_playing
+
+    assert asyncio.run(press_play()) is False
+    dashboard._clicked(600.0, 100.0)  # on the network picture
+    assert "click inside the square plot on the left" in dashboard.status.value
+    assert dashboard._added == []
+    dashboard._clicked(100.0, 100.0)
+    assert len(dashboard._added) == 1 and "refused" not in dashboard.status.value
+    assert "epoch 0: 1 training and 0 validation points" in dashboard.status.value
+    dashboard.step()  # no validation point yet: its loss is missing, not made up
+    assert math.isnan(dashboard.history.val_loss[-1])
+    assert "validation loss <b>none</b>" in dashboard.status.value
+    assert "validation no points yet" in dashboard.status.value
+
+
+@pytest.mark.parametrize("x0, x1, label, message", [
+    (float("nan"), 0.0, 0, "two finite numbers"), (0.0, "1", 0, "two finite numbers"),
+    (0.0, 0.0, 2, "class of a point is 0 or 1"), (0.0, 0.0, True, "class of a point is 0 or 1"),
+    (5.0, 0.0, 0, r"\(5.0, 0.0\) lies outside the plane the picture shows: x0 from -2.35 to 2.44"),
+])
+def test_dashboard_refuses_a_point_it_cannot_add(x0, x1, label, message):
+    dashboard = TrainingDashboard(dataset="xor", hidden=(2,), n=20)
+    with pytest.raises(ValueError, match=message):
+        dashboard.add_point(x0, x1, label)
+    assert dashboard._added == [] and len(dashboard.X_train) + len(dashboard.X_val) == 20
+    with pytest.raises(ValueError, match="class of a point is 0 or 1, got 3"):
+        dashboard.choose_class(3)
+    # what a broken or hostile front end might send is ignored
+    for content in ({"event": "click", "x": float("nan"), "y": 1.0}, {"event": "click"},
+                    {"event": "hover", "x": 1.0, "y": 1.0}, "click"):
+        dashboard.image._message(dashboard.image, content, [])
+    assert dashboard._added == []
+    dashboard.image._message(dashboard.image, {"event": "click", "x": 50.0, "y": 60.5}, [])
+    assert len(dashboard._added) == 1
+
+
+def test_dashboard_class_buttons_choose_the_class_in_the_plots_colours():
+    from micrograd_plus.viz.plots import CLASS_COLOURS
+
+    dashboard = TrainingDashboard(dataset="xor", hidden=(2,), n=20)
+    assert [b.style.button_color for b in dashboard.class_buttons] == list(CLASS_COLOURS[:2])
+    assert dashboard.click_class == 0 and dashboard.class_buttons[0].icon == "check"
+    dashboard.class_buttons[1].click()
+    assert dashboard.click_class == 1 and dashboard.class_buttons[1].icon == "check"
+    assert dashboard.class_buttons[0].icon == "plus"
+    dashboard._clicked(100.0, 100.0)
+    assert dashboard._added[-1][1] == 1
+
+
+def test_dashboard_clicks_while_playing_are_trained_on_and_clearing_stops_it():
+    dashboard = TrainingDashboard(dataset="your own", hidden=(3,))
+
+    async def notebook_session():
+        dashboard.add_point(-0.5, 0.0, 0)
+        dashboard.play()
+        await asyncio.sleep(0.05)
+        dashboard.image._message(dashboard.image, {"event": "click", "x": 300.0, "y": 200.0}, [])
+        added_at = dashboard.epoch
+        while dashboard.epoch < added_at + 3:
+            await asyncio.sleep(0.01)
+        still_playing = dashboard.is_playing
+        dashboard.clear_button.click()  # nothing left to train on: it stops by itself
+        await asyncio.sleep(0.1)
+        return still_playing, added_at
+
+    still_playing, added_at = asyncio.run(notebook_session())
+    assert still_playing and added_at >= 1
+    assert not dashboard.is_playing and not dashboard.play_button.disabled
+    assert "No training points yet" in dashboard.status.value
+    assert dashboard.X_train == [] and len(dashboard.history.train_loss) == dashboard.epoch

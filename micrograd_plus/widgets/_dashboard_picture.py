@@ -28,6 +28,7 @@ from ..viz.plots import CLASS_COLOURS
 
 WIDTH, HEIGHT = 840, 390
 BOUNDARY_SIZE = 370       # the decision boundary's square, in px
+BOUNDARY_TOP = 20         # its top edge, under the caption
 MAP_RESOLUTION = 64       # grid points per side of the boundary's shading
 NEURON_RESOLUTION = 24    # grid points per side of a neuron's map
 TEXT_PX, SMALL_TEXT_PX = 16, 14
@@ -57,7 +58,12 @@ def _blend(values: np.ndarray, low: Sequence[float], high: Sequence[float],
 
 
 class Plane:
-    """The part of the input plane the pictures show: the data's extent plus a margin."""
+    """The part of the input plane the pictures show: the data's extent plus a margin.
+
+    A square of ``size`` px shows it with x0 to the right and x1 up. Positions in the square
+    are continuous, from its top-left corner: pixel i covers [i, i + 1), so the centre of the
+    square is at size / 2 and a point drawn there is centred between pixels.
+    """
 
     def __init__(self, X: Sequence[Sequence[float]]) -> None:
         points = np.asarray(X, dtype=float)
@@ -67,16 +73,35 @@ class Plane:
         self._grids: dict[int, np.ndarray] = {}
 
     def grid(self, resolution: int) -> np.ndarray:
-        """``resolution``² points, row by row from the top (largest x1) down."""
+        """The centres of ``resolution``² equal cells covering the plane, row by row from the
+        top (largest x1) down: a picture of their values enlarged to any size (Pillow maps cell
+        centres to pixel centres) puts each value where ``to_pixels`` puts its point."""
         if resolution not in self._grids:
-            xs = np.linspace(self.low[0], self.high[0], resolution)
-            ys = np.linspace(self.high[1], self.low[1], resolution)
+            centres = (np.arange(resolution) + 0.5) / resolution
+            xs = self.low[0] + centres * (self.high[0] - self.low[0])
+            ys = self.high[1] - centres * (self.high[1] - self.low[1])
             a, b = np.meshgrid(xs, ys)
             self._grids[resolution] = np.column_stack([a.ravel(), b.ravel()])
         return self._grids[resolution]
 
     def to_pixels(self, points: np.ndarray, size: int) -> np.ndarray:
+        """Where ``points`` (one row each) lie in a ``size``-px square showing the plane."""
         return (points - self.low) / (self.high - self.low) * [size, -size] + [0, size]
+
+    def to_data(self, pixels: np.ndarray, size: int) -> np.ndarray:
+        """The points at ``pixels`` (positions in the square, as ``to_pixels`` gives them)."""
+        return self.low + (np.asarray(pixels, float) - [0, size]) / [size, -size] * (
+            self.high - self.low)
+
+
+def point_at(plane: Plane, x: float, y: float) -> tuple[float, float] | None:
+    """The input point under position (x, y) of the whole picture (px from its top-left corner,
+    as the browser reports a click), or None outside the decision boundary's square."""
+    inside = 0 <= x < BOUNDARY_SIZE and BOUNDARY_TOP <= y < BOUNDARY_TOP + BOUNDARY_SIZE
+    if not inside:
+        return None
+    x0, x1 = plane.to_data([x, y - BOUNDARY_TOP], BOUNDARY_SIZE)
+    return float(x0), float(x1)
 
 
 def layer_outputs(model: Any, points: np.ndarray) -> list[np.ndarray]:
@@ -110,7 +135,7 @@ def draw(model: Any, plane: Plane, X_train, y_train, X_val, y_val,
 
 
 def _boundary(image, canvas, model, plane, X_train, y_train, X_val, y_val, caption) -> None:
-    size, top = BOUNDARY_SIZE, 20
+    size, top = BOUNDARY_SIZE, BOUNDARY_TOP
     score = layer_outputs(model, plane.grid(MAP_RESOLUTION))[-1][:, 0]
     coarse = np.tanh(score).reshape(MAP_RESOLUTION, MAP_RESOLUTION)
     # Coloured at the grid's resolution and enlarged by Pillow: a few ms instead of tens.
@@ -118,7 +143,7 @@ def _boundary(image, canvas, model, plane, X_train, y_train, X_val, y_val, capti
                                               _rgb(CLASS_COLOURS[1]), strength=0.45))
                        .resize((size, size), Image.BILINEAR))
     # The boundary itself: a dark line where the (enlarged) score changes sign.
-    fine = np.asarray(Image.fromarray(coarse.astype(np.float32), mode="F")
+    fine = np.asarray(Image.fromarray(coarse.astype(np.float32))
                       .resize((size, size), Image.BILINEAR))
     positive = fine > 0
     edge = np.zeros_like(positive)
@@ -126,10 +151,15 @@ def _boundary(image, canvas, model, plane, X_train, y_train, X_val, y_val, capti
     edge[1:, :] |= positive[1:, :] != positive[:-1, :]
     shading[edge] = 40
     image.paste(Image.fromarray(shading), (0, top))
+    if not len(X_train) and not len(X_val):
+        canvas.text((size / 2, top + size / 2), "click here to add points", fill=(87, 96, 106),
+                    font=_font(TEXT_PX), anchor="mm")
     for points, labels, filled in ((X_val, y_val, False), (X_train, y_train, True)):
         if not len(points):
             continue
-        for (px, py), label in zip(plane.to_pixels(np.asarray(points, float), size), labels):
+        # Pillow's shapes are placed by pixel index (pixel i's centre at i), half a pixel left
+        # of and above the continuous positions to_pixels gives.
+        for (px, py), label in zip(plane.to_pixels(np.asarray(points, float), size) - 0.5, labels):
             colour = CLASS_COLOURS[int(label) % len(CLASS_COLOURS)]
             box = (px - 5, top + py - 5, px + 5, top + py + 5)
             canvas.ellipse(box, fill=colour if filled else None, outline="black" if filled
@@ -187,8 +217,9 @@ def _losses(canvas, train_loss, val_loss, left, top, width, height) -> None:
     curves = {"training": np.asarray(train_loss, float), "validation": np.asarray(val_loss, float)}
     finite = np.concatenate([curve[np.isfinite(curve)] for curve in curves.values()])
     highest = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
-    # A loss that overflowed is drawn at the top of the panel.
-    curves = {name: np.clip(np.nan_to_num(curve, nan=highest, posinf=highest), 0, highest)
+    # A loss that overflowed is drawn at the top of the panel; a missing one (no validation
+    # points yet, on data of the learner's own) leaves a gap.
+    curves = {name: np.clip(np.where(np.isinf(curve), highest, curve), 0, highest)
               for name, curve in curves.items()}
     plot_top, plot_bottom, plot_left = top + 20, top + height - 20, left + 44
     canvas.line((plot_left, plot_top, plot_left, plot_bottom, left + width - 4, plot_bottom),
@@ -201,7 +232,10 @@ def _losses(canvas, train_loss, val_loss, left, top, width, height) -> None:
     for name, curve in curves.items():
         xs = plot_left + np.linspace(0, 1, len(curve)) * (left + width - 4 - plot_left)
         ys = plot_bottom - curve / highest * (plot_bottom - plot_top)
-        if len(curve) > 1:
-            canvas.line(list(zip(xs.tolist(), ys.tolist())), fill=LOSS_COLOURS[name], width=2)
+        for run in np.split(np.arange(len(curve)), np.flatnonzero(np.isnan(curve))):
+            run = run[~np.isnan(curve[run])]
+            if len(run) > 1:
+                canvas.line(list(zip(xs[run].tolist(), ys[run].tolist())),
+                            fill=LOSS_COLOURS[name], width=2)
         canvas.text((label_x, top), f"{name} loss", fill=LOSS_COLOURS[name], font=font)
         label_x += canvas.textlength(f"{name} loss", font=font) + 16

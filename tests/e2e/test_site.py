@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from .browser import KERNEL_IDLE, RUN_ALL_TIMEOUT_MS, UPDATE_TIMEOUT_MS, run_all_cells
+from .browser import (KERNEL_IDLE, RUN_ALL_TIMEOUT_MS, UPDATE_TIMEOUT_MS, run_all_cells,
+                      run_new_cell)
 from .offline import assert_nothing_left, offline_browser, serve
 
 pytestmark = pytest.mark.e2e
@@ -61,18 +62,6 @@ def offline_page(playwright, tmp_path_factory):
         yield context.new_page(), proxy, seen
 
 
-def _run_new_cell(page, code: str) -> None:
-    """Add a cell at the end of the open notebook with ``code`` and run it."""
-    page.evaluate("""(code) => {
-        const notebook = window.jupyterapp.shell.currentWidget.content;
-        notebook.activeCellIndex = notebook.widgets.length - 1;
-        return window.jupyterapp.commands.execute('notebook:insert-cell-below').then(() => {
-            notebook.activeCell.model.sharedModel.setSource(code);
-            return window.jupyterapp.commands.execute('notebook:run-cell');
-        });
-    }""", code)
-
-
 def test_site_runs_a_lesson_offline(offline_page, site, screenshots):
     page, proxy, seen = offline_page
     started = time.monotonic()
@@ -99,7 +88,7 @@ def test_site_runs_a_lesson_offline(offline_page, site, screenshots):
     assert stepper.locator(".mgp-stepper-graph svg g.node").count() > 0
     stepper.screenshot(path=str(screenshots / "site-stepper-step1.png"))
 
-    _run_new_cell(page, TRAINING)
+    run_new_cell(page, TRAINING)
     result = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']",
                           has_text="RESULT")
     result.wait_for(timeout=RUN_ALL_TIMEOUT_MS)
@@ -114,4 +103,57 @@ def test_site_runs_a_lesson_offline(offline_page, site, screenshots):
     first, last, _ = expected
     assert last < first, f"training did not lower the loss: {first} -> {last}"
 
+    assert_nothing_left(site, proxy, seen)
+
+
+def _png(width: int, height: int) -> bytes:
+    """A plain white PNG, made without Pillow (the site loads Pillow from the internet)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    rows = b"".join(b"\x00" + b"\xff" * 3 * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_site_serves_the_dashboards_clickable_picture_offline(offline_page, site, screenshots):
+    """The dashboard's picture is an anywidget: its front end and wheels come from the site,
+    and a click reaches Python in the picture's own pixels."""
+    import base64
+
+    page, proxy, seen = offline_page
+    if "/lab/" not in page.url:  # run alone, without the lesson test before it
+        page.goto(f"{site}/lab/index.html?path={LESSON}", timeout=120_000)
+        page.wait_for_selector(".jp-Notebook", timeout=120_000)
+        page.wait_for_function(KERNEL_IDLE, timeout=KERNEL_START_TIMEOUT_MS)
+    code = (
+        "import base64\n"
+        "import ipywidgets\n"
+        "from micrograd_plus.widgets._clickable import ClickableImage\n"
+        "said = ipywidgets.Label('no click yet')\n"
+        "said.add_class('mgp-site-said')\n"
+        "def clicked(x, y):\n"
+        "    said.value = f'CLICKED {round(x)} {round(y)}'\n"
+        "picture = ClickableImage(clicked, max_width='300px')\n"
+        f"picture.value = base64.b64decode({base64.b64encode(_png(300, 200)).decode()!r})\n"
+        "picture.add_class('mgp-site-picture')\n"
+        "ipywidgets.VBox([picture, said])")
+    run_new_cell(page, code)
+    img = page.locator(".mgp-site-picture img.mgp-clickable-img")
+    img.wait_for(timeout=RUN_ALL_TIMEOUT_MS)
+    page.wait_for_function("(img) => img.naturalWidth === 300", arg=img.element_handle(),
+                           timeout=UPDATE_TIMEOUT_MS)
+    img.scroll_into_view_if_needed()
+    box = img.bounding_box()
+    scale = box["width"] / 300
+    page.mouse.click(box["x"] + 120 * scale, box["y"] + 50 * scale)
+    shown = page.locator(".mgp-site-said", has_text="CLICKED")
+    shown.wait_for(timeout=UPDATE_TIMEOUT_MS)
+    x, y = map(int, shown.inner_text().split()[1:3])
+    assert abs(x - 120) <= 1 and abs(y - 50) <= 1, f"clicked (120, 50), Python got ({x}, {y})"
+    page.screenshot(path=str(screenshots / "site-clickable-picture.png"))
     assert_nothing_left(site, proxy, seen)
