@@ -9,8 +9,9 @@ numbers it gives the gradient, with Values (``grad(..., create_graph=True)``) it
 of the derivative itself, which is how second derivatives work.
 
 Memory and speed matter because students build graphs of a hundred thousand nodes: a node holds
-four slots and no closure, so graphs are freed by reference counting the moment they are no
-longer used, and the cyclic garbage collector has no cycles to chase. Like micrograd's, a Value
+its number, its gradient, its operands and its rule in slots of its own, with no closure and no
+tuple of operands, so graphs are small, they are freed by reference counting the moment they are
+no longer used, and the cyclic garbage collector has no cycles to chase. Like micrograd's, a Value
 also takes any attribute of your own (``p.m = 0``) and the lecture's way of adding an op (setting
 ``out._backward`` to a function) works.
 """
@@ -317,23 +318,45 @@ class Value:
     """A number that remembers which operation made it from which operands.
 
     ``data`` is the number, ``grad`` is d(output)/d(this value) after ``output.backward()``,
-    ``_prev`` holds the operands in order (``a + a`` keeps both) and ``_op`` names the op.
+    ``_prev`` gives the operands in order (``a + a`` has both) and ``_op`` names the op.
     Any other attribute can be set too (``p.m = 0.0``), and a Value can be weakly referenced.
     """
 
-    # The four numbers every node needs are slots; anything else (a label, your own attributes,
-    # a _backward function of your own) goes into __dict__, which stays empty on most nodes.
-    __slots__ = ("data", "grad", "_prev", "_rule", "__dict__", "__weakref__")
+    # What every node needs is a slot. Its operands are kept in the node itself, not in a tuple
+    # of their own (that tuple would take more memory than the node's other slots together):
+    # ``_a`` and ``_b`` are the operands a and b, as the op table names them, None where the op
+    # has fewer (both None for a leaf), and a wide node (sum, dot) keeps all its operands as one
+    # tuple in ``_a``. ``_prev`` reads them as one tuple. Anything else (a label, your own
+    # attributes, a _backward function of your own) goes into __dict__, which stays empty on
+    # most nodes.
+    __slots__ = ("data", "grad", "_a", "_b", "_rule", "__dict__", "__weakref__")
     label = ""
 
     def __init__(self, data: float, _children: Iterable[Value] = (), _op: str = "",
                  label: str = "") -> None:
         self.data = data if type(data) is float and data - data == 0.0 else _check_real(data)
         self.grad = 0.0
-        self._prev = tuple(_children)
+        if _children:  # a node made by hand, as the lecture makes them
+            self._prev = _children
+        else:
+            self._a = self._b = None
         self._rule = _rule_for_op(_op)
         if label != "":
             self.label = label
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The operands this value was made from, in order (empty for a leaf); setting it sets
+        them."""
+        return _operands(self._a, self._b)
+
+    @_prev.setter
+    def _prev(self, operands: Iterable[Value]) -> None:
+        operands = tuple(operands)
+        if len(operands) in (1, 2) and all(isinstance(operand, Value) for operand in operands):
+            self._a, self._b = operands if len(operands) == 2 else (operands[0], None)
+        else:
+            self._a, self._b = operands or None, None
 
     @property
     def _op(self) -> str:
@@ -359,21 +382,21 @@ class Value:
             data = rule.forward(*[operand.data for operand in operands])
         except (ArithmeticError, ValueError) as error:
             raise _forward_error(rule, operands, error) from None
-        return _record(data, operands, rule)
+        return _record(data, rule, operands)
 
     def _binary(self, rule: OpRule, other: Value) -> Value:
         try:
             data = rule.forward(self.data, other.data)
         except (ArithmeticError, ValueError) as error:
             raise _forward_error(rule, (self, other), error) from None
-        return _record(data, (self, other), rule)
+        return _record(data, rule, self, other)
 
     def _unary(self, rule: OpRule) -> Value:
         try:
             data = rule.forward(self.data)
         except (ArithmeticError, ValueError) as error:
             raise _forward_error(rule, (self,), error) from None
-        return _record(data, (self,), rule)
+        return _record(data, rule, self)
 
     # --- arithmetic -------------------------------------------------------------------------
 
@@ -445,8 +468,17 @@ class Value:
 
     def local_derivatives(self) -> Sequence[float]:
         """d(self)/d(operand) for each operand in ``_prev``, from this op's rule in OP_RULES."""
+        # The operands straight from the slots, unpacked by hand but for a wide op's: grad() and
+        # the pictures call this once per node.
+        a, b = self._a, self._b
         try:
-            return self._rule.local_derivatives(*[operand.data for operand in self._prev], self.data)
+            if b is not None:
+                return self._rule.local_derivatives(a.data, b.data, self.data)
+            if a is None:
+                return self._rule.local_derivatives(self.data)
+            if a.__class__ is tuple:
+                return self._rule.local_derivatives(*[operand.data for operand in a], self.data)
+            return self._rule.local_derivatives(a.data, self.data)
         except (ArithmeticError, ValueError) as error:
             raise _backward_error(self, error) from None
 
@@ -467,20 +499,18 @@ class Value:
             if not self._rule.finite_slopes:
                 chain_rule_step(self, 0.0)
             return
-        operands = self._prev
-        count = len(operands)
-        if count > 2 or not count:  # sums and dot products (and leaves, which have no operands)
-            for operand, local_derivative in zip(operands, self.local_derivatives()):
-                operand.grad += upstream_grad * local_derivative
-            return
+        a, b = self._a, self._b
         try:
-            if count == 2:
-                a, b = operands
+            if b is not None:  # a binary op
                 d_self_d_a, d_self_d_b = self._rule.local_derivatives(a.data, b.data, self.data)
                 a.grad += upstream_grad * d_self_d_a
                 b.grad += upstream_grad * d_self_d_b
-            else:
-                (a,) = operands
+            elif a.__class__ is tuple:  # a wide op (sum, dot): all its operands are in a
+                numbers = [operand.data for operand in a]
+                local_derivatives = self._rule.local_derivatives(*numbers, self.data)
+                for operand, local_derivative in zip(a, local_derivatives):
+                    operand.grad += upstream_grad * local_derivative
+            elif a is not None:  # a unary op (a leaf has no operands: nothing to pass on)
                 (d_self_d_a,) = self._rule.local_derivatives(a.data, self.data)
                 a.grad += upstream_grad * d_self_d_a
         except (ArithmeticError, ValueError) as error:
@@ -499,19 +529,19 @@ class Value:
         order = topological_order(self)
         leaf_grads = []  # each leaf's grad before this pass, in order, put back if the pass fails
         keep = leaf_grads.append
-        for node in order:
-            if node._prev:
-                node.grad = 0.0
-            else:
+        for node in order:  # a leaf is a node without operands: its _a is None
+            if node._a is None:
                 keep(node.grad)
+            else:
+                node.grad = 0.0
         try:
-            self.grad = 1.0 if self._prev else self.grad + 1.0
+            self.grad = self.grad + 1.0 if self._a is None else 1.0
             for node in reversed(order):
-                if node._prev:
+                if node._a is not None:
                     node._backward()
             _check_gradients(order)
         except BaseException:
-            for leaf, before in zip([node for node in order if not node._prev], leaf_grads):
+            for leaf, before in zip([node for node in order if node._a is None], leaf_grads):
                 leaf.grad = before
             raise
 
@@ -523,13 +553,13 @@ class Value:
         """Pickle a leaf as itself and any other node as its whole graph, listed in topological
         order with each operand given by its place in the list (leaves as themselves, so they
         stay shared with, say, the model that holds them)."""
-        if not self._prev:
+        if self._a is None:
             return _leaf, (type(self), self.data, self.grad, self._rule), _attributes(self)
         order = topological_order(self)
         place = {node: i for i, node in enumerate(order)}
         listed = [(type(node), node.data, node.grad, node._rule,
                    tuple(place[operand] for operand in node._prev), _attributes(node))
-                  if node._prev else node for node in order]
+                  if node._a is not None else node for node in order]
         return _rebuild_graph, (listed,)
 
     def __deepcopy__(self, memo: dict) -> Value:
@@ -546,7 +576,8 @@ class Value:
 
     def __copy__(self) -> Value:
         twin = _new_value(type(self))
-        twin.data, twin.grad, twin._prev, twin._rule = self.data, self.grad, self._prev, self._rule
+        twin.data, twin.grad, twin._rule = self.data, self.grad, self._rule
+        twin._a, twin._b = self._a, self._b
         twin.__dict__.update(_attributes(self) or {})
         return twin
 
@@ -556,7 +587,7 @@ _get_state = getattr(object, "__getstate__", None)  # Python 3.11+
 
 
 def _attributes(node: Value) -> dict | None:
-    """The attributes set on ``node`` beyond its four slots (its label, your own), or None."""
+    """The attributes set on ``node`` beyond its slots (its label, your own), or None."""
     if _get_state is None:
         return node.__dict__ or None
     # Reading node.__dict__ would give every node that has none an empty dict of its own.
@@ -566,7 +597,7 @@ def _attributes(node: Value) -> dict | None:
 
 def _leaf(cls: type, data: float, grad: float, rule: OpRule) -> Value:
     leaf = _new_value(cls)
-    leaf.data, leaf.grad, leaf._prev, leaf._rule = data, grad, (), rule
+    leaf.data, leaf.grad, leaf._a, leaf._b, leaf._rule = data, grad, None, None, rule
     return leaf
 
 
@@ -585,23 +616,34 @@ def _rebuild_graph(listed: list) -> Value:
         nodes.append(node)
     return nodes[-1]
 
-_new_value = object.__new__
+
+def _operands(a: Value | tuple[Value, ...] | None, b: Value | None) -> tuple[Value, ...]:
+    """The operands a node keeps in its slots ``_a`` and ``_b``, as one tuple: its ``_prev``.
+    The engine's loops call this directly; reading the property costs a call of its own."""
+    if a is None:
+        return ()
+    if a.__class__ is tuple:
+        return a
+    return (a,) if b is None else (a, b)
 
 
-def _record(data: float, operands: tuple[Value, ...], rule: OpRule) -> Value:
-    """A new node holding ``data``, made by ``rule`` from ``operands`` (no graph in no_grad)."""
+def _record(data: float, rule: OpRule, a: Value | tuple[Value, ...],
+            b: Value | None = None) -> Value:
+    """A new node holding ``data``, made by ``rule`` from the operand ``a`` (and ``b``), or from
+    the tuple ``a`` of a wide op's operands; a leaf in no_grad (no graph)."""
     if not data - data == 0.0:  # inf or nan: a float overflowed on the way
-        raise _forward_error(rule, operands, OverflowError(
+        raise _forward_error(rule, _operands(a, b), OverflowError(
             "the result is too large for a float" if data == data else
             "a step on the way overflowed to infinity, leaving no number"))
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
     if _threads_without_grad and threading.get_ident() in _threads_without_grad:
-        out._prev = ()
+        out._a = out._b = None
         out._rule = LEAF
     else:
-        out._prev = operands
+        out._a = a
+        out._b = b
         out._rule = rule
     return out
 
@@ -761,23 +803,23 @@ def topological_order(root: Value) -> list[Value]:
             place(pop())
         elif node not in visited:
             mark(node)
-            operands = node._prev
-            if len(operands) > 2:
+            a, b = node._a, node._b  # see Value.__slots__
+            if b is not None:  # a binary op: the node, its marker and both operands at once
+                push_all((node, None, a, b))
+            elif a is None:  # a leaf
+                place(node)
+            elif a.__class__ is tuple:
                 # A wide node (a neuron's weighted sum) mostly reads values already placed, such
                 # as weights shared by every example: check them all in one C call, and push only
                 # the unplaced ones, filtered in C, not one by one here.
-                if all_seen(operands):
+                if all_seen(a):
                     place(node)
                 else:
                     push(node)
                     push(None)
-                    push_all(filterfalse(seen, operands))
-            elif operands:
-                push(node)
-                push(None)
-                push_all(operands)
-            else:
-                place(node)
+                    push_all(filterfalse(seen, a))
+            else:  # a unary op
+                push_all((node, None, a))
     return order
 
 
@@ -848,8 +890,8 @@ def batch_dots(weight_rows: Sequence[Sequence[Value | float]],
                         f"weights and {len(inputs)} inputs."
                     )
         input_data = [x.data for x in inputs]
-        sums.append([_record(_weighted_sum(weight_data, input_data, bias_data),
-                             (*weights, *inputs, *bias_operands), DOT)
+        sums.append([_record(_weighted_sum(weight_data, input_data, bias_data), DOT,
+                             (*weights, *inputs, *bias_operands))
                      for weights, weight_data, bias_operands, bias_data in rows])
     return sums
 
@@ -864,10 +906,10 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     gradients: dict[Value, object] = {output: Value(1.0) if create_graph else 1.0}
     for node in reversed(topological_order(output)):
         upstream_grad = gradients.get(node)
-        if upstream_grad is None or not node._prev:
+        if upstream_grad is None or node._a is None:  # not reached, or a leaf
             continue
         _, contributions = chain_rule_step(node, upstream_grad, create_graph)
-        for operand, contribution in zip(node._prev, contributions):
+        for operand, contribution in zip(_operands(node._a, node._b), contributions):
             previous = gradients.get(operand)
             try:
                 total = contribution if previous is None else previous + contribution

@@ -4,6 +4,7 @@ manual stepping, no_grad, grad(), deep graphs and numeric safety."""
 from __future__ import annotations
 
 import copy
+import gc
 import math
 import pickle
 import sys
@@ -72,6 +73,49 @@ def test_operands_are_kept_in_order_as_a_tuple():
     assert isinstance((a - b)._prev, tuple)
     assert (a - b)._prev[0] is a and (a - b)._prev[1] is b
     assert (b - a)._prev[0] is b and (b - a)._prev[1] is a
+
+
+def test_an_op_node_holds_its_operands_itself_with_no_tuple_of_its_own():
+    # A tuple of operands per node would take more memory than the node's other slots together
+    # (benchmarks W4); only a wide node (sum, dot) keeps one.
+    a, b = Value(1.0), Value(2.0)
+    for node, operands in ((a * b, [a, b]), (a + a, [a, a]), (a.relu(), [a]), (-b, [b])):
+        held = gc.get_referents(node)
+        assert not [r for r in held if type(r) is tuple]
+        assert [r for r in held if r is a or r is b] == operands
+        assert node._prev == tuple(operands)
+    wide = sum_values([a, b, a])
+    assert [r for r in gc.get_referents(wide) if type(r) is tuple] == [(a, b, a)]
+
+
+def test_prev_set_by_hand_reads_back_as_a_tuple_and_is_differentiated_through():
+    a, b, c = Value(2.0), Value(3.0), Value(4.0)
+    product, total = Value(6.0), Value(9.0)
+    product._prev, product._op = [a, b], "*"
+    total._prev, total._op = {a: 0, b: 0, c: 0}, "sum"  # any iterable, as micrograd's set
+    assert product._prev == (a, b) and total._prev == (a, b, c)
+    (product + total).backward()
+    assert (a.grad, b.grad, c.grad) == (4.0, 3.0, 1.0)
+    product._prev = ()
+    assert product._prev == () and topological_order(product) == [product]
+
+
+@pytest.mark.parametrize("copy_graph", [
+    lambda graph: pickle.loads(pickle.dumps(graph)),
+    copy.deepcopy,
+], ids=["pickle", "deepcopy"])
+def test_copies_of_unary_binary_and_wide_nodes_have_the_same_operands_and_gradients(copy_graph):
+    w, x = [Value(0.5), Value(-1.0)], [Value(2.0), Value(3.0)]
+    out = sum_values([dot(w, x, 1.0).relu(), w[0] * x[1], sum_values([x[0]]), -w[1]])
+    out2 = copy_graph(out)
+    order, order2 = topological_order(out), topological_order(out2)
+    shape = [(n.data, n._op, [order.index(p) for p in n._prev]) for n in order]
+    assert [(n.data, n._op, [order2.index(p) for p in n._prev]) for n in order2] == shape
+    out.backward()
+    out2.backward()
+    assert [n.grad for n in order2] == [n.grad for n in order]
+    twin = copy.copy(order[-2])
+    assert twin._prev == order[-2]._prev and twin._op == order[-2]._op
 
 
 def test_a_plus_a_keeps_both_edges_and_counts_both():
