@@ -11,7 +11,8 @@ draws each neuron or layer of a network as one node, which happens by itself pas
 Every picture fits a notebook output area ``FIT_WIDTH_PX`` wide: a wider drawing is scaled down
 to it, but never so far that its smallest text is under ``SMALLEST_TEXT_PX`` on screen; before
 that, the graph is drawn top to bottom instead of left to right (unless ``rankdir`` is given),
-then with its neurons collapsed, then its layers (unless ``collapse`` is given). In
+then with each box's fields stacked (narrower boxes), then with its neurons collapsed, then its
+layers (unless ``collapse`` is given): each of these in both directions. In
 ``viz.presentation()`` mode all text is drawn ``style.text_scale()`` times larger, and so is
 that smallest size: a projected graph fits the same width and changes layout sooner.
 
@@ -164,8 +165,10 @@ def draw_dot(root: Any, format: str = "svg", rankdir: str | None = None, *,
     Args:
         format: the file format ``.render()`` writes ('svg', 'png', ...).
         rankdir: 'LR' draws left to right, 'TB' top to bottom; None (the default) draws left
-            to right when that fits FIT_WIDTH_PX with text of at least SMALLEST_TEXT_PX,
-            else top to bottom. Either way a wider picture is scaled down to that width.
+            to right when that fits FIT_WIDTH_PX with text of at least SMALLEST_TEXT_PX (times
+            the text scale of ``viz.presentation()``), else top to bottom. Either way a wider
+            picture is scaled down to that width; before its text gets too small, each box's
+            fields are stacked (name, data and grad one above the other).
         step: show the gradients after this many steps of ``backward_steps(root)`` (0 = after the
             forward pass), highlighting the node that acts and the edges it sends gradient along.
         forward_step: show the forward pass after this many ops (0 = only the inputs known).
