@@ -18,12 +18,16 @@ import math
 import random
 import re
 import signal
+import sys
 import threading
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any, Callable, Sequence, Union
 
 from tqdm.auto import tqdm
+
+if sys.platform == "emscripten":  # the browser site: no threads, so tqdm's monitor thread would
+    tqdm.monitor_interval = 0     # fail at the first progress bar and print a warning about it
 
 try:  # the C functions under signal's wrappers, which convert to enums: 0.4 us, not 46 us, a step
     from _signal import getsignal as _get_handler, signal as _set_handler

@@ -34,7 +34,7 @@ from micrograd_plus.train import accuracy, fit
 
 X, y = make_moons(40, noise=0.1, seed=0)
 model = MLP(2, [8, 1], seed=1)
-history = fit(model, X, y, loss="hinge", epochs=15, progress=False)
+history = fit(model, X, y, loss="hinge", epochs=15)
 print("RESULT", repr(history.train_loss[0]), repr(history.train_loss[-1]), accuracy(model, X, y))
 """
 
@@ -102,6 +102,10 @@ def test_site_runs_a_lesson_offline(offline_page, site, screenshots):
         f"the browser printed {shown[1:]}, this Python {expected}")
     first, last, _ = expected
     assert last < first, f"training did not lower the loss: {first} -> {last}"
+    # fit's progress bar, and no warning beside it (tqdm's monitor thread cannot start here)
+    warnings = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
+                            has_text="Warning")
+    assert warnings.count() == 0, warnings.first.inner_text()
 
     assert_nothing_left(site, proxy, seen)
 
