@@ -107,6 +107,9 @@ def test_training_dashboard_trains_live_without_freezing_the_notebook(notebook, 
             "(element) => element.innerText.includes('step 0 of')",
             arg=stepper.locator(".mgp-stepper-status").element_handle(),
             timeout=UPDATE_TIMEOUT_MS)
+        # JupyterLab draws only the cells near the view: back to the dashboard, so that its
+        # status is on the page again.
+        dashboard.scroll_into_view_if_needed()
         notebook.wait_for_function(
             "([element, epoch]) => Number((element.innerText.match(/epoch (\\d+)/) || [0, -1])[1]) > epoch",
             arg=[status.element_handle(), first_seen], timeout=UPDATE_TIMEOUT_MS)
