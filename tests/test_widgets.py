@@ -116,15 +116,24 @@ def test_explorer_learning_rate_slider_changes_regime_picture_and_sentence():
     assert explorer.image.value != picture and bytes(explorer.image.value).startswith(PNG_MAGIC)
 
 
+@pytest.mark.parametrize("presenting", [False, True])
 @pytest.mark.parametrize("landscape", sorted(LANDSCAPES))
-def test_explorer_picture_keeps_everything_it_draws_inside_it(landscape):
+def test_explorer_picture_keeps_everything_it_draws_inside_it(landscape, presenting):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    explorer = GradientDescentExplorer(landscape=landscape)
-    figure = explorer._draw(explorer._current(), explorer.trajectory)
-    canvas = FigureCanvasAgg(figure)
-    canvas.draw()
-    drawn = figure.get_tightbbox(canvas.get_renderer())  # inches, every artist that is drawn
+    from micrograd_plus.viz import presentation
+    from micrograd_plus.viz.style import text_scaled
+
+    presentation(presenting)
+    try:
+        explorer = GradientDescentExplorer(landscape=landscape)
+        figure = explorer._draw(explorer._current(), explorer.trajectory)
+        canvas = FigureCanvasAgg(figure)
+        with text_scaled(figure):  # as png() draws it
+            canvas.draw()
+            drawn = figure.get_tightbbox(canvas.get_renderer())  # inches, all that is drawn
+    finally:
+        presentation(False)
     page = figure.bbox_inches.padded(0.02)
     assert page.containsx(drawn.x0) and page.containsx(drawn.x1), (drawn, page)
     assert page.containsy(drawn.y0) and page.containsy(drawn.y1), (drawn, page)

@@ -38,7 +38,7 @@ from ..engine import Value, no_grad
 from ..nn import ACTIVATION_RULES
 from .graph import FLOW_COLOURS, layers_of
 from .style import (LABEL_SIZE, LEGEND_SIZE, MAX_WIDTH, SMALLEST_SIZE, TICK_SIZE, TITLE_SIZE,
-                    figure_size, png)
+                    figure_size, png, text_scale)
 from .text import wrap_words
 
 __all__ = [
@@ -404,7 +404,9 @@ def _legend_below(ax: Axes) -> None:
     """The legend under a panel, below its tick labels and axis label, covering nothing: in one
     row when it fits the panel's width, else in two columns when they fit, else in one column
     (a tall legend squeezes the plot above it)."""
-    below_labels = 1.3 * (TICK_SIZE + LABEL_SIZE) + 12  # points: two lines of text and padding
+    # Text is drawn text_scale() times larger when presenting (at the time the figure is shown).
+    scale = text_scale()
+    below_labels = 1.3 * (TICK_SIZE + LABEL_SIZE) * scale + 12  # points: two lines and padding
     anchor = ax.transAxes + ScaledTranslation(0, -below_labels / 72, ax.figure.dpi_scale_trans)
     style = dict(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=anchor,
                  fontsize=LEGEND_SIZE, markerscale=1.2, handletextpad=0.3, framealpha=1.0,
@@ -416,7 +418,7 @@ def _legend_below(ax: Axes) -> None:
              else ax.get_window_extent().width)
     entries = len(ax.get_legend_handles_labels()[1])
     for columns in sorted({entries, 2} - {0, 1}, reverse=True):
-        if ax.legend(ncols=columns, **style).get_window_extent().width <= 0.9 * share:
+        if ax.legend(ncols=columns, **style).get_window_extent().width * scale <= 0.9 * share:
             return
     ax.legend(**style)
 

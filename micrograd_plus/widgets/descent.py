@@ -19,6 +19,7 @@ import numpy as np
 
 from ..engine import Value, grad, no_grad
 from ..viz import plot_loss_landscape_1d, plot_loss_landscape_2d
+from ..viz.style import text_scale
 from ._display import FallbackBox, image_widget, new_figure, png_bytes
 
 ARRIVED = 1e-2        # within this fraction of the starting distance to the minimum counts as there
@@ -341,7 +342,8 @@ class GradientDescentExplorer(FallbackBox):
                              f"<span>{self.trajectory.explain()}</span>")
 
     def _draw(self, landscape: Landscape, trajectory: Trajectory):
-        figure, (ax_path, ax_loss) = new_figure(11, 4.2, ncols=2)
+        # Taller when presenting: the larger text (and a legend under the left plot) needs room.
+        figure, (ax_path, ax_loss) = new_figure(11, 4.2 * text_scale(), ncols=2)
         colour = REGIME_COLOURS[trajectory.regime]
         path = _visible_path(landscape, trajectory.points)
         loss = lambda *parameters: landscape.loss(parameters)  # viz passes one Value per axis
@@ -353,7 +355,8 @@ class GradientDescentExplorer(FallbackBox):
                                    ylim=landscape.bounds[1], parameters=("x", "y"), resolution=60)
         shown = ("" if len(path) == len(trajectory.points)
                  else f" (first {len(path) - 1} steps)")
-        ax_path.set_title(f"{landscape.formula}, lr = {trajectory.learning_rate:.3g}{shown}",
+        # Two lines: on one, the ravine's formula runs past the left edge when presenting.
+        ax_path.set_title(f"{landscape.formula}\nlr = {trajectory.learning_rate:.3g}{shown}",
                           fontsize=15)
         # The gap to the minimum the walk heads for, not to the landscape's lowest point: in the
         # double well a walk that settles in the higher valley has arrived all the same.
