@@ -544,6 +544,28 @@ def test_dashboard_picture_shows_what_each_hidden_neuron_computes():
     assert len(changed) and changed[:, 1].max() > picture.BOUNDARY_SIZE  # the network panel too
 
 
+def test_dashboard_picture_text_is_larger_when_presenting_and_stays_in_its_band():
+    from PIL import Image
+
+    from micrograd_plus.viz import presentation
+    from micrograd_plus.widgets import _dashboard_picture as picture
+
+    def caption_ink_rows(presenting: bool) -> np.ndarray:
+        presentation(presenting)
+        try:
+            dashboard = TrainingDashboard(dataset="moons", n=40)
+            pixels = np.asarray(Image.open(io.BytesIO(dashboard._png)).convert("L"))
+        finally:
+            presentation(False)
+        assert pixels.shape[0] <= 400  # still fits a 1280x720 screen with the controls
+        band = pixels[:picture.BOUNDARY_TOP, :picture.BOUNDARY_SIZE]
+        return np.flatnonzero((band < 128).any(axis=1))
+
+    normal, presenting = caption_ink_rows(False), caption_ink_rows(True)
+    assert np.ptp(presenting) >= 1.3 * np.ptp(normal), (normal, presenting)
+    assert presenting.max() < picture.BOUNDARY_TOP - 1  # the caption ends above the plane
+
+
 def test_neuron_playground_key_presses_make_one_redraw(monkeypatch):
     playground = NeuronPlayground(activation="tanh")
     drawn = []

@@ -3,7 +3,8 @@
 A matplotlib figure with three panels costs a few tenths of a second to draw, so the dashboard
 could show only about three pictures a second; this one costs a few milliseconds, so the
 picture follows training live. It is sized for a notebook output area at 1280x720 (840 px wide,
-under 400 px tall) and shown one to one, so its text is the size written here.
+under 400 px tall) and shown one to one, so its text is the size written here, times
+``viz.style.text_scale()`` when presenting (the squares and the clickable plane keep their place).
 
 Left: the decision boundary, the model's score over the plane shaded from one class colour to
 the other, training points filled and validation points hollow. Right, top: the network as in
@@ -25,10 +26,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .. import batched
 from ..viz.plots import CLASS_COLOURS
+from ..viz.style import text_scale
 
-WIDTH, HEIGHT = 840, 390
+WIDTH, HEIGHT = 840, 398
 BOUNDARY_SIZE = 370       # the decision boundary's square, in px
-BOUNDARY_TOP = 20         # its top edge, under the caption
+BOUNDARY_TOP = 28         # its top edge, under the caption (room for it when presenting)
 MAP_RESOLUTION = 64       # grid points per side of the boundary's shading
 NEURON_RESOLUTION = 24    # grid points per side of a neuron's map
 TEXT_PX, SMALL_TEXT_PX = 16, 14
@@ -121,11 +123,12 @@ def draw(model: Any, plane: Plane, X_train, y_train, X_val, y_val,
     """The whole picture as PNG bytes."""
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     canvas = ImageDraw.Draw(image)
-    _boundary(image, canvas, model, plane, X_train, y_train, X_val, y_val, caption)
+    scale = text_scale()
+    _boundary(image, canvas, model, plane, X_train, y_train, X_val, y_val, caption, scale)
     _network(image, canvas, model, plane, left=BOUNDARY_SIZE + 20, top=0,
-             width=WIDTH - BOUNDARY_SIZE - 20, height=235)
+             width=WIDTH - BOUNDARY_SIZE - 20, height=235, scale=scale)
     _losses(canvas, train_loss, val_loss, left=BOUNDARY_SIZE + 20, top=245,
-            width=WIDTH - BOUNDARY_SIZE - 20, height=HEIGHT - 245)
+            width=WIDTH - BOUNDARY_SIZE - 20, height=HEIGHT - 245, scale=scale)
     buffer = io.BytesIO()
     # 128 colours are plenty for these maps, and make the PNG about three times faster to write
     # and a third of the size to send.
@@ -134,7 +137,13 @@ def draw(model: Any, plane: Plane, X_train, y_train, X_val, y_val,
     return buffer.getvalue()
 
 
-def _boundary(image, canvas, model, plane, X_train, y_train, X_val, y_val, caption) -> None:
+def _text(scale: float, small: bool = False) -> ImageFont.FreeTypeFont:
+    """The picture's font at its normal or small size, ``scale`` times larger."""
+    return _font(round((SMALL_TEXT_PX if small else TEXT_PX) * scale))
+
+
+def _boundary(image, canvas, model, plane, X_train, y_train, X_val, y_val, caption,
+              scale) -> None:
     size, top = BOUNDARY_SIZE, BOUNDARY_TOP
     score = layer_outputs(model, plane.grid(MAP_RESOLUTION))[-1][:, 0]
     coarse = np.tanh(score).reshape(MAP_RESOLUTION, MAP_RESOLUTION)
@@ -153,7 +162,7 @@ def _boundary(image, canvas, model, plane, X_train, y_train, X_val, y_val, capti
     image.paste(Image.fromarray(shading), (0, top))
     if not len(X_train) and not len(X_val):
         canvas.text((size / 2, top + size / 2), "click here to add points", fill=(87, 96, 106),
-                    font=_font(TEXT_PX), anchor="mm")
+                    font=_text(scale), anchor="mm")
     for points, labels, filled in ((X_val, y_val, False), (X_train, y_train, True)):
         if not len(points):
             continue
@@ -164,22 +173,24 @@ def _boundary(image, canvas, model, plane, X_train, y_train, X_val, y_val, capti
             box = (px - 5, top + py - 5, px + 5, top + py + 5)
             canvas.ellipse(box, fill=colour if filled else None, outline="black" if filled
                            else colour, width=1 if filled else 3)
-    canvas.text((4, 0), caption, fill="black", font=_font(TEXT_PX))
+    canvas.text((4, 0), caption, fill="black", font=_text(scale))
     canvas.rectangle((0, top, size - 1, top + size - 1), outline=(150, 150, 150))
 
 
-def _network(image, canvas, model, plane, left, top, width, height) -> None:
+def _network(image, canvas, model, plane, left, top, width, height, scale) -> None:
     layers = [[("x0", None), ("x1", None)]] + [
         [(None, neuron) for neuron in layer.neurons] for layer in model.layers]
     points = plane.grid(NEURON_RESOLUTION)
     maps = [points[:, 0:1], points[:, 1:2]], *([out[:, k:k + 1] for k in range(out.shape[1])]
                                                for out in layer_outputs(model, points))
     tallest = max(len(layer) for layer in layers)
-    node = int(min(44, (height - 24) / tallest - 4))
+    titles = round(22 * scale)  # the band of the column titles
+    node = int(min(44, (height - titles - 2) / tallest - 4))
     columns = len(layers)
     gap_x = (width - node) / max(columns - 1, 1)
     centres = [[(left + node / 2 + c * gap_x,
-                 top + 22 + (height - 22) * (r + 0.5) / len(layer)) for r in range(len(layer))]
+                 top + titles + (height - titles) * (r + 0.5) / len(layer))
+                for r in range(len(layer))]
                for c, layer in enumerate(layers)]
     for c in range(1, columns):
         for r, (_, neuron) in enumerate(layers[c]):
@@ -194,8 +205,8 @@ def _network(image, canvas, model, plane, left, top, width, height) -> None:
     for c, layer in enumerate(layers):
         for r, column in enumerate(maps[c]):
             values = column[:, 0].reshape(NEURON_RESOLUTION, NEURON_RESOLUTION)
-            scale = float(np.abs(values).max()) or 1.0
-            pixels = _blend(values / scale, _NEGATIVE, _POSITIVE)
+            peak = float(np.abs(values).max()) or 1.0
+            pixels = _blend(values / peak, _NEGATIVE, _POSITIVE)
             x, y = centres[c][r]
             corner = (round(x - node / 2), round(y - node / 2))
             image.paste(Image.fromarray(pixels).resize((node, node), Image.BILINEAR), corner)
@@ -205,14 +216,14 @@ def _network(image, canvas, model, plane, left, top, width, height) -> None:
         x = centres[c][0][0]
         # the last column's title ends at the picture's edge instead of running past it
         where, anchor = ((left + width, top), "rt") if c == columns - 1 else ((x, top), "mt")
-        canvas.text(where, title, fill="black", font=_font(SMALL_TEXT_PX), anchor=anchor)
+        canvas.text(where, title, fill="black", font=_text(scale, small=True), anchor=anchor)
 
 
-def _losses(canvas, train_loss, val_loss, left, top, width, height) -> None:
-    font = _font(SMALL_TEXT_PX)
+def _losses(canvas, train_loss, val_loss, left, top, width, height, scale) -> None:
+    font = _text(scale, small=True)
     if not train_loss:
         canvas.text((left + width / 2, top + height / 2), "press play or step", fill=(87, 96, 106),
-                    font=_font(TEXT_PX), anchor="mm")
+                    font=_text(scale), anchor="mm")
         return
     curves = {"training": np.asarray(train_loss, float), "validation": np.asarray(val_loss, float)}
     finite = np.concatenate([curve[np.isfinite(curve)] for curve in curves.values()])
@@ -221,7 +232,8 @@ def _losses(canvas, train_loss, val_loss, left, top, width, height) -> None:
     # points yet, on data of the learner's own) leaves a gap.
     curves = {name: np.clip(np.where(np.isinf(curve), highest, curve), 0, highest)
               for name, curve in curves.items()}
-    plot_top, plot_bottom, plot_left = top + 20, top + height - 20, left + 44
+    line = round(20 * scale)  # a line of small text
+    plot_top, plot_bottom, plot_left = top + line, top + height - line, left + round(44 * scale)
     canvas.line((plot_left, plot_top, plot_left, plot_bottom, left + width - 4, plot_bottom),
                 fill="black")
     canvas.text((plot_left - 4, plot_top), f"{highest:.2g}", fill="black", font=font, anchor="rm")
