@@ -26,6 +26,7 @@ from ..engine import Value
 from ..nn import ACTIVATIONS, Neuron
 from ..viz import draw_dot, plot_activation
 from ..viz.style import text_scale
+from ..viz.text import format_number
 from matplotlib.ticker import MaxNLocator  # after viz, which loads matplotlib in the browser site
 from matplotlib.transforms import ScaledTranslation
 from ._display import FallbackBox, graph_svg, image_widget, new_figure, png_bytes
@@ -157,19 +158,17 @@ class NeuronPlayground(FallbackBox):
         graph = graph_svg(draw_dot(output))
         picture = png_bytes(self._draw_pictures(activation, z.data, output.data, slope))
         w, b = self.neuron.w, self.neuron.b
-        # Two numbers a row, so the table fits under the sliders in a 720p screen's height.
-        rows = [(("z", z.data), ("d out/dz", slope)),
-                (("d out/dw0", w[0].grad), ("d out/dx0", self._x[0].grad)),
-                (("d out/dw1", w[1].grad), ("d out/dx1", self._x[1].grad)),
-                (("d out/db", b.grad), None)]
-        cells = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(name)}</td>"
-                             f"<td style='text-align:right;padding-right:8px'>{value:.4g}</td>"
-                             for name, value in filter(None, row)) + "</tr>"
-            for row in rows)
+        # One number a row, as the graph writes it: two a row ran past the 255 px column
+        # ("7.744e-08" showed as "7.7"), and this column is the shorter of the two anyway.
+        rows = [("z", z.data), ("d out/dz", slope), ("d out/dw0", w[0].grad),
+                ("d out/dw1", w[1].grad), ("d out/db", b.grad), ("d out/dx0", self._x[0].grad),
+                ("d out/dx1", self._x[1].grad)]
+        cells = "".join(f"<tr><td style='padding:0'>{html.escape(name)}</td><td style='padding:0 "
+                        f"0 0 12px;text-align:right'>{format_number(value)}</td></tr>"
+                        for name, value in rows)
         readout = (f"<div style='font-size:14px;line-height:1.2;white-space:nowrap'>"
                    f"<b class='mgp-neuron-value'>output = {output.data:.4f}</b> = "
-                   f"{activation}(z)<table style='line-height:1.2'>{cells}</table></div>")
+                   f"{activation}(z)<table style='line-height:1.15;border-spacing:0'>{cells}</table></div>")
         # All three at once, after the slow part: they never show different numbers for long.
         self._png = picture
         self.graph.value, self.curve.value, self.readout.value = graph, picture, readout

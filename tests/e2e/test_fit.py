@@ -184,6 +184,16 @@ def test_neuron_playground_fits_the_screen(fit_page, screen, screenshots):
     print(f"\n{name} NeuronPlayground: {box['width']:.0f} x {box['height']:.0f} px in a "
           f"{area['width']:.0f} px output area")
     assert box["x"] + box["width"] <= area["x"] + area["width"] + 1
+    if front_end != "book":
+        # Every number of the table is shown whole, inside the controls' column.
+        cut = output.locator(".mgp-neuron-output").evaluate("""(readout) => {
+            const column = readout.parentElement.getBoundingClientRect();
+            return [...readout.querySelectorAll('td')].filter(cell => {
+                const box = cell.getBoundingClientRect();
+                return cell.scrollWidth > cell.clientWidth + 1 || box.right > column.right + 1;
+            }).map(cell => cell.textContent);
+        }""")
+        assert not cut, f"table cells cut or outside their column: {cut}"
     if front_end != "book" and mode == "normal":
         # The notebook panel under the menu and tab bar is the screen height less ~120 px.
         assert box["height"] <= screen[1] - 120, f"{box['height']:.0f} px tall"
