@@ -44,7 +44,7 @@ import time
 import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_threads, "1")
@@ -524,6 +524,39 @@ def instruction_section() -> list[str]:
 INSTRUCTIONS_HEADING = "## Instructions per step (callgrind)"
 
 
+def sections(text: str) -> dict[str, str]:
+    """The ``## `` sections of a Markdown text by heading, in order (what precedes the first is
+    under "")."""
+    found: dict[str, str] = {}
+    heading = ""
+    for line in text.splitlines(keepends=True):
+        if line.startswith("## "):
+            heading = line.rstrip("\n")
+        found[heading] = found.get(heading, "") + line
+    return found
+
+
+def write_results(path: Path, text: str, keep: Sequence[str] | None = None) -> None:
+    """Write ``text``'s sections to ``path``: they replace the file's sections of the same
+    heading, and of the file's other sections those headed by ``keep`` stay (all of them when
+    ``keep`` is None), in their order."""
+    new = sections(text)
+    old = sections(path.read_text()) if path.exists() else {}
+    if keep is None:  # in place
+        merged = {heading: new.get(heading, body) for heading, body in old.items()}
+        merged.update((heading, body) for heading, body in new.items() if heading not in old)
+    else:  # the new sections first, then the kept ones
+        merged = dict(new)
+        merged.update((heading, body) for heading, body in old.items()
+                      if heading in keep and heading not in new)
+    path.write_text("\n\n".join(body.strip("\n") for body in merged.values()) + "\n")
+
+
+# Sections of results.md that a run of the wall times leaves as they are: the instruction counts
+# (written by --instructions) and the dashboard in the browser (benchmarks/dashboard.py's figures).
+KEPT_SECTIONS = (INSTRUCTIONS_HEADING, "## The training dashboard in the browser")
+
+
 def python_build() -> str:
     import sysconfig
     flags = sysconfig.get_config_var("CONFIG_ARGS") or ""
@@ -554,8 +587,7 @@ def main() -> None:
         run_counted(args.count, args.steps, args.gc)
         return
     if args.instructions:
-        old = args.out.read_text().split("\n" + INSTRUCTIONS_HEADING)[0] if args.out.exists() else ""
-        args.out.write_text(old.rstrip("\n") + "\n\n" + "\n".join(instruction_section()))
+        write_results(args.out, "\n".join(instruction_section()))
         print(f"\nwritten to {args.out}")
         return
     if args.micrograd_w1_only:
@@ -697,7 +729,7 @@ def main() -> None:
              f"{ratio(fast, scalar)} faster than the scalar path |")
     emit()
 
-    args.out.write_text("\n".join(lines) + "\n")
+    write_results(args.out, "\n".join(lines) + "\n", keep=KEPT_SECTIONS)
     print(f"\nwritten to {args.out}")
 
 
