@@ -1,19 +1,23 @@
 """A lesson run, saved and opened again later shows each widget's last picture, in JupyterLab
 and in Notebook 7, never "Error displaying widget: model not found".
 
-Everything a learner does happens in Chromium: run all cells, let autosave write the notebook,
-save with Ctrl+S and with File > Save Notebook, close the notebook with File > Close and Shut
-Down Notebook, and open it again in a fresh page without running anything. The file on disk and
-the reopened page must both hold a picture for every widget, graph and plot.
+Everything a learner does happens in Chromium: run all cells, click the stepper on two steps and
+move an interact's slider, let autosave write the notebook, save with Ctrl+S and with File > Save
+Notebook, close the notebook with File > Close and Shut Down Notebook, and open it again in a
+fresh page without running anything. The file on disk and the reopened page must both hold a
+picture for every widget, graph and plot: the stepper at step 2 and the plot for the slider's
+new value, as they were on screen when saved.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import struct
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Callable
@@ -23,15 +27,16 @@ import pytest
 
 from micrograd_plus.saved import WIDGET_VIEW
 
-from .browser import open_notebook, run_all_cells
+from .browser import KERNEL_IDLE, UPDATE_TIMEOUT_MS, open_notebook, run_all_cells, set_slider
 
 pytestmark = pytest.mark.e2e
 
 LESSON = "lesson.ipynb"
 SETUP = """\
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from micrograd_plus import Value
-from micrograd_plus.viz import draw_dot
+from micrograd_plus.viz import draw_dot, plot_line
 from micrograd_plus.widgets import (BackpropStepper, GradientDescentExplorer, NeuronPlayground,
                                     TrainingDashboard)
 a, b = Value(2.0, label='a'), Value(-3.0, label='b')
@@ -49,8 +54,11 @@ PICTURE_CELLS = {
     "plot": ("xs = [x / 10 for x in range(-30, 31)]\n"
              "plt.plot(xs, [Value(x).tanh().data for x in xs])\n"
              "plt.title('tanh');"),
+    "interact": ("widgets.interact(plot_line, slope=widgets.FloatSlider(value=0.5, min=-3.0, "
+                 "max=3.0, step=0.1));"),  # as lesson 00 does
 }
-WIDGETS = ("stepper", "playground", "explorer", "dashboard")
+WIDGETS = ("stepper", "playground", "explorer", "dashboard", "interact")
+MOVED_SLOPE = 2.5
 SMALLEST_PICTURE = (150, 80)  # px, width x height: a picture, not an icon or a broken image
 AUTOSAVE_SECONDS = 2
 # Notebook 7 also saves the widget state into the notebook ("Save Jupyter widget state in
@@ -174,13 +182,56 @@ def server_json(server, endpoint: str):
         return json.load(response)
 
 
-def run_and_save(page, app: str, server, screenshots: Path) -> None:
-    """Run every cell, let autosave write the lesson, save it twice by hand, then close it and
-    shut its kernel down, as a learner does at the end of a lesson."""
+def picture_cell(page, name: str):
+    return page.locator(".jp-Notebook .jp-Cell").nth(2 + list(PICTURE_CELLS).index(name))
+
+
+def image_sources(cell) -> list[str]:
+    return cell.locator(".jp-OutputArea-output img").evaluate_all("found => found.map(i => i.src)")
+
+
+def svg_texts(picture) -> list[str]:
+    """The texts written in an SVG picture on the page: an ``<svg>`` element (a live widget) or
+    an ``<img>`` of one (how JupyterLab shows a saved SVG)."""
+    if picture.evaluate("e => e.tagName.toLowerCase()") == "svg":
+        markup = picture.evaluate("e => e.outerHTML")
+    else:
+        header, data = picture.get_attribute("src").split(",", 1)
+        markup = (base64.b64decode(data).decode() if header.endswith(";base64")
+                  else urllib.parse.unquote(data))
+    return [html.unescape(text) for text in re.findall(r"<text\b[^>]*>(.*?)</text>", markup)]
+
+
+def click_and_drag(page) -> dict[str, object]:
+    """What a learner does after running: two steps on with the stepper's next button, and the
+    interact's slider moved to MOVED_SLOPE. Returns what the page shows then: the text of the
+    stepper's graph (its values and gradients) and the interact's plot (its PNG in base64)."""
+    stepper = picture_cell(page, "stepper")
+    stepper.scroll_into_view_if_needed()
+    for step in (1, 2):
+        stepper.locator(".mgp-next").click()
+        stepper.get_by_text(re.compile(f"step {step} of \\d")).wait_for(timeout=UPDATE_TIMEOUT_MS)
+    interact = picture_cell(page, "interact")
+    interact.scroll_into_view_if_needed()
+    first_plot = image_sources(interact)
+    set_slider(interact.locator(".widget-slider").first, MOVED_SLOPE)
+    plot = wait_until(lambda: (image_sources(interact) or [first_plot])[-1] != first_plot[-1]
+                      and image_sources(interact)[-1], UPDATE_TIMEOUT_MS / 1000,
+                      "the interact's plot for the moved slider")
+    page.wait_for_function(KERNEL_IDLE, timeout=UPDATE_TIMEOUT_MS)
+    return {"stepper": svg_texts(stepper.locator(".mgp-stepper-graph svg").first),
+            "interact": plot.split(",", 1)[1]}
+
+
+def run_and_save(page, app: str, server, screenshots: Path) -> dict[str, object]:
+    """Run every cell, click and drag (see click_and_drag, whose answer this returns), let
+    autosave write the lesson, save it twice by hand, then close it and shut its kernel down,
+    as a learner does at the end of a lesson."""
     path = server.root / LESSON
     open_notebook(page, server.notebook_url(LESSON))
     errors = run_all_cells(page)
     assert not errors, f"cells raised errors in {app}:\n" + "\n---\n".join(errors)
+    seen = click_and_drag(page)
     page.screenshot(path=str(screenshots / f"reopen-{app}-1-ran.png"))
 
     # Autosave writes the lesson without a key press: widgets as pictures (saved_pictures
@@ -195,11 +246,14 @@ def run_and_save(page, app: str, server, screenshots: Path) -> None:
     page.locator(".jp-Dialog .jp-mod-accept").click()
     wait_until(lambda: not server_json(server, "kernels"), SAVE_TIMEOUT_MS / 1000,
                f"{app} to shut the lesson's kernel down")
+    return seen
 
 
-def look_at_reopened(page, app: str, server, screenshots: Path) -> None:
+def look_at_reopened(page, app: str, server, screenshots: Path,
+                     seen: dict[str, object]) -> None:
     """Open the lesson in ``page`` without running anything: every picture cell shows its
-    picture, at a size that reads, and no widget error anywhere."""
+    picture, at a size that reads, and no widget error anywhere; the stepper and the interact
+    show what the learner saw when saving (``seen``, from click_and_drag)."""
     open_notebook(page, server.notebook_url(LESSON))  # a new kernel, nothing run
     cells = page.locator(".jp-Notebook .jp-Cell")
     for index, name in enumerate(PICTURE_CELLS, start=2):
@@ -217,6 +271,13 @@ def look_at_reopened(page, app: str, server, screenshots: Path) -> None:
             f"the reopened {name}'s picture is {box['width']:.0f} x {box['height']:.0f} px on "
             f"screen in {app}")
         cell.screenshot(path=str(screenshots / f"reopen-{app}-2-{name}.png"))
+    stepper = picture_cell(page, "stepper").locator(".jp-OutputArea-output img, "
+                                                    ".jp-OutputArea-output svg").first
+    assert svg_texts(stepper) == seen["stepper"], (
+        f"the reopened stepper does not show the step it was saved at in {app}")
+    plots = [source.split(",", 1)[-1] for source in image_sources(picture_cell(page, "interact"))]
+    assert plots == [seen["interact"]], (
+        f"the reopened interact does not show the plot for the moved slider in {app}")
     page.screenshot(path=str(screenshots / f"reopen-{app}-3-reopened.png"))
     text = page.locator("body").inner_text()
     assert "Error displaying widget" not in text and "model not found" not in text, (
@@ -227,7 +288,7 @@ def test_a_saved_lesson_reopens_with_every_picture(server, browser_context, scre
     app, server = server
     page = browser_context.new_page()
     try:
-        run_and_save(page, app, server, screenshots)
+        seen = run_and_save(page, app, server, screenshots)
     finally:
         page.close()
 
@@ -238,9 +299,15 @@ def test_a_saved_lesson_reopens_with_every_picture(server, browser_context, scre
     small = {name: size for name, size in sizes.items()
              if not size or size[0] < SMALLEST_PICTURE[0] or size[1] < SMALLEST_PICTURE[1]}
     assert not small, f"{LESSON} was saved without a full-size picture for {small}"
+    written = {name: cell["outputs"][-1]["data"] for name, cell
+             in zip(PICTURE_CELLS, nbformat.read(path, as_version=4)["cells"][2:])}
+    assert re.match(r"BackpropStepper, backward step 2 of", written["stepper"]["text/plain"]), (
+        f"the stepper was saved at {written['stepper']['text/plain']!r}, not at step 2")
+    assert written["interact"]["image/png"].replace("\n", "") == seen["interact"], (
+        "the interact was saved with another plot than the one for the moved slider")
 
     reopened = browser_context.new_page()
     try:
-        look_at_reopened(reopened, app, server, screenshots)
+        look_at_reopened(reopened, app, server, screenshots, seen)
     finally:
         reopened.close()
