@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import base64
 import contextlib
 import json
 import os
@@ -73,18 +74,20 @@ def test_an_install_turns_the_extension_on():
     assert sys.modules["micrograd_plus.saved"] is saved
 
 
-# What a lesson's kernel holds after the learner clicked and dragged: a stepper two steps on, and
-# an interact whose plot the front end has sent back into its Output widget (set by hand here,
-# as the front end does).
+# What a lesson's kernel holds after the learner clicked and dragged: a stepper two steps on, a
+# dashboard trained 3 epochs, and an interact whose plot the front end has sent back into its
+# Output widget (set by hand here, as the front end does).
 LEARNER = """\
 import ipywidgets as widgets
 from micrograd_plus import Value
-from micrograd_plus.widgets import BackpropStepper
+from micrograd_plus.widgets import BackpropStepper, TrainingDashboard
 a = Value(2.0, label='a')
 L = (a * a).tanh(); L.label = 'L'
 stepper = BackpropStepper(L)
 carried = stepper._repr_mimebundle_()
 stepper.next.click(); stepper.next.click()
+dashboard = TrainingDashboard(dataset='moons', hidden=(4,), n=40)
+dashboard.step(3)
 shown = widgets.interactive(lambda slope: slope, slope=widgets.FloatSlider(value=0.5))
 shown.slope = 1.5
 shown.out.outputs = ({'output_type': 'display_data', 'metadata': {'isolated': True},
@@ -105,7 +108,8 @@ def evaluate(client, expression: str):
 def learners_notebook(client) -> tuple[dict, dict[str, str]]:
     """A notebook as the front end saves it after LEARNER ran: each output has the widget view
     and the picture carried when its cell ran. Also name -> model id."""
-    ids = evaluate(client, "{'stepper': stepper.model_id, 'interact': shown.model_id}")
+    ids = evaluate(client, "{'stepper': stepper.model_id, 'interact': shown.model_id, "
+                           "'dashboard': dashboard.model_id}")
     carried = evaluate(client, "{k: v for k, v in carried.items() if isinstance(v, str)}")
 
     def view(model_id):
@@ -114,7 +118,10 @@ def learners_notebook(client) -> tuple[dict, dict[str, str]]:
     outputs = [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
                 "data": {**carried, **view(ids["stepper"])}},
                {"output_type": "display_data", "metadata": {},
-                "data": {"text/plain": "interactive(children=(FloatSlider(...", **view(ids["interact"])}}]
+                "data": {"text/plain": "interactive(children=(FloatSlider(...", **view(ids["interact"])}},
+               {"output_type": "display_data", "metadata": {},
+                "data": {"text/plain": "TrainingDashboard: epoch 0", "image/png": "iVBORw0KGgo=",
+                         **view(ids["dashboard"])}}]
     cells = [{"cell_type": "code", "execution_count": 1, "metadata": {}, "source": "",
               "outputs": [output]} for output in outputs]
     return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}, ids
@@ -144,8 +151,10 @@ def test_the_kernel_tells_what_each_widget_shows_now(learner_kernel):
     current = saved._ask_kernel(kernel.get_connection_info(), [*ids.values(), "gone"], 60)
     assert set(current) == set(ids.values())  # a widget the kernel no longer has: not answered
     keep_static_pictures(notebook, current)
-    stepper, interact = (cell["outputs"][0] for cell in notebook["cells"])
+    stepper, interact, dashboard = (cell["outputs"][0] for cell in notebook["cells"])
     assert stepper["data"]["text/plain"].startswith("BackpropStepper, backward step 2 of")
+    assert dashboard["data"]["text/plain"].startswith("TrainingDashboard: epoch 3 ")
+    assert base64.b64decode(dashboard["data"]["image/png"]) == evaluate(client, "dashboard._png")
     assert stepper["data"]["image/svg+xml"].lstrip().startswith("<svg")
     assert stepper["data"]["image/svg+xml"] != evaluate(client, "carried['image/svg+xml']")
     assert interact == {"output_type": "display_data", "metadata": {"isolated": True},
@@ -234,7 +243,7 @@ def test_saving_through_the_server_writes_what_each_widget_shows_now(server):
                 client.get_iopub_msg(timeout=0.5)
         save(plain)
         written = save(notebook)
-        stepper, interact = (cell["outputs"][0]["data"] for cell in written["cells"])
+        stepper, interact, _ = (cell["outputs"][0]["data"] for cell in written["cells"])
         assert stepper["text/plain"].startswith("BackpropStepper, backward step 2 of")
         assert interact == {"image/png": "iVBORw0KGgoslope15", "text/plain": "figure"}
 
@@ -254,7 +263,7 @@ def test_saving_through_the_server_writes_what_each_widget_shows_now(server):
         api(server, "PUT", "contents/lesson.ipynb",
             {"type": "notebook", "format": "json", "content": notebook})
         written = nbformat.read(server.root / "lesson.ipynb", as_version=4)
-        stepper, interact = (cell["outputs"][0]["data"] for cell in written["cells"])
+        stepper, interact, _ = (cell["outputs"][0]["data"] for cell in written["cells"])
         assert "step 0 of" in stepper["text/plain"] and WIDGET_VIEW not in stepper
         assert interact == {"text/plain": "interactive(children=(FloatSlider(..."}
         api(server, "POST", f"kernels/{kernel_id}/interrupt")
