@@ -203,14 +203,19 @@ def svg_texts(picture) -> list[str]:
 
 
 def click_and_drag(page) -> dict[str, object]:
-    """What a learner does after running: two steps on with the stepper's next button, and the
-    interact's slider moved to MOVED_SLOPE. Returns what the page shows then: the text of the
+    """What a learner does after running: two steps on with the stepper's next button, one epoch
+    with the dashboard's step button, and the interact's slider moved to MOVED_SLOPE. Returns
+    what the page shows then: the text of the
     stepper's graph (its values and gradients) and the interact's plot (its PNG in base64)."""
     stepper = picture_cell(page, "stepper")
     stepper.scroll_into_view_if_needed()
     for step in (1, 2):
         stepper.locator(".mgp-next").click()
         stepper.get_by_text(re.compile(f"step {step} of \\d")).wait_for(timeout=UPDATE_TIMEOUT_MS)
+    dashboard = picture_cell(page, "dashboard")
+    dashboard.scroll_into_view_if_needed()
+    dashboard.locator(".mgp-step").click()
+    dashboard.get_by_text(re.compile(r"epoch 1 ")).wait_for(timeout=UPDATE_TIMEOUT_MS)
     interact = picture_cell(page, "interact")
     interact.scroll_into_view_if_needed()
     first_plot = image_sources(interact)
@@ -303,6 +308,8 @@ def test_a_saved_lesson_reopens_with_every_picture(server, browser_context, scre
              in zip(PICTURE_CELLS, nbformat.read(path, as_version=4)["cells"][2:])}
     assert re.match(r"BackpropStepper, backward step 2 of", written["stepper"]["text/plain"]), (
         f"the stepper was saved at {written['stepper']['text/plain']!r}, not at step 2")
+    assert written["dashboard"]["text/plain"].startswith("TrainingDashboard: epoch 1 "), (
+        f"the dashboard was saved at {written['dashboard']['text/plain']!r}, not after its epoch")
     assert written["interact"]["image/png"].replace("\n", "") == seen["interact"], (
         "the interact was saved with another plot than the one for the moved slider")
 
