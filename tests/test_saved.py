@@ -269,3 +269,22 @@ def test_saving_through_the_server_writes_what_each_widget_shows_now(server):
         api(server, "POST", f"kernels/{kernel_id}/interrupt")
     finally:
         client.stop_channels()
+
+
+def test_a_kernel_without_this_package_is_not_made_to_import_it(kernel_manager):
+    """A notebook with widgets of its own only: its kernel is asked nothing it has to import
+    micrograd_plus for, and the widgets keep the pictures they carry."""
+    kernel_manager.start_kernel()
+    client = kernel_manager.blocking_client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        run_in(client, "import sys, ipywidgets\nshown = ipywidgets.interactive(lambda x: x, x=1)\n"
+                       "shown.out.outputs = ({'output_type': 'display_data', 'metadata': {},"
+                       " 'data': {'image/png': 'iVBORw0KGgo='}},)")
+        model_id = evaluate(client, "shown.model_id")
+        assert saved._ask_kernel(kernel_manager.get_connection_info(), [model_id], 60) == {}
+        assert evaluate(client, "'micrograd_plus' in sys.modules") is False
+    finally:
+        client.stop_channels()
+        kernel_manager.shutdown_kernel(now=True)
