@@ -34,7 +34,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import losses as scalar_losses
-from .engine import OP_RULES, Value, is_grad_enabled
+from .engine import OP_RULES, Value, is_grad_enabled, operands_first
 from .nn import ACTIVATION_RULES, MLP, Layer, Module, Neuron
 
 __all__ = ["BatchValue", "forward", "loss", "topological_order", "can_batch", "outputs", "step",
@@ -234,16 +234,7 @@ def weighted_sums(inputs: BatchValue, weights: BatchValue, biases: BatchValue) -
 def topological_order(root: BatchValue) -> list[BatchValue]:
     """Every node ``root`` depends on, each after its operands (``root`` last), as the engine's
     ``topological_order`` for Values."""
-    order, placed, stack = [], set(), [(root, False)]
-    while stack:
-        node, operands_placed = stack.pop()
-        if operands_placed:
-            order.append(node)
-        elif node not in placed:
-            placed.add(node)
-            stack.append((node, True))
-            stack.extend((operand, False) for operand in reversed(node._prev))
-    return order
+    return operands_first(root, operator.attrgetter("_prev"))
 
 
 # --- a model as layers of neurons -----------------------------------------------------------------

@@ -894,3 +894,11 @@ def test_every_rule_at_the_edges_of_its_domain(name, make, inputs, exact):
                 _run(run, out, values)
         else:
             assert _run(run, out, values) == pytest.approx(exact, rel=1e-15), f"{name} in {run}"
+
+
+def test_operands_first_orders_any_graph_first_operand_first_and_can_keep_a_part():
+    from micrograd_plus.engine import operands_first
+
+    graph = {"out": ("left", "right"), "left": ("x",), "right": ("x", "y"), "x": (), "y": ()}
+    assert operands_first("out", graph.__getitem__) == ["x", "left", "y", "right", "out"]
+    assert operands_first("out", graph.__getitem__, keep={"right", "y"}) == ["y", "right", "out"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from ..engine import (OP_RULES, OpRule, Value, _own_backward, chain_rule_step, leaky_relu_rule,
-                      power_rule, topological_order)
+                      operands_first, power_rule, topological_order)
 from .text import visible
 
 __all__ = ["Graph", "check_value", "rule_named", "REQUIRED_ATTRIBUTES"]
@@ -162,19 +162,7 @@ class Graph:
 
     def order_of(self, keep: set | None) -> list:
         """``order()`` of only the values in ``keep`` (all of them for None)."""
-        order: list = []
-        placed: set = set()
-        stack: list = [(self.root, False)]
-        while stack:
-            node, operands_placed = stack.pop()
-            if operands_placed:
-                order.append(node)
-            elif node not in placed:
-                placed.add(node)
-                stack.append((node, True))
-                stack.extend((operand, False) for operand in reversed(self.operands(node))
-                             if operand not in placed and (keep is None or operand in keep))
-        return order
+        return operands_first(self.root, self.operands, keep)
 
     def nearest(self, limit: int) -> tuple[list, bool]:
         """Up to ``limit`` values, those nearest ``root`` first (breadth first), and whether
