@@ -46,7 +46,11 @@ class RefusingProxy:
             with connection:
                 connection.settimeout(5)
                 with contextlib.suppress(OSError):
-                    self.requests.append(connection.recv(4096).split(b"\r\n", 1)[0].decode())
+                    first_line = connection.recv(4096).split(b"\r\n", 1)[0].decode()
+                    # Chromium may open a spare connection ahead of need and close it unused:
+                    # no bytes, no request.
+                    if first_line:
+                        self.requests.append(first_line)
 
     def close(self) -> None:
         self._socket.close()
